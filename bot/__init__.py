@@ -1,0 +1,1 @@
+"""perfbot's conversation layer: neutral flows, platform adapters, web server and CLI."""

@@ -1,0 +1,260 @@
+"""The ``perfbot`` command line. ``perfbot --help`` lists everything it can do."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from store import migrate
+from store.config import order_warnings
+from store.db import Database
+from store.errors import PerfbotError
+from store.framework import performance_year_of
+from store.models import Channel
+from store.roster import RosterError, import_roster, write_template
+from store.services import Actor, local_date
+from store.settings import Settings
+
+logger = logging.getLogger("perfbot")
+console = Console()
+err = Console(stderr=True)
+
+app = typer.Typer(
+    help="perfbot: runs the Senior Civil Service performance year from Slack and Teams.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,  # locals may hold personal data
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+roster_app = typer.Typer(
+    help="Import the roster of SCS members (xlsx or csv).", no_args_is_help=True
+)
+app.add_typer(db_app, name="db")
+app.add_typer(roster_app, name="roster")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _settings() -> Settings:
+    try:
+        settings = Settings()
+        settings.department()  # validate the department config once, at start
+        return settings
+    except PerfbotError as exc:
+        err.print(f"[red]Config error:[/red] {exc.message}")
+        raise typer.Exit(2) from None
+
+
+def _database(settings: Settings) -> Database:
+    db = Database(settings.database_url)
+    migrate.upgrade(db)
+    return db
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err,
+        transient=True,
+    )
+
+
+def _import(db: Database, settings: Settings, path: Path) -> None:
+    config = settings.department()
+    now = _now()
+    with _progress() as bar:
+        task = bar.add_task("Reading roster", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        with db.write() as session:
+            result = import_roster(
+                session,
+                path=path,
+                actor=Actor.system(Channel.CLI),
+                now=now,
+                today=local_date(config, now),
+                progress=progress,
+            )
+    console.print(f"Roster imported from {path.name}: {result.summary()}.")
+    if result.pc_columns:
+        console.print(
+            "Protected characteristics stored apart (aggregates only): "
+            + ", ".join(result.pc_columns)
+        )
+
+
+@app.callback()
+def _main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("alembic").setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database named by DATABASE_URL to the latest schema."""
+    settings = _settings()
+    db = Database(settings.database_url)
+    before = migrate.current_revision(db)
+    migrate.upgrade(db)
+    after = migrate.current_revision(db)
+    console.print(
+        f"Database at revision {after}"
+        + ("" if before == after else f" (was {before or 'empty'})")
+        + "."
+    )
+
+
+@roster_app.command("import")
+def roster_import(
+    file: Annotated[Path, typer.Argument(help="Roster .xlsx or .csv (see 'roster template').")],
+) -> None:
+    """Import or update the roster. A file with any bad row changes nothing."""
+    settings = _settings()
+    db = _database(settings)
+    try:
+        _import(db, settings, file)
+    except RosterError as exc:
+        err.print(f"[red]{exc.message}[/red]")
+        for problem in exc.problems:
+            err.print(f"  {problem}", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+
+
+@roster_app.command("template")
+def roster_template(
+    file: Annotated[
+        Path, typer.Argument(help="Where to write it (.xlsx with a column guide, or .csv).")
+    ],
+) -> None:
+    """Write an empty roster with the expected columns and a guide to each."""
+    try:
+        write_template(file)
+    except PerfbotError as exc:
+        err.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(2) from None
+    console.print(f"Template written to {file}.")
+
+
+def _load_demo(db: Database, settings: Settings) -> None:
+    from store.demo import DEMO_DEPARTMENT, write_demo_roster
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_demo_roster(Path(tmp) / "demo-roster.csv")
+        _import(db, settings, path)
+    console.print(f"Loaded the demo department ({DEMO_DEPARTMENT}: fictional people only).")
+
+
+def _people_count(db: Database) -> tuple[int, int]:
+    from sqlmodel import func, select
+
+    from store.demo import DEMO_DOMAIN
+    from store.models import Person
+
+    with db.read() as session:
+        total = session.exec(select(func.count()).select_from(Person)).one()
+        real = session.exec(
+            select(func.count())
+            .select_from(Person)
+            .where(~Person.email.endswith("@" + DEMO_DOMAIN))
+        ).one()  # type: ignore[attr-defined]
+    return total, real
+
+
+@app.command()
+def demo(
+    force: Annotated[
+        bool,
+        typer.Option(
+            help="Load even though real people are stored (they would be marked as left)."
+        ),
+    ] = False,
+) -> None:
+    """Load a synthetic, fictional department and say what to try next."""
+    settings = _settings()
+    db = _database(settings)
+    _total, real = _people_count(db)
+    if real and not force:
+        err.print(
+            f"[red]This database holds {real} real people; loading the demo would mark "
+            "them as left. Use another DATABASE_URL, or --force.[/red]"
+        )
+        raise typer.Exit(1)
+    _load_demo(db, settings)
+    _what_next(settings)
+
+
+def _what_next(settings: Settings) -> None:
+    console.print(
+        "\nWhat to try next:\n"
+        "  perfbot roster template roster.xlsx   a roster for your own department\n"
+        "  perfbot roster import roster.xlsx     load it (a bad row changes nothing)\n"
+        f"  curl http://{settings.host}:{settings.port}/readyz   once 'perfbot serve' runs\n"
+        "  Slack and Teams switch on when their tokens are set (see README)."
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Listen address (default $HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default $PORT or 3000).")] = None,
+) -> None:
+    """Run perfbot: migrate the database, load the demo if it is empty, start the web server."""
+    from aiohttp import web
+
+    from bot.web import make_app
+
+    settings = _settings()
+    config = settings.department()
+    db = _database(settings)
+    total, _real = _people_count(db)
+    if total == 0:
+        _load_demo(db, settings)
+        _what_next(settings)
+    year = performance_year_of(local_date(config, _now()), config.year.start_month)
+    for warning in order_warnings(config, year):
+        logger.warning("%s", warning)
+    if not (os.environ.get("SLACK_BOT_TOKEN") and os.environ.get("SLACK_SIGNING_SECRET")):
+        logger.info("Slack disabled: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are not set")
+    if not os.environ.get("MICROSOFT_APP_ID") and not settings.perfbot_dev:
+        logger.info(
+            "Teams disabled: MICROSOFT_APP_ID is not set (PERFBOT_DEV=1 for a local "
+            "unauthenticated trial)"
+        )
+    web.run_app(
+        make_app(db),
+        host=host or settings.host,
+        port=port or settings.port,
+        print=lambda text: console.print(text.strip()),
+    )
+
+
+def main() -> None:
+    try:
+        app()
+    except PerfbotError as exc:
+        err.print(f"[red]{exc.message}[/red]")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,231 @@
+"""The department config: every tailorable value, loaded and validated once at start-up.
+
+The built-in defaults are exactly ``config/department.example.toml`` (a test holds them
+equal). A bad file fails at start with a message that names the key.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date, time
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from store import framework
+from store.errors import ConfigError
+
+
+class Milestone(StrEnum):
+    """F2: the stages of the year, in the order they happen."""
+
+    START_YEAR_MEETING = "start_year_meeting"
+    OBJECTIVES_AGREED = "objectives_agreed"
+    Q1_CONVERSATION = "q1_conversation"
+    Q2_CONVERSATION = "q2_conversation"
+    MID_YEAR_WRITE_UP = "mid_year_write_up"
+    CONSISTENCY_CHECK = "consistency_check"
+    Q3_CONVERSATION = "q3_conversation"
+    Q4_CONVERSATION = "q4_conversation"
+    END_YEAR_WRITE_UP = "end_year_write_up"
+    LOCAL_MODERATION = "local_moderation"
+    OVERALL_MODERATION = "overall_moderation"
+    CABINET_OFFICE_RETURN = "cabinet_office_return"
+
+
+# Milestones that fall after the performance year ends (moderation, the autumn return).
+AFTER_YEAR_END = (
+    Milestone.LOCAL_MODERATION,
+    Milestone.OVERALL_MODERATION,
+    Milestone.CABINET_OFFICE_RETURN,
+)
+
+
+def _month_day(value: str) -> tuple[int, int]:
+    try:
+        month, day = (int(part) for part in str(value).split("-"))
+        date(2024, month, day)  # a leap year, so 02-29 is allowed
+    except (ValueError, TypeError):
+        raise ValueError(f"'{value}' is not a MM-DD date, e.g. 06-30") from None
+    return month, day
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DepartmentSection(_Strict):
+    name: str = "Department for Fictional Affairs"
+    short_name: str = "DFA"
+    timezone: str = "Europe/London"
+
+
+class YearSection(_Strict):
+    start_month: int = Field(4, ge=1, le=12)  # F1
+
+
+class CalendarSection(_Strict):
+    """F2: deadlines as MM-DD. In-year ones fall inside the performance year; the last three
+    fall in the twelve months after it ends (guidance §10: dates are indicative)."""
+
+    start_year_meeting: str = "04-30"
+    objectives_agreed: str = "05-31"
+    q1_conversation: str = "06-30"
+    q2_conversation: str = "09-30"
+    mid_year_write_up: str = "10-31"
+    consistency_check: str = "11-30"
+    q3_conversation: str = "12-31"
+    q4_conversation: str = "03-15"
+    end_year_write_up: str = "03-31"
+    local_moderation: str = "04-14"
+    overall_moderation: str = "04-25"
+    cabinet_office_return: str = "10-31"
+
+    @field_validator("*")
+    @classmethod
+    def _is_month_day(cls, value: str) -> str:
+        _month_day(value)
+        return value
+
+
+class AwardsSection(_Strict):
+    """F15: in-year award limits in whole pounds (stored as pence)."""
+
+    per_award_pounds: int = Field(5_000, gt=0)
+    per_year_pounds: int = Field(17_500, gt=0)
+    cst_approval_from_pounds: int = Field(17_500, gt=0)
+    pot_percent: float = Field(3.3, gt=0, le=100)
+
+    @model_validator(mode="after")
+    def _order(self) -> AwardsSection:
+        if self.per_award_pounds > self.per_year_pounds:
+            raise ValueError("per_award_pounds cannot be more than per_year_pounds")
+        return self
+
+
+class ReportingSection(_Strict):
+    suppression_threshold: int = Field(framework.SUPPRESSION_THRESHOLD, ge=1)  # F21
+
+
+class WorkingHoursSection(_Strict):
+    start: time = time(9, 0)
+    end: time = time(17, 0)
+
+    @model_validator(mode="after")
+    def _order(self) -> WorkingHoursSection:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class RemindersSection(_Strict):
+    before_deadline_working_days: list[int] = [10, 5, 1]
+    escalate_countersigning_after_working_days: int = Field(3, ge=1)
+    escalate_dg_after_working_days: int = Field(10, ge=1)
+    evidence_every_working_days: int = Field(30, ge=1)
+    evidence_thin_below_items: int = Field(3, ge=0)
+
+    @field_validator("before_deadline_working_days")
+    @classmethod
+    def _positive(cls, value: list[int]) -> list[int]:
+        if any(v < 0 for v in value):
+            raise ValueError("working days before a deadline cannot be negative")
+        return sorted(set(value), reverse=True)
+
+    @model_validator(mode="after")
+    def _order(self) -> RemindersSection:
+        if self.escalate_dg_after_working_days <= self.escalate_countersigning_after_working_days:
+            raise ValueError(
+                "escalate_dg_after_working_days must be later than "
+                "escalate_countersigning_after_working_days"
+            )
+        return self
+
+
+class DepartmentConfig(_Strict):
+    department: DepartmentSection = DepartmentSection()
+    year: YearSection = YearSection()
+    calendar: CalendarSection = CalendarSection()
+    awards: AwardsSection = AwardsSection()
+    reporting: ReportingSection = ReportingSection()
+    working_hours: WorkingHoursSection = WorkingHoursSection()
+    reminders: RemindersSection = RemindersSection()
+
+    @model_validator(mode="after")
+    def _calendar_in_order(self) -> DepartmentConfig:
+        # Checked on a sample year: the order does not depend on which year it is.
+        dates = milestone_dates(self, 2024)
+        names = list(Milestone)
+        for before, after in zip(names, names[1:], strict=False):
+            if dates[after] < dates[before]:
+                raise ValueError(
+                    f"calendar.{after.value} ({getattr(self.calendar, after.value)}) comes "
+                    f"before calendar.{before.value} ({getattr(self.calendar, before.value)}); "
+                    "the stages must be in order"
+                )
+        return self
+
+    @property
+    def award_limits(self) -> framework.AwardLimits:
+        return framework.AwardLimits(
+            per_award_pence=self.awards.per_award_pounds * 100,
+            per_year_pence=self.awards.per_year_pounds * 100,
+            cst_approval_from_pence=self.awards.cst_approval_from_pounds * 100,
+            pot_percent=self.awards.pot_percent,
+        )
+
+
+def milestone_dates(config: DepartmentConfig, start_year: int) -> dict[Milestone, date]:
+    """F1/F2: the concrete date of every milestone for the year starting in ``start_year``."""
+    first = framework.year_start(start_year, config.year.start_month)
+    out: dict[Milestone, date] = {}
+    for milestone in Milestone:
+        month, day = _month_day(getattr(config.calendar, milestone.value))
+        offset = 1 if milestone in AFTER_YEAR_END else 0
+        year = first.year + offset + (0 if month >= first.month else 1)
+        if month == 2 and day == 29 and not _is_leap(year):
+            day = 28
+        out[milestone] = date(year, month, day)
+    return out
+
+
+def _is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def order_warnings(config: DepartmentConfig, start_year: int) -> list[str]:
+    """F3: end-year moderation should finish before the next start-year meeting (guidance §10)."""
+    this_year = milestone_dates(config, start_year)
+    next_year = milestone_dates(config, start_year + 1)
+    moderation = this_year[Milestone.OVERALL_MODERATION]
+    meeting = next_year[Milestone.START_YEAR_MEETING]
+    if moderation >= meeting:
+        return [
+            f"F3: overall moderation for {framework.year_label(start_year)} ({moderation}) is not "
+            f"before the next start-year meeting ({meeting}); guidance §10 asks for it to be."
+        ]
+    return []
+
+
+def load_config(path: str | Path | None) -> DepartmentConfig:
+    """Read and validate a department config; None gives the built-in defaults."""
+    if path is None:
+        return DepartmentConfig()
+    path = Path(path)
+    try:
+        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"PERFBOT_CONFIG: no file at {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    try:
+        return DepartmentConfig.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            msg = err["msg"].removeprefix("Value error, ")
+            lines.append(f"{key}: {msg}")
+        raise ConfigError(f"{path}: " + "; ".join(lines)) from None

@@ -1,0 +1,25 @@
+"""Process settings from the environment (DESIGN.md, "External contract"), read once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from store.config import DepartmentConfig, load_config
+
+
+class Settings(BaseSettings):
+    """Typed settings; secrets come only from the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
+
+    database_url: str = Field("sqlite:///perfbot.db", alias="DATABASE_URL")
+    perfbot_config: Path | None = Field(None, alias="PERFBOT_CONFIG")
+    host: str = Field("127.0.0.1", alias="HOST")
+    port: int = Field(3000, alias="PORT", ge=1, le=65535)
+    perfbot_dev: bool = Field(False, alias="PERFBOT_DEV")
+
+    def department(self) -> DepartmentConfig:
+        return load_config(self.perfbot_config)

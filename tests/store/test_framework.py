@@ -1,0 +1,280 @@
+"""The framework's rules as pure functions: each test names the rule it checks."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from store import framework as fw
+from store.config import DepartmentConfig, Milestone, milestone_dates, order_warnings
+from store.errors import InvalidInput, RuleViolation
+from store.framework import Grade, MinimumStandard, ModeratedBy, Rating
+
+ALL_MET = dict.fromkeys(MinimumStandard, True)
+
+
+def test_f1_year_runs_april_to_march() -> None:
+    assert fw.year_start(2026) == date(2026, 4, 1)
+    assert fw.year_end(2026) == date(2027, 3, 31)
+    assert fw.performance_year_of(date(2027, 3, 31)) == 2026
+    assert fw.performance_year_of(date(2027, 4, 1)) == 2027
+    assert fw.year_label(2026) == "2026-27"
+
+
+def test_f1_start_month_is_configurable() -> None:
+    assert fw.year_start(2026, 1) == date(2026, 1, 1)
+    assert fw.year_end(2026, 1) == date(2026, 12, 31)
+    assert fw.performance_year_of(date(2026, 12, 31), 1) == 2026
+
+
+def test_f2_quarters_and_stages() -> None:
+    assert [fw.quarter_of(date(2026, m, 1)) for m in (4, 7, 10, 1)] == [1, 2, 3, 4]
+    assert fw.quarter_of(date(2027, 3, 31)) == 4
+    assert fw.STAGE_QUARTER == {fw.Stage.MID_YEAR: 2, fw.Stage.END_YEAR: 4}
+    dates = milestone_dates(DepartmentConfig(), 2026)
+    assert dates[Milestone.START_YEAR_MEETING] == date(2026, 4, 30)
+    assert dates[Milestone.Q4_CONVERSATION] == date(2027, 3, 15)  # March: end-year (§65)
+    assert dates[Milestone.OVERALL_MODERATION] == date(2027, 4, 25)  # after the year ends
+    assert list(dates.values()) == sorted(dates.values())
+
+
+def test_f3_warns_when_moderation_is_after_next_start_meeting() -> None:
+    assert order_warnings(DepartmentConfig(), 2026) == []
+    late = DepartmentConfig.model_validate({"calendar": {"overall_moderation": "05-20"}})
+    warnings = order_warnings(late, 2026)
+    assert len(warnings) == 1 and warnings[0].startswith("F3:")
+
+
+def test_f4_four_boxes_best_first_and_both_spellings() -> None:
+    assert [r.label for r in sorted(Rating, key=lambda r: r.rank)] == [
+        "Exceeding",
+        "High Performing",
+        "Achieving",
+        "Partially Met",
+    ]
+    assert Rating.parse("Exceeded") is Rating.EXCEEDING  # outcome form spelling
+    assert Rating.parse("achieved") is Rating.ACHIEVING
+    assert Rating.parse("HIGH_PERFORMING") is Rating.HIGH_PERFORMING
+    assert Rating.parse(" partially-met ") is Rating.PARTIALLY_MET
+    with pytest.raises(InvalidInput) as err:
+        Rating.parse("Outstanding")
+    assert err.value.field == "rating" and "Exceeding" in err.value.message
+
+
+def test_f5_quarter_mapping_for_indicative_ratings() -> None:
+    # Indicative ratings are per quarter of the performance year; January is Q4.
+    assert fw.quarter_of(date(2027, 1, 10)) == 4
+    assert fw.quarter_of(date(2026, 6, 30)) == 1
+
+
+def test_f6_what_and_how_both_required() -> None:
+    fw.check_what_and_how("Delivered X", "Led well")
+    with pytest.raises(RuleViolation) as err:
+        fw.check_what_and_how("Delivered X", "  ")
+    assert err.value.rule == "F6" and err.value.field == "how"
+    with pytest.raises(InvalidInput):
+        fw.check_what_and_how("x" * (fw.NOTE_MAX_CHARS + 1), "ok")
+
+
+def test_f7_moderated_rating_wins_but_recommendation_is_kept() -> None:
+    assert fw.final_rating(Rating.HIGH_PERFORMING, None) is Rating.HIGH_PERFORMING
+    assert fw.final_rating(Rating.HIGH_PERFORMING, Rating.ACHIEVING) is Rating.ACHIEVING
+
+
+def test_f8_any_minimum_standard_not_met_means_partially_met() -> None:
+    standards = ALL_MET | {MinimumStandard.TALENT: False}
+    gated = fw.apply_gates(Rating.EXCEEDING, standards, finance_met=True)
+    assert gated.rating is Rating.PARTIALLY_MET and gated.changed
+    assert gated.reasons[0].startswith("F8")
+    assert fw.apply_gates(Rating.EXCEEDING, ALL_MET, True).rating is Rating.EXCEEDING
+    # Not yet assessed is not "not met".
+    assert fw.apply_gates(Rating.EXCEEDING, {}, None).rating is Rating.EXCEEDING
+
+
+def test_f9_missed_finance_objective_caps_at_achieving() -> None:
+    for recommended in (Rating.EXCEEDING, Rating.HIGH_PERFORMING):
+        gated = fw.apply_gates(recommended, ALL_MET, finance_met=False)
+        assert gated.rating is Rating.ACHIEVING and gated.reasons[0].startswith("F9")
+    # Already at or below Achieving: unchanged.
+    assert not fw.apply_gates(Rating.ACHIEVING, ALL_MET, False).changed
+    assert fw.apply_gates(Rating.PARTIALLY_MET, ALL_MET, False).rating is Rating.PARTIALLY_MET
+
+
+def test_f10_underperformance_steps() -> None:
+    pm, ach = Rating.PARTIALLY_MET, Rating.ACHIEVING
+    step = fw.underperformance_step
+    assert step({1: ach}) is fw.UnderperformanceStep.NONE
+    assert step({1: pm}) is fw.UnderperformanceStep.SUPPORT  # one PM: support (§56)
+    assert step({1: pm, 2: ach, 3: pm}) is fw.UnderperformanceStep.SUPPORT  # not consecutive
+    assert fw.consecutive_partially_met({1: ach, 2: pm, 3: pm}) == 3
+    assert step({2: pm, 3: pm}) is fw.UnderperformanceStep.DEVELOPMENT_PLAN  # §57
+    assert step({2: pm, 3: pm, 4: pm}) is fw.UnderperformanceStep.FORMAL_MEASURES_EXPECTED
+    assert step({2: pm, 3: pm, 4: ach}, end_year=pm) is (
+        fw.UnderperformanceStep.FORMAL_MEASURES_EXPECTED
+    )
+
+
+def test_f11_objective_headings() -> None:
+    assert fw.ObjectiveHeading.parse("Finance/efficiency") is fw.ObjectiveHeading.FINANCE
+    assert fw.ObjectiveHeading.parse("corporate") is fw.ObjectiveHeading.CORPORATE
+    assert "diversity" in fw.ObjectiveHeading.PEOPLE.label
+    with pytest.raises(InvalidInput):
+        fw.ObjectiveHeading.parse("Hobbies")
+
+
+def test_f12_objective_counts() -> None:
+    assert fw.objective_count_warning(2) is not None
+    assert fw.objective_count_warning(3) is None and fw.objective_count_warning(6) is None
+    assert fw.objective_count_warning(7) is not None
+    fw.check_can_add_objective(7)  # the eighth is allowed
+    with pytest.raises(RuleViolation) as err:
+        fw.check_can_add_objective(8)  # a ninth is not
+    assert err.value.rule == "F12"
+
+
+def test_f14_evidence_limits() -> None:
+    assert fw.check_evidence(" Led the review ", " https://x.example/a ") == (
+        "Led the review",
+        "https://x.example/a",
+    )
+    for text, link, field in (
+        ("", None, "text"),
+        ("x" * (fw.EVIDENCE_MAX_CHARS + 1), None, "text"),
+        ("ok", "javascript:alert(1)", "link"),
+    ):
+        with pytest.raises(InvalidInput) as err:
+            fw.check_evidence(text, link)
+        assert err.value.field == field
+
+
+LIMITS = fw.AwardLimits()
+
+
+def test_f15_award_caps_and_eligibility() -> None:
+    fw.check_award(
+        amount_pence=500_000,
+        approved_total_pence=1_250_000,
+        on_poor_performance_measures=False,
+        limits=LIMITS,
+    )
+    cases = [
+        ({"amount_pence": 500_001}, "F15"),  # over £5,000 for one award
+        ({"amount_pence": 100_000, "approved_total_pence": 1_700_000}, "F15"),  # over £17,500
+        ({"on_poor_performance_measures": True}, "F15"),  # §49
+    ]
+    for override, rule in cases:
+        args = {
+            "amount_pence": 100_000,
+            "approved_total_pence": 0,
+            "on_poor_performance_measures": False,
+        } | override
+        with pytest.raises(RuleViolation) as err:
+            fw.check_award(limits=LIMITS, **args)
+        assert err.value.rule == rule
+    with pytest.raises(InvalidInput):
+        fw.check_award(
+            amount_pence=0,
+            approved_total_pence=0,
+            on_poor_performance_measures=False,
+            limits=LIMITS,
+        )
+    assert fw.needs_cst_approval(1_750_000, LIMITS) and not fw.needs_cst_approval(1_749_999, LIMITS)
+
+
+def test_f15_money_is_pence() -> None:
+    assert fw.parse_money_pence("£1,250.50") == 125_050
+    assert fw.parse_money_pence("2500") == 250_000
+    assert fw.parse_money_pence(2500) == 250_000
+    assert fw.format_pence(125_050) == "£1,250.50" and fw.format_pence(500_000) == "£5,000"
+    for bad in ("12.345", "abc", "", "1e3", True):
+        with pytest.raises(InvalidInput):
+            fw.parse_money_pence(bad)
+
+
+def test_f16_end_year_bonus_only_top_two_boxes_exceeding_first() -> None:
+    assert [fw.end_year_bonus_eligible(r) for r in Rating] == [True, True, False, False]
+    assert fw.bonus_priority(Rating.EXCEEDING) == 1
+    assert fw.bonus_priority(Rating.HIGH_PERFORMING) == 2
+    assert fw.bonus_priority(Rating.ACHIEVING) is None and not fw.end_year_bonus_eligible(None)
+
+
+def test_f18_moderation_placement() -> None:
+    place = fw.moderation_placement
+    here = {
+        "start_year": 2026,
+        "civil_service_start": date(2010, 1, 1),
+        "joined_department": date(2015, 1, 1),
+    }
+    assert place(**here) is ModeratedBy.THIS_DEPARTMENT
+    # Joined the Civil Service after 31 December: not eligible (§67).
+    assert (
+        place(
+            start_year=2026,
+            civil_service_start=date(2027, 1, 1),
+            joined_department=date(2027, 1, 1),
+        )
+        is ModeratedBy.NOT_ELIGIBLE
+    )
+    assert (
+        place(
+            start_year=2026,
+            civil_service_start=date(2026, 12, 31),
+            joined_department=date(2026, 12, 31),
+        )
+        is ModeratedBy.THIS_DEPARTMENT
+    )
+    # Moved in on or after 1 January: the old department moderates (§68, FAQ).
+    assert (
+        place(
+            start_year=2026,
+            civil_service_start=date(2010, 1, 1),
+            joined_department=date(2027, 1, 1),
+        )
+        is ModeratedBy.OTHER_DEPARTMENT
+    )
+    # Moved out on or before 31 December: the new department moderates.
+    assert (
+        place(**here, left_department=date(2026, 12, 31), left_to_other_department=True)
+        is ModeratedBy.OTHER_DEPARTMENT
+    )
+    # Left on or after 1 January: still moderated here.
+    assert (
+        place(**here, left_department=date(2027, 1, 1), left_to_other_department=True)
+        is ModeratedBy.THIS_DEPARTMENT
+    )
+    assert place(**here, left_department=date(2026, 10, 1)) is ModeratedBy.NOT_ELIGIBLE
+
+
+def test_f19_f20_distribution_counts_each_box() -> None:
+    counts = fw.distribution([Rating.ACHIEVING, Rating.ACHIEVING, None, Rating.PARTIALLY_MET])
+    assert counts == {
+        Rating.EXCEEDING: 0,
+        Rating.HIGH_PERFORMING: 0,
+        Rating.ACHIEVING: 2,
+        Rating.PARTIALLY_MET: 1,
+    }
+    assert fw.EXPECTED_PARTIALLY_MET_SHARE == 0.05  # F20: roughly 5% (§78)
+
+
+def test_f21_small_cells_suppressed_with_secondary() -> None:
+    assert fw.suppress_small({"a": 10, "b": 7}, 5) == {"a": 10, "b": 7}
+    # One small cell alone could be recovered from the total, so the next smallest goes too.
+    assert fw.suppress_small({"a": 10, "b": 7, "c": 2}, 5) == {"a": 10, "b": None, "c": None}
+    assert fw.suppress_small({"a": 10, "b": 3, "c": 2}, 5) == {"a": 10, "b": None, "c": None}
+
+
+def test_f23_bias_tick_required_at_end_year() -> None:
+    fw.check_bias_acknowledged(fw.Stage.MID_YEAR, False)
+    with pytest.raises(RuleViolation) as err:
+        fw.check_bias_acknowledged(fw.Stage.END_YEAR, False)
+    assert err.value.rule == "F23" and err.value.field == "bias_acknowledged"
+
+
+def test_f25_assessed_at_grade_held_most_of_year() -> None:
+    temp = [(Grade.SCS2, date(2026, 6, 1), date(2027, 3, 31))]  # 10 of 12 months
+    assert fw.assessment_grade(Grade.SCS1, temp, start_year=2026) is Grade.SCS2
+    short = [(Grade.SCS2, date(2026, 4, 1), date(2026, 7, 31))]
+    assert fw.assessment_grade(Grade.SCS1, short, start_year=2026) is Grade.SCS1
+    outside = [(Grade.SCS2, date(2025, 4, 1), date(2026, 3, 31))]
+    assert fw.assessment_grade(Grade.SCS1, outside, start_year=2026) is Grade.SCS1

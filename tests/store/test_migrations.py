@@ -1,0 +1,78 @@
+"""Migrations from an empty database on SQLite and PostgreSQL, equal to the models."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlmodel import SQLModel
+
+from store import migrate
+from store.db import Database
+from store.models import AuditEntry, Channel
+
+
+def _check_fresh_migration(db: Database) -> None:
+    assert migrate.current_revision(db) is None
+    migrate.upgrade(db)
+    migrate.upgrade(db)  # idempotent
+    assert migrate.is_current(db)
+    with db.engine.connect() as conn:
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata
+        )
+    assert diff == [], f"models and migrations differ: {diff}"
+
+
+def test_sqlite_migrates_from_empty(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'fresh.db'}")
+    _check_fresh_migration(db)
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+@pytest.mark.postgres
+def test_postgres_migrates_from_empty(postgres_url: str) -> None:
+    # A schema of its own, so the shared test database stays as other tests expect it.
+    admin = Database(postgres_url)
+    with admin.engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA IF EXISTS fresh_migration CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA fresh_migration")
+    admin.dispose()
+    db = Database(postgres_url, connect_args={"options": "-csearch_path=fresh_migration"})
+    try:
+        _check_fresh_migration(db)
+    finally:
+        db.dispose()
+        with Database(postgres_url).engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA fresh_migration CASCADE")
+
+
+def test_audit_log_is_append_only(db: Database) -> None:
+    with db.write() as session:
+        session.add(AuditEntry(at=datetime.now(UTC), via=Channel.TEST, action="x", entity="y"))
+    for statement in ("UPDATE audit_log SET action = 'changed'", "DELETE FROM audit_log"):
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+            with db.write() as session:
+                session.execute(sa.text(statement))
+    with db.read() as session:
+        assert session.execute(sa.text("SELECT action FROM audit_log")).scalars().all() == ["x"]
+
+
+def test_naive_datetimes_are_refused(db: Database) -> None:
+    with pytest.raises(sa.exc.StatementError, match="naive datetime"):
+        with db.write() as session:
+            session.add(
+                AuditEntry(
+                    at=datetime(2026, 1, 1),  # noqa: DTZ001 - the point
+                    via=Channel.TEST,
+                    action="x",
+                    entity="y",
+                )
+            )
+            session.flush()
