@@ -763,12 +763,12 @@ def record_moderated_rating(
             year=year,
             rating=parsed,
             reason=reason,
-            recorded_by_id=_actor_id(actor),
+            recorded_by_id=actor.person_id,
             recorded_at=now,
         )
         session.add(row)
     row.rating, row.reason = parsed, reason
-    row.recorded_by_id, row.recorded_at = _actor_id(actor), now
+    row.recorded_by_id, row.recorded_at = actor.person_id, now
     session.flush()
     audit(
         session,

@@ -130,7 +130,7 @@ ORG = [
     ("dg_a", "SCS3", "Group A", "ps", "", "", "dg", "no", "England"),
     ("dg_b", "SCS3", "Group B", "ps", "", "", "dg", "no", "Scotland"),
     ("lm", "SCS2", "Unit A1", "dg_a", "ps", "dg_a", "", "no", "England"),
-    ("js", "SCS1", "Unit A1", "lm", "dg_a", "dg_a", "", "no", "England"),
+    ("js", "SCS1", "Unit A1", "lm", "ps", "dg_a", "", "no", "England"),
     ("peer", "SCS1", "Unit A1", "lm", "dg_a", "dg_a", "", "no", "Wales"),
     ("ppm", "SCS1", "Unit A1", "lm", "dg_a", "dg_a", "", "yes", "England"),
     ("lm_b", "SCS2", "Unit B1", "dg_b", "ps", "dg_b", "", "no", "Scotland"),

@@ -1,0 +1,113 @@
+"""The perfbot command line, run as a user would: a real subprocess on a fresh database."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import org_rows, write_csv
+
+PERFBOT = [sys.executable, "-m", "bot.cli"]
+
+
+def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("PERFBOT_", "DATABASE"))}
+    environ.update(env)
+    environ["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    return subprocess.run(
+        PERFBOT + args, cwd=cwd, env=environ, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_help_lists_the_commands(tmp_path: Path) -> None:
+    out = run(["--help"], tmp_path)
+    assert out.returncode == 0
+    for command in ("serve", "db", "roster", "demo"):
+        assert command in out.stdout
+
+
+def test_db_upgrade_then_demo_then_roster(tmp_path: Path) -> None:
+    out = run(["db", "upgrade"], tmp_path)
+    assert out.returncode == 0 and "revision 0001" in out.stdout
+    assert (tmp_path / "perfbot.db").exists()  # the default DATABASE_URL
+    out = run(["demo"], tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "57 added" in out.stdout and "What to try next" in out.stdout
+    # A real roster on top of the demo is refused without --force.
+    roster = write_csv(tmp_path / "roster.csv", org_rows())
+    assert run(["roster", "import", str(roster)], tmp_path).returncode == 0
+    refused = run(["demo"], tmp_path)
+    assert refused.returncode == 1 and "real people" in refused.stderr
+
+
+def test_bad_roster_prints_one_line_per_problem_and_exits_1(tmp_path: Path) -> None:
+    rows = org_rows()
+    rows[4]["email"] = "not-an-email"
+    rows[5]["grade"] = "SCS7"
+    out = run(["roster", "import", str(write_csv(tmp_path / "bad.csv", rows))], tmp_path)
+    assert out.returncode == 1
+    assert "2 problems. Nothing was changed." in out.stderr
+    assert "row 6, column email, value 'not-an-email': not an email address" in out.stderr
+    assert "row 7, column grade, value 'SCS7'" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_bad_config_stops_with_the_key_named(tmp_path: Path) -> None:
+    (tmp_path / "dept.toml").write_text('[calendar]\nq2_conversation = "05-01"\n')
+    out = run(["db", "upgrade"], tmp_path, PERFBOT_CONFIG=str(tmp_path / "dept.toml"))
+    assert out.returncode == 2 and "calendar.q2_conversation" in out.stderr
+
+
+def test_roster_template(tmp_path: Path) -> None:
+    assert run(["roster", "template", "t.xlsx"], tmp_path).returncode == 0
+    assert (tmp_path / "t.xlsx").stat().st_size > 0
+    assert run(["roster", "template", "t.pdf"], tmp_path).returncode == 2
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_serve_migrates_loads_demo_and_answers_health_checks(tmp_path: Path) -> None:
+    port = _free_port()
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PERFBOT_", "DATABASE", "SLACK_", "MICROSOFT_"))
+    }
+    environ.update(PORT=str(port), PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    proc = subprocess.Popen(
+        PERFBOT + ["serve"],
+        cwd=tmp_path,
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
+                    assert r.status == 200 and b"ready" in r.read()
+                    break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    pytest.fail("perfbot serve did not become ready")
+                time.sleep(0.2)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+            assert r.status == 200
+    finally:
+        proc.terminate()
+        output, _ = proc.communicate(timeout=30)
+    assert "Loaded the demo department" in output
+    assert "Slack disabled" in output and "Teams disabled" in output

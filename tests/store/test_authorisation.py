@@ -1,0 +1,230 @@
+"""Every service x every role: only the cells DESIGN.md allows succeed (the rest are denied
+and write nothing). Roles are relative to one job holder, ``js``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+from sqlmodel import Session
+
+from store import services as svc
+from store.config import DepartmentConfig
+from store.db import Database
+from store.errors import PermissionDenied
+from store.models import Channel
+from tests.conftest import Org
+
+# self, line manager, countersigning officer, the DG of js's group, another DG, HR, a peer
+# with the same manager, and the operator at the CLI (no person).
+ROLES = {
+    "self": "js",
+    "line_manager": "lm",
+    "countersigning": "ps",
+    "own_dg": "dg_a",
+    "other_dg": "dg_b",
+    "hr": "hr",
+    "peer": "peer",
+    "cli_operator": None,
+}
+
+Setup = Callable[[Session, Org, DepartmentConfig, datetime], dict[str, Any]]
+
+
+def _nothing(*_: Any) -> dict[str, Any]:
+    return {}
+
+
+def _objective(session: Session, org: Org, config: DepartmentConfig, now: datetime) -> dict:
+    out = svc.set_objective(
+        session,
+        config=config,
+        actor=org.actor("js"),
+        subject_id=org.js,
+        heading="finance",
+        what="w",
+        how="h",
+        now=now,
+    )
+    return {"objective_id": out.objective.id}
+
+
+def _milestone(session: Session, org: Org, config: DepartmentConfig, now: datetime) -> dict:
+    objective_id = _objective(session, org, config, now)["objective_id"]
+    ms = svc.add_milestone(
+        session,
+        actor=org.actor("js"),
+        objective_id=objective_id,
+        title="m",
+        due_on=date(2026, 9, 1),
+        now=now,
+    )
+    return {"milestone_id": ms.id}
+
+
+def _award(session: Session, org: Org, config: DepartmentConfig, now: datetime) -> dict:
+    award = svc.nominate_award(
+        session,
+        config=config,
+        actor=org.actor("lm"),
+        nominee_id=org.js,
+        amount_pence=100_000,
+        reason="r",
+        now=now,
+    )
+    return {"award_id": award.id}
+
+
+def _manager_write_up(session: Session, org: Org, config: DepartmentConfig, now: datetime) -> dict:
+    svc.record_manager_assessment(
+        session,
+        config=config,
+        actor=org.actor("lm"),
+        subject_id=org.js,
+        stage="mid_year",
+        what="w",
+        how="h",
+        now=now,
+    )
+    return {}
+
+
+def _plan(session: Session, org: Org, config: DepartmentConfig, now: datetime) -> dict:
+    for quarter in (1, 2):
+        svc.record_indicative_rating(
+            session,
+            config=config,
+            actor=org.actor("lm"),
+            subject_id=org.js,
+            quarter=quarter,
+            rating="Partially Met",
+            what_note="w",
+            how_note="h",
+            now=now,
+        )
+    return {}
+
+
+def _respondent(session: Session, org: Org, config: DepartmentConfig, now: datetime) -> dict:
+    row = svc.propose_respondent(
+        session,
+        config=config,
+        actor=org.actor("js"),
+        subject_id=org.js,
+        respondent="A Peer",
+        relationship="peer",
+        now=now,
+    )
+    return {"respondent_id": row.id}
+
+
+# service, setup, arguments (besides actor/now/ids from setup), roles allowed
+MATRIX: list[tuple[Callable[..., Any], Setup, dict[str, Any], set[str]]] = [
+    (
+        svc.record_indicative_rating,
+        _nothing,
+        {"quarter": 1, "rating": "Achieving", "what_note": "w", "how_note": "h"},
+        {"line_manager"},
+    ),
+    (svc.record_self_assessment, _nothing, {"stage": "mid_year", "text": "t"}, {"self"}),
+    (
+        svc.record_manager_assessment,
+        _nothing,
+        {"stage": "mid_year", "what": "w", "how": "h"},
+        {"line_manager"},
+    ),
+    (
+        svc.agree_write_up,
+        _manager_write_up,
+        {"stage": "mid_year"},
+        {"self", "line_manager", "countersigning"},
+    ),
+    (svc.record_minimum_standards, _nothing, {"results": {"talent": True}}, {"line_manager"}),
+    (svc.record_finance_outcome, _nothing, {"met": True}, {"line_manager"}),
+    (svc.add_evidence, _nothing, {"text": "t", "standard": "talent"}, {"self"}),
+    (
+        svc.set_objective,
+        _nothing,
+        {"heading": "people", "what": "w", "how": "h"},
+        {"self", "line_manager"},
+    ),
+    (
+        svc.revise_objective,
+        _objective,
+        {"what": "w2", "how": "h2", "reason": "r"},
+        {"self", "line_manager"},
+    ),
+    (svc.close_objective, _objective, {"reason": "done"}, {"self", "line_manager"}),
+    (
+        svc.add_milestone,
+        _objective,
+        {"title": "m", "due_on": date(2026, 10, 1)},
+        {"self", "line_manager"},
+    ),
+    (svc.record_milestone_met, _milestone, {}, {"line_manager"}),
+    (
+        svc.nominate_award,
+        _nothing,
+        {"amount_pence": 100_000, "reason": "r"},
+        {"line_manager", "countersigning"},
+    ),
+    (svc.decide_award, _award, {"approve": True}, {"own_dg"}),
+    (svc.withdraw_award, _award, {}, {"line_manager"}),  # the nominator
+    (
+        svc.record_moderated_rating,
+        _nothing,
+        {"rating": "Achieving", "reason": "panel"},
+        {"hr", "cli_operator"},
+    ),
+    (svc.update_development_plan, _plan, {"status": "closed"}, {"line_manager"}),
+    (svc.propose_respondent, _nothing, {"respondent": "R", "relationship": "peer"}, {"self"}),
+    (svc.agree_respondent, _respondent, {}, {"line_manager"}),
+]
+
+
+def _kwargs(
+    service: Callable[..., Any], org: Org, config: DepartmentConfig, extra: dict[str, Any]
+) -> dict[str, Any]:
+    import inspect
+
+    params = inspect.signature(service).parameters
+    kwargs = dict(extra)
+    if "config" in params:
+        kwargs["config"] = config
+    if "subject_id" in params:
+        kwargs["subject_id"] = org.js
+    if "nominee_id" in params:
+        kwargs["nominee_id"] = org.js
+    return kwargs
+
+
+@pytest.mark.parametrize(
+    ("service", "setup", "args", "allowed"), MATRIX, ids=[m[0].__name__ for m in MATRIX]
+)
+def test_authorisation_matrix(
+    db: Database,
+    org: Org,
+    config: DepartmentConfig,
+    now: datetime,
+    service: Callable[..., Any],
+    setup: Setup,
+    args: dict[str, Any],
+    allowed: set[str],
+) -> None:
+    with db.write() as session:
+        made = setup(session, org, config, now)
+    outcome = {}
+    for role, key in ROLES.items():
+        actor = org.actor(key) if key else svc.Actor.system(Channel.CLI)
+        # Each cell in its own transaction, always rolled back, so cells can't affect each other.
+        with db.read() as session:
+            try:
+                service(session, actor=actor, now=now, **_kwargs(service, org, config, args | made))
+                outcome[role] = True
+            except PermissionDenied:
+                outcome[role] = False
+            finally:
+                session.rollback()
+    assert {role for role, ok in outcome.items() if ok} == allowed

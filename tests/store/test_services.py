@@ -1,0 +1,762 @@
+"""Services on SQLite and PostgreSQL: rules enforced, audited, bad input stores nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session, func, select
+
+from store import services as svc
+from store.config import DepartmentConfig
+from store.db import Database
+from store.errors import Conflict, InvalidInput, NotFound, PerfbotError, RuleViolation
+from store.framework import Rating, Stage
+from store.models import (
+    AuditEntry,
+    Award,
+    AwardStatus,
+    DevelopmentPlan,
+    Evidence,
+    IndicativeRating,
+    ModeratedRating,
+    ObjectiveRevision,
+    Person,
+    PlanStatus,
+    WriteUp,
+)
+from tests.conftest import Org
+
+YEAR = 2026
+END = datetime(2027, 3, 22, 10, 0, tzinfo=UTC)  # Q4, end-year write-up time
+
+
+def table_counts(db: Database) -> dict[str, int]:
+    from sqlmodel import SQLModel
+
+    with db.read() as session:
+        return {
+            t.name: session.execute(sa.select(func.count()).select_from(t)).scalar_one()
+            for t in SQLModel.metadata.sorted_tables
+        }
+
+
+def call(db: Database, service: Any, **kwargs: Any) -> Any:
+    with db.write() as session:
+        return service(session, **kwargs)
+
+
+def rejected(db: Database, service: Any, error: type[PerfbotError], **kwargs: Any) -> PerfbotError:
+    """Call a service expecting ``error``; prove nothing at all was written."""
+    before = table_counts(db)
+    with pytest.raises(error) as caught:
+        call(db, service, **kwargs)
+    assert table_counts(db) == before, "a rejected call changed the store"
+    assert caught.value.message and "Traceback" not in caught.value.message
+    return caught.value
+
+
+def rate(
+    db: Database,
+    org: Org,
+    config: DepartmentConfig,
+    now: datetime,
+    quarter: int,
+    rating: str,
+    subject: str = "js",
+    **extra: Any,
+) -> svc.RatingOutcome:
+    return call(
+        db,
+        svc.record_indicative_rating,
+        config=config,
+        actor=org.actor("lm"),
+        subject_id=getattr(org, subject),
+        quarter=quarter,
+        rating=rating,
+        what_note="Delivered the plan",
+        how_note="Led the team well",
+        now=now,
+        **extra,
+    )
+
+
+# --- F5, F10: ratings -------------------------------------------------------------------------
+def test_f5_line_manager_records_indicative_rating_with_history(db, org, config, now) -> None:
+    first = rate(db, org, config, now, 1, "Achieved")
+    assert first.rating.rating is Rating.ACHIEVING and first.previous_quarter is None
+    second = rate(db, org, config, now, 2, "High Performing")
+    assert second.previous_quarter is Rating.ACHIEVING  # shown in the form next time
+    rate(db, org, config, now, 2, "Exceeded")  # a correction updates in place ...
+    with db.read() as session:
+        rows = session.exec(
+            select(IndicativeRating).where(IndicativeRating.person_id == org.js)
+        ).all()
+        assert sorted((r.quarter, r.rating) for r in rows) == [
+            (1, Rating.ACHIEVING),
+            (2, Rating.EXCEEDING),
+        ]
+        audits = session.exec(
+            select(AuditEntry).where(AuditEntry.action == "rating.record").order_by(AuditEntry.id)
+        ).all()
+    # ... and the audit log keeps old -> new, who and via which channel.
+    assert audits[-1].old["rating"] == "high_performing"
+    assert audits[-1].new["rating"] == "exceeding"
+    assert audits[-1].actor_id == org.lm and audits[-1].via == "test"
+
+
+def test_f5_future_quarter_cannot_be_rated(db, org, config, now) -> None:
+    err = rejected(
+        db,
+        svc.record_indicative_rating,
+        RuleViolation,
+        config=config,
+        actor=org.actor("lm"),
+        subject_id=org.js,
+        quarter=3,
+        rating="Achieving",
+        what_note="w",
+        how_note="h",
+        now=now,
+    )
+    assert err.field == "quarter"
+
+
+@pytest.mark.parametrize(
+    ("changes", "error", "field"),
+    [
+        ({"rating": "Outstanding"}, InvalidInput, "rating"),
+        ({"quarter": 5}, InvalidInput, "quarter"),
+        ({"how_note": ""}, RuleViolation, "how"),  # F6
+        ({"what_note": "x" * 5000}, InvalidInput, "what"),
+        ({"subject_id": 99999}, NotFound, "person"),
+        ({"year": 1066}, InvalidInput, "year"),
+    ],
+)
+def test_rating_bad_input_is_rejected_and_stores_nothing(
+    db, org, config, now, changes, error, field
+) -> None:
+    args = {
+        "config": config,
+        "actor": org.actor("lm"),
+        "subject_id": org.js,
+        "quarter": 1,
+        "rating": "Achieving",
+        "what_note": "w",
+        "how_note": "h",
+        "now": now,
+    } | changes
+    assert rejected(db, svc.record_indicative_rating, error, **args).field == field
+
+
+def test_f10_two_consecutive_partially_met_prompt_a_development_plan(db, org, config, now):
+    later = datetime(2026, 10, 20, 10, tzinfo=now.tzinfo)
+    assert not rate(db, org, config, later, 1, "Partially Met").plan_prompted  # §56: support
+    outcome = rate(db, org, config, later, 2, "Partially Met")
+    assert outcome.plan_prompted and outcome.step.value == "development_plan"
+    assert not rate(db, org, config, later, 3, "Partially Met").plan_prompted  # once only
+    with db.read() as session:
+        plan = session.exec(select(DevelopmentPlan)).one()
+    assert (plan.person_id, plan.triggered_by_quarter, plan.status) == (
+        org.js,
+        2,
+        PlanStatus.PROMPTED,
+    )
+    # The manager records the plan and the review meeting; a plan needs a review date.
+    rejected(
+        db,
+        svc.update_development_plan,
+        RuleViolation,
+        config=config,
+        actor=org.actor("lm"),
+        subject_id=org.js,
+        status="agreed",
+        now=later,
+    )
+    call(
+        db,
+        svc.update_development_plan,
+        config=config,
+        actor=org.actor("lm"),
+        subject_id=org.js,
+        status="agreed",
+        review_on=date(2026, 11, 30),
+        now=later,
+    )
+    with db.read() as session:
+        assert session.exec(select(DevelopmentPlan.status)).one() == PlanStatus.AGREED
+
+
+# --- F6-F9, F23: write-ups and gates --------------------------------------------------------
+def end_year_write_up(db, org, config, recommended="Exceeding", **extra: Any) -> WriteUp:
+    args = {
+        "config": config,
+        "actor": org.actor("lm"),
+        "subject_id": org.js,
+        "stage": "end_year",
+        "what": "Delivered",
+        "how": "Behaved well",
+        "recommended_rating": recommended,
+        "feedback_360": True,
+        "bias_acknowledged": True,
+        "now": END,
+        "year": YEAR,
+    } | extra
+    return call(db, svc.record_manager_assessment, **args)
+
+
+def test_f23_end_year_write_up_needs_bias_tick_360_and_recommendation(db, org, config):
+    base = {
+        "config": config,
+        "actor": org.actor("lm"),
+        "subject_id": org.js,
+        "stage": "end_year",
+        "what": "Delivered",
+        "how": "Behaved",
+        "recommended_rating": "Exceeding",
+        "feedback_360": True,
+        "bias_acknowledged": True,
+        "now": END,
+        "year": YEAR,
+    }
+    for change, error, field in (
+        ({"bias_acknowledged": False}, RuleViolation, "bias_acknowledged"),
+        ({"feedback_360": None}, InvalidInput, "feedback_360"),
+        ({"recommended_rating": None}, InvalidInput, "recommended_rating"),
+        ({"recommended_rating": "Superb"}, InvalidInput, "recommended_rating"),
+        ({"what": " "}, RuleViolation, "what"),
+        ({"stage": "quarterly"}, InvalidInput, "stage"),
+    ):
+        assert rejected(db, svc.record_manager_assessment, error, **(base | change)).field == field
+    # F7: no recommendation at mid-year.
+    assert (
+        rejected(
+            db, svc.record_manager_assessment, RuleViolation, **(base | {"stage": "mid_year"})
+        ).rule
+        == "F7"
+    )
+    row = call(db, svc.record_manager_assessment, **base)
+    assert row.recommended_rating is Rating.EXCEEDING and row.bias_acknowledged
+
+
+def test_f23_agreement_by_job_holder_manager_and_countersigning_officer(db, org, config):
+    call(
+        db,
+        svc.record_self_assessment,
+        config=config,
+        actor=org.actor("js"),
+        subject_id=org.js,
+        stage=Stage.END_YEAR,
+        text="I delivered",
+        now=END,
+        year=YEAR,
+    )
+    end_year_write_up(db, org, config)
+    for who in ("js", "lm", "ps"):  # ps is the countersigning officer
+        call(
+            db,
+            svc.agree_write_up,
+            config=config,
+            actor=org.actor(who),
+            subject_id=org.js,
+            stage="end_year",
+            now=END,
+            year=YEAR,
+        )
+    rejected(
+        db,
+        svc.agree_write_up,
+        PerfbotError,
+        config=config,
+        actor=org.actor("peer"),
+        subject_id=org.js,
+        stage="end_year",
+        now=END,
+        year=YEAR,
+    )
+    with db.read() as session:
+        row = session.exec(select(WriteUp)).one()
+    assert row.self_assessment == "I delivered"
+    assert row.job_holder_agreed_at and row.line_manager_agreed_at and row.countersigned_at
+
+
+def test_f8_f9_gates_are_derived_never_typed(db, org, config) -> None:
+    end_year_write_up(db, org, config, recommended="Exceeding")
+    with db.read() as session:
+        assert svc.gated_recommendation(session, org.js, YEAR).rating is Rating.EXCEEDING
+    call(
+        db,
+        svc.record_finance_outcome,
+        config=config,
+        actor=org.actor("lm"),
+        subject_id=org.js,
+        met=False,
+        now=END,
+        year=YEAR,
+    )
+    with db.read() as session:
+        gated = svc.gated_recommendation(session, org.js, YEAR)
+    assert gated.rating is Rating.ACHIEVING and gated.reasons[0].startswith("F9")
+    call(
+        db,
+        svc.record_minimum_standards,
+        config=config,
+        actor=org.actor("lm"),
+        subject_id=org.js,
+        results={"value_for_money": True, "delivery": True, "culture": False, "talent": True},
+        now=END,
+        year=YEAR,
+    )
+    with db.read() as session:
+        gated = svc.gated_recommendation(session, org.js, YEAR)
+        stored = session.exec(select(WriteUp.recommended_rating)).one()
+    assert gated.rating is Rating.PARTIALLY_MET and gated.reasons[0].startswith("F8")
+    assert stored == Rating.EXCEEDING  # F7: the recommendation itself is untouched
+    rejected(
+        db,
+        svc.record_minimum_standards,
+        InvalidInput,
+        config=config,
+        actor=org.actor("lm"),
+        subject_id=org.js,
+        results={"kindness": True},
+        now=END,
+    )
+    rejected(
+        db,
+        svc.record_minimum_standards,
+        InvalidInput,
+        config=config,
+        actor=org.actor("lm"),
+        subject_id=org.js,
+        results={"talent": "maybe"},
+        now=END,
+    )
+
+
+def test_f7_moderated_rating_kept_apart_from_recommendation(db, org, config) -> None:
+    end_year_write_up(db, org, config, recommended="High Performing")
+    call(
+        db,
+        svc.record_moderated_rating,
+        config=config,
+        actor=org.actor("hr"),
+        subject_id=org.js,
+        rating="Achieving",
+        reason="Local panel",
+        now=END,
+        year=YEAR,
+    )
+    with db.read() as session:
+        assert session.exec(select(WriteUp.recommended_rating)).one() == Rating.HIGH_PERFORMING
+        assert session.exec(select(ModeratedRating.rating)).one() == Rating.ACHIEVING
+    rejected(
+        db,
+        svc.record_moderated_rating,
+        InvalidInput,
+        config=config,
+        actor=org.actor("hr"),
+        subject_id=org.js,
+        rating="Achieving",
+        reason="",
+        now=END,
+        year=YEAR,
+    )
+
+
+def test_f18_moderation_refused_for_someone_moderated_elsewhere(db, org, config) -> None:
+    with db.write() as session:  # a test fixture change: moved in on 2 January
+        session.execute(
+            sa.update(Person)
+            .where(Person.id == org.other)
+            .values(start_date=date(2027, 1, 2), civil_service_start=date(2015, 1, 1))
+        )
+    err = rejected(
+        db,
+        svc.record_moderated_rating,
+        RuleViolation,
+        config=config,
+        actor=org.actor("hr"),
+        subject_id=org.other,
+        rating="Achieving",
+        reason="panel",
+        now=END,
+        year=YEAR,
+    )
+    assert err.rule == "F18"
+
+
+# --- F11-F13, F17: objectives -----------------------------------------------------------------
+def objective(db, org, config, now, who="js", **extra: Any) -> svc.ObjectiveOutcome:
+    args = {
+        "config": config,
+        "actor": org.actor(who),
+        "subject_id": org.js,
+        "heading": "finance",
+        "what": "Save £1m",
+        "how": "With the team",
+        "now": now,
+    } | extra
+    return call(db, svc.set_objective, **args)
+
+
+def test_f12_warns_outside_three_to_six_and_refuses_a_ninth(db, org, config, now) -> None:
+    warnings = [objective(db, org, config, now).warning for _ in range(8)]
+    assert warnings[0] and warnings[1] and not any(warnings[2:6]) and warnings[6]
+    err = rejected(
+        db,
+        svc.set_objective,
+        RuleViolation,
+        config=config,
+        actor=org.actor("lm"),
+        subject_id=org.js,
+        heading="people",
+        what="w",
+        how="h",
+        now=now,
+    )
+    assert err.rule == "F12"
+
+
+def test_f11_f13_revisions_keep_the_original(db, org, config, now) -> None:
+    first = objective(db, org, config, now, heading="Business delivery")
+    oid = first.objective.id
+    call(
+        db,
+        svc.revise_objective,
+        actor=org.actor("lm"),
+        objective_id=oid,
+        what="Save £2m",
+        how="With partners",
+        reason="Budget changed",
+        now=now + timedelta(days=30),
+    )
+    with db.read() as session:
+        revisions = session.exec(
+            select(ObjectiveRevision)
+            .where(ObjectiveRevision.objective_id == oid)
+            .order_by(ObjectiveRevision.number)
+        ).all()
+    assert [(r.number, r.what, r.reason) for r in revisions] == [
+        (1, "Save £1m", None),
+        (2, "Save £2m", "Budget changed"),
+    ]
+    rejected(
+        db,
+        svc.revise_objective,
+        InvalidInput,
+        actor=org.actor("lm"),
+        objective_id=oid,
+        what="x",
+        how="y",
+        reason="",
+        now=now,
+    )
+    rejected(
+        db,
+        svc.set_objective,
+        InvalidInput,
+        config=config,
+        actor=org.actor("js"),
+        subject_id=org.js,
+        heading="Hobbies",
+        what="w",
+        how="h",
+        now=now,
+    )
+
+
+def test_f17_milestone_met_can_back_a_nomination(db, org, config, now) -> None:
+    oid = objective(db, org, config, now).objective.id
+    ms = call(
+        db,
+        svc.add_milestone,
+        actor=org.actor("js"),
+        objective_id=oid,
+        title="White paper published",
+        due_on=date(2026, 11, 30),
+        now=now,
+    )
+    met = call(
+        db,
+        svc.record_milestone_met,
+        config=config,
+        actor=org.actor("lm"),
+        milestone_id=ms.id,
+        now=now,
+    )
+    assert met.met_on == date(2026, 7, 15)
+    award = call(
+        db,
+        svc.nominate_award,
+        config=config,
+        actor=org.actor("lm"),
+        nominee_id=org.js,
+        amount_pence=300_000,
+        reason="Milestone met",
+        milestone_id=ms.id,
+        now=now,
+    )
+    assert (award.milestone_id, award.objective_id) == (ms.id, oid)
+
+
+# --- F14: evidence ------------------------------------------------------------------------------
+def test_f14_evidence_portfolio_and_idempotent_saves(db, org, config, now) -> None:
+    args = {
+        "config": config,
+        "actor": org.actor("js"),
+        "subject_id": org.js,
+        "text": "Chaired review",
+        "standard": "talent",
+        "link": "https://chat.example/p1",
+        "source_ref": "slack:C1/p1",
+        "now": now,
+    }
+    first = call(db, svc.add_evidence, **args)
+    again = call(db, svc.add_evidence, **args)  # the same message saved twice
+    assert first.id == again.id
+    with db.read() as session:
+        assert session.exec(select(func.count()).select_from(Evidence)).one() == 1
+    for change, field in (
+        ({"text": ""}, "text"),
+        ({"text": "x" * 5000}, "text"),
+        ({"link": "ftp://x"}, "link"),
+        ({"standard": "kindness"}, "standard"),
+        ({"standard": None}, "target"),
+        ({"objective_id": 12345}, "objective"),
+    ):
+        bad = args | change | {"source_ref": None}
+        assert rejected(db, svc.add_evidence, InvalidInput, **bad).field == field
+
+
+# --- F15: awards -----------------------------------------------------------------------------
+def nominate(db, org, config, now, amount=250_000, who="lm", nominee="js") -> Award:
+    return call(
+        db,
+        svc.nominate_award,
+        config=config,
+        actor=org.actor(who),
+        nominee_id=getattr(org, nominee),
+        amount_pence=amount,
+        reason="Great work",
+        now=now,
+    )
+
+
+def decide(db, org, config, now, award_id, approve=True, who="dg_a", reason=None) -> Award:
+    return call(
+        db,
+        svc.decide_award,
+        config=config,
+        actor=org.actor(who),
+        award_id=award_id,
+        approve=approve,
+        reason=reason,
+        now=now,
+    )
+
+
+def test_f15_award_bad_input(db, org, config, now) -> None:
+    base = {
+        "config": config,
+        "actor": org.actor("lm"),
+        "nominee_id": org.js,
+        "amount_pence": 100_000,
+        "reason": "Great",
+        "now": now,
+    }
+    cases = [
+        ({"amount_pence": 0}, InvalidInput),
+        ({"amount_pence": -500}, InvalidInput),
+        ({"amount_pence": 500_001}, RuleViolation),  # over one award's cap
+        ({"amount_pence": 12.5}, InvalidInput),
+        ({"reason": " "}, InvalidInput),
+        ({"nominee_id": org.ppm}, RuleViolation),  # on poor-performance measures (§49)
+        ({"nominee_id": 424242}, NotFound),
+        ({"objective_id": 999}, InvalidInput),
+    ]
+    for change, error in cases:
+        rejected(db, svc.nominate_award, error, **(base | change))
+
+
+def test_f15_yearly_cap_checked_at_nomination_and_again_at_decision(db, org, config, now):
+    a1, a2, a3, a4 = (nominate(db, org, config, now, 500_000) for _ in range(4))
+    for award in (a1, a2, a3):
+        decide(db, org, config, now, award.id)
+    with db.read() as session:
+        assert svc.award_headroom(session, config, org.js, YEAR) == 250_000
+    # Nominated while there was headroom; approving it now would pass £17,500.
+    err = rejected(
+        db,
+        svc.decide_award,
+        RuleViolation,
+        config=config,
+        actor=org.actor("dg_a"),
+        award_id=a4.id,
+        approve=True,
+        now=now,
+    )
+    assert err.rule == "F15" and "£17,500" in err.message
+    rejected(
+        db,
+        svc.nominate_award,
+        RuleViolation,
+        config=config,
+        actor=org.actor("lm"),
+        nominee_id=org.js,
+        amount_pence=300_000,
+        reason="x",
+        now=now,
+    )
+    last = nominate(db, org, config, now, 250_000)
+    assert decide(db, org, config, now, last.id).cst_approval_needed  # reached £17,500
+
+
+def test_f15_decided_once_and_rejection_needs_reason(db, org, config, now) -> None:
+    award = nominate(db, org, config, now)
+    rejected(
+        db,
+        svc.decide_award,
+        InvalidInput,
+        config=config,
+        actor=org.actor("dg_a"),
+        award_id=award.id,
+        approve=False,
+        reason="",
+        now=now,
+    )
+    decide(db, org, config, now, award.id, approve=False, reason="Not this time")
+    err = rejected(
+        db,
+        svc.decide_award,
+        Conflict,
+        config=config,
+        actor=org.actor("dg_a"),
+        award_id=award.id,
+        approve=True,
+        now=now,
+    )
+    assert "already rejected by Dg A" in err.message
+    rejected(db, svc.withdraw_award, Conflict, actor=org.actor("lm"), award_id=award.id, now=now)
+
+
+def test_f15_withdraw_by_nominator_only(db, org, config, now) -> None:
+    award = nominate(db, org, config, now)
+    rejected(
+        db, svc.withdraw_award, PerfbotError, actor=org.actor("dg_a"), award_id=award.id, now=now
+    )
+    assert (
+        call(db, svc.withdraw_award, actor=org.actor("lm"), award_id=award.id, now=now).status
+        is AwardStatus.WITHDRAWN
+    )
+
+
+def test_f24_respondents_proposed_by_job_holder_agreed_by_manager(db, org, config, now):
+    row = call(
+        db,
+        svc.propose_respondent,
+        config=config,
+        actor=org.actor("js"),
+        subject_id=org.js,
+        respondent="Peer",
+        relationship="peer",
+        now=now,
+    )
+    rejected(
+        db,
+        svc.agree_respondent,
+        PerfbotError,
+        actor=org.actor("peer"),
+        respondent_id=row.id,
+        now=now,
+    )
+    assert (
+        call(
+            db, svc.agree_respondent, actor=org.actor("lm"), respondent_id=row.id, now=now
+        ).agreed_by_id
+        == org.lm
+    )
+
+
+def test_leavers_and_strangers_cannot_act(db, org, config, now) -> None:
+    with db.write() as session:
+        session.execute(
+            sa.update(Person).where(Person.id == org.lm).values(left_on=date(2026, 7, 1))
+        )
+    rejected(
+        db,
+        svc.record_indicative_rating,
+        PerfbotError,
+        config=config,
+        actor=org.actor("lm"),
+        subject_id=org.js,
+        quarter=1,
+        rating="Achieving",
+        what_note="w",
+        how_note="h",
+        now=now,
+    )
+    rejected(
+        db,
+        svc.add_evidence,
+        PerfbotError,
+        config=config,
+        actor=svc.Actor(987654, org.actor("js").via),
+        subject_id=org.js,
+        text="x",
+        standard="talent",
+        now=now,
+    )
+
+
+def test_chat_identity_linked_once_and_audited(db, org, now) -> None:
+    for _ in range(2):
+        call(
+            db,
+            svc.link_chat_identity,
+            person_id=org.js,
+            platform="slack",
+            external_id="U123",
+            workspace_id="T1",
+            now=now,
+        )
+    with db.read() as session:
+        links = session.exec(
+            select(AuditEntry).where(AuditEntry.action == "chat_identity.link")
+        ).all()
+    assert len(links) == 1
+    rejected(
+        db,
+        svc.link_chat_identity,
+        InvalidInput,
+        person_id=org.js,
+        platform="irc",
+        external_id="x",
+        now=now,
+    )
+
+
+def test_session_is_not_left_half_written(db: Database, org: Org, config, now) -> None:
+    """A failure after a flush inside one transaction rolls back everything before it."""
+    before = table_counts(db)
+    with pytest.raises(RuntimeError):
+        with db.write() as session:
+            _rate_in(session, org, config, now)
+            raise RuntimeError("crash after the write")
+    assert table_counts(db) == before
+
+
+def _rate_in(session: Session, org: Org, config: DepartmentConfig, now: datetime) -> None:
+    svc.record_indicative_rating(
+        session,
+        config=config,
+        actor=org.actor("lm"),
+        subject_id=org.js,
+        quarter=1,
+        rating="Achieving",
+        what_note="w",
+        how_note="h",
+        now=now,
+    )

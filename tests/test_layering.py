@@ -1,0 +1,34 @@
+"""STYLE.md habit 1: store and scheduler load no Slack or Teams SDK (checked in a fresh
+interpreter, so nothing imported by other tests can hide a leak)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+BANNED = ("slack_bolt", "slack_sdk", "botbuilder")
+
+
+@pytest.mark.parametrize(
+    "package",
+    ["store", "store.services", "store.roster", "scheduler", "store.aggregates", "store.demo"],
+)
+def test_core_packages_load_no_chat_sdk(package: str) -> None:
+    code = f"import json, sys, {package}; print(json.dumps(sorted(m for m in sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = json.loads(out.stdout)
+    leaked = [m for m in loaded if m.split(".")[0] in BANNED]
+    assert leaked == [], f"{package} loaded {leaked}"
+
+
+def test_store_does_not_import_scheduler_or_bot() -> None:
+    code = (
+        "import json, sys, store.services, store.roster, store.aggregates, store.migrate; "
+        "print(json.dumps(sorted(m for m in sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = json.loads(out.stdout)
+    assert not [m for m in loaded if m.split(".")[0] in ("bot", "scheduler")]
