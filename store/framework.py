@@ -595,3 +595,43 @@ def assessment_grade(
         days[substantive] -= held
         days[grade] = days.get(grade, 0) + held
     return max(days, key=lambda g: (days[g], g is substantive))
+
+
+# --- F22: the Cabinet Office return ---------------------------------------------------------
+@dataclass(frozen=True)
+class CabinetOfficeReturn:
+    """F22 (guidance §90, §92): the autumn figures, from final ratings and payments."""
+
+    rated: int
+    top_two: int  # Exceeding + High Performing
+    partially_met: int
+    in_year_payments: int
+    end_year_payments: int
+    on_poor_performance_measures: int
+
+    @property
+    def top_two_share(self) -> float:
+        return self.top_two / self.rated if self.rated else 0.0
+
+    @property
+    def partially_met_share(self) -> float:
+        return self.partially_met / self.rated if self.rated else 0.0
+
+
+def cabinet_office_return(
+    final_ratings: Iterable[Rating | None],
+    *,
+    in_year_payments: int,
+    end_year_payments: int,
+    on_poor_performance_measures: int,
+) -> CabinetOfficeReturn:
+    """F22: count the boxes that the return asks about; unrated people are left out."""
+    counts = distribution(final_ratings)
+    return CabinetOfficeReturn(
+        rated=sum(counts.values()),
+        top_two=counts[Rating.EXCEEDING] + counts[Rating.HIGH_PERFORMING],
+        partially_met=counts[Rating.PARTIALLY_MET],
+        in_year_payments=in_year_payments,
+        end_year_payments=end_year_payments,
+        on_poor_performance_measures=on_poor_performance_measures,
+    )

@@ -785,6 +785,56 @@ def record_moderated_rating(
     return row
 
 
+def record_department_move(
+    session: Session,
+    *,
+    config: DepartmentConfig,
+    actor: Actor,
+    subject_id: int,
+    now: datetime,
+    joined_from: str | None = None,
+    joined_on: date | None = None,
+    left_to: str | None = None,
+    left_on: date | None = None,
+) -> Person:
+    """F18: HR records a move into or out of the department (decides who moderates)."""
+    acting = _acting_person(session, actor)
+    if not is_hr(acting, actor):
+        raise _deny("record a department move - only HR can")
+    subject = get_person(session, subject_id)
+    if (joined_from is None) == (left_to is None):
+        raise InvalidInput("Record either a move in (from) or a move out (to).", field="move")
+    fields = ("start_date", "joined_from_department", "left_on", "left_to_department")
+    old = snapshot(subject, *fields)
+    if joined_from is not None:
+        if joined_on is None:
+            raise InvalidInput("Give the date they joined.", field="joined_on")
+        subject.joined_from_department = _clean(
+            joined_from, "joined_from", required=True, limit=200
+        )
+        subject.civil_service_start = subject.civil_service_start or subject.start_date
+        subject.start_date = joined_on
+    else:
+        if left_on is None:
+            raise InvalidInput("Give the date they left.", field="left_on")
+        subject.left_to_department = _clean(left_to, "left_to", required=True, limit=200)
+        subject.left_on = left_on
+    subject.updated_at = now
+    session.flush()
+    audit(
+        session,
+        actor=actor,
+        now=now,
+        action="person.move",
+        entity="person",
+        entity_id=subject_id,
+        subject_id=subject_id,
+        old=old,
+        new=snapshot(subject, *fields),
+    )
+    return subject
+
+
 # --- F11-F13, F17: objectives and milestones ---------------------------------------------------
 def live_objective_count(session: Session, person_id: int, year: int) -> int:
     return session.exec(

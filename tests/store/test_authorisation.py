@@ -178,6 +178,12 @@ MATRIX: list[tuple[Callable[..., Any], Setup, dict[str, Any], set[str]]] = [
         {"rating": "Achieving", "reason": "panel"},
         {"hr", "cli_operator"},
     ),
+    (
+        svc.record_department_move,
+        _nothing,
+        {"left_to": "HMT", "left_on": date(2027, 1, 5)},
+        {"hr", "cli_operator"},
+    ),
     (svc.update_development_plan, _plan, {"status": "closed"}, {"line_manager"}),
     (svc.propose_respondent, _nothing, {"respondent": "R", "relationship": "peer"}, {"self"}),
     (svc.agree_respondent, _respondent, {}, {"line_manager"}),

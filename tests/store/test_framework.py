@@ -278,3 +278,26 @@ def test_f25_assessed_at_grade_held_most_of_year() -> None:
     assert fw.assessment_grade(Grade.SCS1, short, start_year=2026) is Grade.SCS1
     outside = [(Grade.SCS2, date(2025, 4, 1), date(2026, 3, 31))]
     assert fw.assessment_grade(Grade.SCS1, outside, start_year=2026) is Grade.SCS1
+
+
+def test_f22_cabinet_office_return_counts_and_shares() -> None:
+    ratings = [
+        Rating.EXCEEDING,
+        Rating.HIGH_PERFORMING,
+        Rating.ACHIEVING,
+        Rating.ACHIEVING,
+        Rating.PARTIALLY_MET,
+        None,
+    ]
+    figures = fw.cabinet_office_return(
+        ratings, in_year_payments=7, end_year_payments=2, on_poor_performance_measures=1
+    )
+    assert (figures.rated, figures.top_two, figures.partially_met) == (5, 2, 1)
+    assert figures.top_two_share == pytest.approx(0.4)
+    assert figures.partially_met_share == pytest.approx(0.2)
+    assert (
+        fw.cabinet_office_return(
+            [], in_year_payments=0, end_year_payments=0, on_poor_performance_measures=0
+        ).top_two_share
+        == 0.0
+    )

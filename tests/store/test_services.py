@@ -388,6 +388,55 @@ def test_f18_moderation_refused_for_someone_moderated_elsewhere(db, org, config)
     assert err.rule == "F18"
 
 
+def test_f18_department_move_out_before_january_hands_moderation_over(db, org, config, now):
+    rejected(
+        db,
+        svc.record_department_move,
+        PerfbotError,
+        config=config,
+        actor=org.actor("lm"),
+        subject_id=org.js,
+        left_to="HM Treasury",
+        left_on=date(2026, 12, 1),
+        now=now,
+    )
+    rejected(
+        db,
+        svc.record_department_move,
+        InvalidInput,
+        config=config,
+        actor=org.actor("hr"),
+        subject_id=org.js,
+        now=now,
+    )
+    call(
+        db,
+        svc.record_department_move,
+        config=config,
+        actor=org.actor("hr"),
+        subject_id=org.js,
+        left_to="HM Treasury",
+        left_on=date(2026, 12, 1),
+        now=now,
+    )
+    with db.read() as session:
+        person = session.get(Person, org.js)
+        assert svc.moderation_placement(person, YEAR).value == "other_department"
+    err = rejected(
+        db,
+        svc.record_moderated_rating,
+        RuleViolation,
+        config=config,
+        actor=org.actor("hr"),
+        subject_id=org.js,
+        rating="Achieving",
+        reason="panel",
+        now=END,
+        year=YEAR,
+    )
+    assert err.rule == "F18"
+
+
 # --- F11-F13, F17: objectives -----------------------------------------------------------------
 def objective(db, org, config, now, who="js", **extra: Any) -> svc.ObjectiveOutcome:
     args = {
