@@ -144,6 +144,23 @@ class RemindersSection(_Strict):
         return self
 
 
+class DeliverySection(_Strict):
+    """Outbox delivery: platform rate limits, retries and leases."""
+
+    per_conversation_per_second: float = Field(1.0, gt=0)  # Slack: about 1 message/s/channel
+    per_workspace_per_second: float = Field(20.0, gt=0)
+    workspace_burst: int = Field(20, ge=1)
+    max_attempts: int = Field(8, ge=1)  # then dead-lettered with the last error
+    backoff_base_seconds: float = Field(2.0, gt=0)
+    backoff_max_seconds: float = Field(900.0, gt=0)
+    lease_seconds: int = Field(120, ge=5)  # a crashed worker's claims come back after this
+    batch_size: int = Field(200, ge=1)
+    concurrency: int = Field(20, ge=1)
+    plan_every_minutes: int = Field(5, ge=1)
+    deliver_every_seconds: int = Field(10, ge=1)
+    digest_time: time = time(9, 5)
+
+
 class DepartmentConfig(_Strict):
     department: DepartmentSection = DepartmentSection()
     year: YearSection = YearSection()
@@ -152,6 +169,7 @@ class DepartmentConfig(_Strict):
     reporting: ReportingSection = ReportingSection()
     working_hours: WorkingHoursSection = WorkingHoursSection()
     reminders: RemindersSection = RemindersSection()
+    delivery: DeliverySection = DeliverySection()
 
     @model_validator(mode="after")
     def _calendar_in_order(self) -> DepartmentConfig:

@@ -381,3 +381,45 @@ class AuditEntry(SQLModel, table=True):
     old: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
     new: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
     reason: str | None = _text()
+
+
+# --- Outbox (the scheduler's nudges) ----------------------------------------------------------
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    CANCELLED = "cancelled"  # its task was done before it went out
+    DEAD = "dead"  # gave up after N tries; last_error says why
+    UNDELIVERABLE = "undeliverable"  # the person has no chat identity (shown to HR)
+
+
+class Outbox(SQLModel, table=True):
+    """One nudge to one person. The unique key makes planning idempotent: a tick that runs
+    twice, late, or on two replicas writes each nudge once."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "recipient_id", "kind", "subject_key", "milestone", "step", name="uq_outbox_key"
+        ),
+        sa.Index("ix_outbox_status_due", "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    recipient_id: int = Field(foreign_key="person.id")
+    kind: str = Field(max_length=40)
+    subject_key: str = Field(max_length=200)  # "p:<person id>", "unit:<name>", "dept"
+    subject_id: int | None = Field(default=None, foreign_key="person.id")
+    milestone: str = Field(max_length=64)
+    step: str = Field(max_length=32)
+    year: int | None = None
+    payload: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    due_at: datetime = _ts()  # not before this moment (snooze moves it)
+    status: OutboxStatus = Field(default=OutboxStatus.PENDING, sa_type=_enum(OutboxStatus))
+    attempts: int = 0
+    next_attempt_at: datetime | None = _ts(nullable=True)
+    lease_owner: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = _ts(nullable=True)
+    last_error: str | None = _text()
+    message_ref: str | None = Field(default=None, max_length=200)  # platform's id for updates
+    created_at: datetime = _ts()
+    sent_at: datetime | None = _ts(nullable=True)

@@ -1,0 +1,1 @@
+"""Slack adapter: Block Kit rendering, the Bolt app and the outbox channel."""

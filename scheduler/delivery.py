@@ -1,0 +1,501 @@
+"""Outbox delivery: claim due nudges with a lease, send them within the platforms' rate limits,
+retry what can be retried, dead-letter what cannot, and never send a nudge whose task is done.
+
+Delivery is at-least-once: a nudge is marked sent only after the platform accepted it, so a
+crash can repeat only messages in flight (sent, result not yet written); a crashed worker's
+claims come back when their lease expires. The scheduler knows platforms only through the
+``Channel`` protocol below; ``bot/`` implements it for Slack and Teams.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+import uuid
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from scheduler.messages import Nudge, NudgeContext, compose
+from scheduler.tasks import Kind, award_pending, task_done
+from scheduler.worktime import WorkingTime
+from store.config import DepartmentConfig, Milestone
+from store.db import Database
+from store.errors import InvalidInput, NotFound, PermissionDenied
+from store.models import Award, AwardStatus, ChatIdentity, Outbox, OutboxStatus, Person
+from store.services import Actor, audit
+
+logger = logging.getLogger(__name__)
+
+
+# --- what a platform adapter implements ---------------------------------------------------------
+class DeliveryError(Exception):
+    """A send failed; ``reason`` is kept on the outbox row."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class RateLimited(DeliveryError):
+    """The platform said 429; try again after ``retry_after`` seconds (Retry-After)."""
+
+    def __init__(self, retry_after: float, reason: str = "rate limited") -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class TransientError(DeliveryError):
+    """5xx, a timeout or a dropped connection: retried with backoff."""
+
+
+class PermanentError(DeliveryError):
+    """The platform refused for good (e.g. the user is deactivated): dead-lettered now."""
+
+
+@dataclass(frozen=True)
+class Address:
+    platform: str  # "slack" | "teams" | any name a Channel answers to
+    user_id: str
+    workspace_id: str | None = None
+    conversation_ref: dict[str, Any] | None = None
+
+
+class Channel(Protocol):
+    """Sends one nudge to one person; returns the platform's message reference."""
+
+    platform: str
+
+    async def send(self, address: Address, nudge: Nudge) -> str: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+# --- rate limits ---------------------------------------------------------------------------
+class RateLimiter:
+    """A token bucket in GCRA form: each caller reserves the next free slot, so concurrent
+    senders are paced exactly, in order, with up to ``burst`` sent at once."""
+
+    def __init__(self, per_second: float, burst: int = 1) -> None:
+        self.interval = 1.0 / per_second
+        self.tolerance = (burst - 1) * self.interval
+        self.tat = 0.0  # theoretical arrival time of the next request
+        self.blocked_until = 0.0
+
+    def earliest(self, at: float) -> float:
+        return max(at, self.tat - self.tolerance, self.blocked_until)
+
+    def commit(self, at: float) -> None:
+        self.tat = max(self.tat, at) + self.interval
+
+    def pause(self, until: float) -> None:
+        self.blocked_until = max(self.blocked_until, until)
+
+
+class Limits:
+    """Per-conversation and per-workspace limiters, reserved together."""
+
+    def __init__(self, per_conversation: float, per_workspace: float, burst: int) -> None:
+        self.per_conversation, self.per_workspace, self.burst = (
+            per_conversation,
+            per_workspace,
+            burst,
+        )
+        self.conversations: dict[tuple[str, str], RateLimiter] = {}
+        self.workspaces: dict[tuple[str, str | None], RateLimiter] = {}
+
+    def _pair(self, address: Address) -> tuple[RateLimiter, RateLimiter]:
+        conv = self.conversations.setdefault(
+            (address.platform, address.user_id), RateLimiter(self.per_conversation)
+        )
+        ws = self.workspaces.setdefault(
+            (address.platform, address.workspace_id), RateLimiter(self.per_workspace, self.burst)
+        )
+        return conv, ws
+
+    async def wait(self, address: Address) -> None:
+        conv, ws = self._pair(address)
+        now = time.monotonic()
+        at = now
+        while True:  # find a moment both limiters allow, then take it in both
+            later = ws.earliest(conv.earliest(at))
+            if later == at:
+                break
+            at = later
+        conv.commit(at)
+        ws.commit(at)
+        if at > now:
+            await asyncio.sleep(at - now)
+
+    def pause_workspace(self, address: Address, seconds: float) -> None:
+        self._pair(address)[1].pause(time.monotonic() + seconds)
+
+
+# --- claiming ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Claimed:
+    outbox_id: int
+    address: Address
+    nudge: Nudge
+
+
+@dataclass
+class DeliveryReport:
+    claimed: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+
+def _is_done(session: Session, row: Outbox, config: DepartmentConfig) -> bool:
+    """True when the thing the nudge asks for has been done (or can no longer be)."""
+    kind = Kind(row.kind)
+    if kind is Kind.AWARD_DECISION:
+        award_id = int(row.milestone.split(":", 1)[1])
+        return not session.execute(sa.select(award_pending(award_id))).scalar()
+    if kind is Kind.AWARD_DIGEST:
+        pending = session.execute(
+            sa.select(sa.func.count())
+            .select_from(Award)
+            .join(Person, col(Person.id) == Award.nominee_id)
+            .where(col(Award.status) == AwardStatus.PENDING, col(Person.dg_id) == row.recipient_id)
+        ).scalar()
+        return not pending
+    if kind in (Kind.CONSISTENCY_CHECK, Kind.MODERATION_READINESS):
+        return False
+    if row.subject_id is None or row.year is None:
+        return False
+    try:
+        milestone = Milestone(row.milestone)
+    except ValueError:  # evidence and plan nudges are not tied to a calendar milestone
+        milestone = Milestone.START_YEAR_MEETING
+    return bool(
+        session.execute(
+            sa.select(task_done(kind, milestone, row.year, row.subject_id, config))
+        ).scalar()
+    )
+
+
+class Deliverer:
+    """Claims due nudges and sends them through the channels, one batch at a time."""
+
+    def __init__(
+        self,
+        db: Database,
+        config: DepartmentConfig,
+        channels: Mapping[str, Channel],
+        *,
+        clock: Clock | None = None,
+        owner: str | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.db, self.config, self.channels = db, config, dict(channels)
+        self.clock = clock or SystemClock()
+        self.owner = owner or f"worker-{uuid.uuid4().hex[:8]}"
+        self.rng = rng or random.Random()
+        self.work = WorkingTime(config)
+        d = config.delivery
+        self.limits = Limits(
+            d.per_conversation_per_second, d.per_workspace_per_second, d.workspace_burst
+        )
+        self._results: list[tuple[int, str, dict[str, Any]]] = []
+
+    # The database calls are synchronous; they run in a worker thread so the event loop
+    # (shared with the web server) is never blocked.
+    async def _db(self, fn: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
+
+    def claim(self, now: datetime) -> tuple[list[Claimed], Counter[str]]:
+        d = self.config.delivery
+        skipped: Counter[str] = Counter()
+        claimed: list[Claimed] = []
+        with self.db.write() as session:
+            due = (
+                select(Outbox)
+                .where(
+                    Outbox.status == OutboxStatus.PENDING,
+                    col(Outbox.due_at) <= now,
+                    sa.or_(
+                        col(Outbox.next_attempt_at).is_(None), col(Outbox.next_attempt_at) <= now
+                    ),
+                    sa.or_(col(Outbox.lease_until).is_(None), col(Outbox.lease_until) < now),
+                )
+                .order_by(col(Outbox.due_at), col(Outbox.id))
+                .limit(d.batch_size)
+            )
+            if session.get_bind().dialect.name == "postgresql":
+                due = due.with_for_update(skip_locked=True)  # replicas never claim the same row
+            rows = list(session.exec(due).all())
+            if not rows:
+                return [], skipped
+            people_ids = {r.recipient_id for r in rows} | {
+                r.subject_id for r in rows if r.subject_id
+            }
+            people = {
+                p.id: p
+                for p in session.exec(select(Person).where(col(Person.id).in_(people_ids))).all()
+            }
+            identities: dict[int, ChatIdentity] = {}
+            for ident in session.exec(
+                select(ChatIdentity).where(
+                    col(ChatIdentity.person_id).in_({r.recipient_id for r in rows}),
+                    col(ChatIdentity.platform).in_(list(self.channels)),
+                )
+            ).all():
+                current = identities.get(ident.person_id)
+                order = list(self.channels)
+                if current is None or order.index(ident.platform) < order.index(current.platform):
+                    identities[ident.person_id] = ident
+            lease = now + timedelta(seconds=d.lease_seconds)
+            for row in rows:
+                recipient = people[row.recipient_id]
+                if recipient.left_on is not None:
+                    row.status, row.last_error = OutboxStatus.CANCELLED, "recipient has left"
+                    skipped["cancelled"] += 1
+                elif _is_done(session, row, self.config):
+                    row.status, row.last_error = OutboxStatus.CANCELLED, "task already done"
+                    skipped["cancelled"] += 1
+                elif not self.work.in_working_hours(now, recipient.location):
+                    # Weekend, bank holiday in their nation, or outside working hours: wait.
+                    row.due_at = self.work.next_slot(now, recipient.location)
+                    skipped["deferred"] += 1
+                elif row.recipient_id not in identities:
+                    row.status = OutboxStatus.UNDELIVERABLE
+                    row.last_error = "no Slack or Teams identity for this person"
+                    skipped["undeliverable"] += 1
+                else:
+                    ident = identities[row.recipient_id]
+                    row.lease_owner, row.lease_until = self.owner, lease
+                    subject = people.get(row.subject_id) if row.subject_id else None
+                    outbox_id = row.id
+                    assert outbox_id is not None
+                    ctx = NudgeContext(
+                        outbox_id,
+                        row.kind,
+                        row.step,
+                        row.milestone,
+                        row.year,
+                        row.subject_id,
+                        subject.name if subject else None,
+                        row.payload,
+                    )
+                    claimed.append(
+                        Claimed(
+                            row.id,  # type: ignore[arg-type]
+                            Address(
+                                ident.platform,
+                                ident.external_id,
+                                ident.workspace_id,
+                                ident.conversation_ref,
+                            ),
+                            compose(self.config, ctx),
+                        )
+                    )
+        return claimed, skipped
+
+    def _record(self, results: list[tuple[int, str, dict[str, Any]]]) -> None:
+        """Write send results in one short transaction."""
+        if not results:
+            return
+        with self.db.write() as session:
+            for outbox_id, _outcome, values in results:
+                session.execute(
+                    sa.update(Outbox).where(col(Outbox.id) == outbox_id).values(**values)
+                )
+
+    def _backoff(self, attempts: int) -> float:
+        d = self.config.delivery
+        ceiling = min(d.backoff_max_seconds, d.backoff_base_seconds * 2 ** (attempts - 1))
+        return ceiling / 2 + self.rng.uniform(0, ceiling / 2)  # exponential, with jitter
+
+    async def _send_one(
+        self, item: Claimed, attempts_before: int
+    ) -> tuple[int, str, dict[str, Any]]:
+        channel = self.channels[item.address.platform]
+        d = self.config.delivery
+        released = {"lease_owner": None, "lease_until": None}
+        while True:
+            await self.limits.wait(item.address)
+            try:
+                ref = await channel.send(item.address, item.nudge)
+            except RateLimited as exc:
+                # Honour Retry-After for the whole workspace; retry here if it is short.
+                self.limits.pause_workspace(item.address, exc.retry_after)
+                if exc.retry_after <= d.lease_seconds / 4:
+                    await asyncio.sleep(exc.retry_after)
+                    continue
+                when = self.clock.now() + timedelta(seconds=exc.retry_after)
+                return (
+                    item.outbox_id,
+                    "rate_limited",
+                    released | {"next_attempt_at": when, "last_error": f"429: {exc.reason}"},
+                )
+            except TransientError as exc:
+                attempts = attempts_before + 1
+                if attempts >= d.max_attempts:
+                    return (
+                        item.outbox_id,
+                        "dead",
+                        released
+                        | {
+                            "status": OutboxStatus.DEAD,
+                            "attempts": attempts,
+                            "last_error": f"gave up after {attempts} tries: {exc.reason}",
+                        },
+                    )
+                when = self.clock.now() + timedelta(seconds=self._backoff(attempts))
+                return (
+                    item.outbox_id,
+                    "retry",
+                    released
+                    | {"attempts": attempts, "next_attempt_at": when, "last_error": exc.reason},
+                )
+            except PermanentError as exc:
+                return (
+                    item.outbox_id,
+                    "dead",
+                    released
+                    | {
+                        "status": OutboxStatus.DEAD,
+                        "attempts": attempts_before + 1,
+                        "last_error": exc.reason,
+                    },
+                )
+            except Exception as exc:  # a bug in a channel must not stop delivery for everyone
+                logger.exception(
+                    "channel %s failed outbox=%s", item.address.platform, item.outbox_id
+                )
+                attempts = attempts_before + 1
+                final = attempts >= d.max_attempts
+                return (
+                    item.outbox_id,
+                    "dead" if final else "retry",
+                    released
+                    | {
+                        "attempts": attempts,
+                        "last_error": f"{type(exc).__name__}: {exc}"[:500],
+                        **(
+                            {"status": OutboxStatus.DEAD}
+                            if final
+                            else {
+                                "next_attempt_at": self.clock.now()
+                                + timedelta(seconds=self._backoff(attempts))
+                            }
+                        ),
+                    },
+                )
+            return (
+                item.outbox_id,
+                "sent",
+                released
+                | {
+                    "status": OutboxStatus.SENT,
+                    "sent_at": self.clock.now(),
+                    "message_ref": ref,
+                    "last_error": None,
+                },
+            )
+
+    async def run_once(self) -> DeliveryReport:
+        """Claim one batch and send it; results are written in small batches as they come."""
+        now = self.clock.now()
+        claimed, skipped = await self._db(self.claim, now)
+        report = DeliveryReport(claimed=len(claimed), outcomes=skipped)
+        if not claimed:
+            return report
+        attempts = await self._db(self._attempts, [c.outbox_id for c in claimed])
+        gate = asyncio.Semaphore(self.config.delivery.concurrency)
+        pending: list[tuple[int, str, dict[str, Any]]] = []
+        flush_lock = asyncio.Lock()
+
+        async def flush() -> None:
+            async with flush_lock:
+                batch, pending[:] = pending[:], []
+                await self._db(self._record, batch)
+
+        async def one(item: Claimed) -> None:
+            async with gate:
+                result = await self._send_one(item, attempts.get(item.outbox_id, 0))
+            report.outcomes[result[1]] += 1
+            pending.append(result)
+            if len(pending) >= 50:
+                await flush()
+
+        await asyncio.gather(*(one(item) for item in claimed))
+        await flush()
+        return report
+
+    def _attempts(self, ids: list[int]) -> dict[int, int]:
+        with self.db.read() as session:
+            return dict(
+                session.execute(
+                    sa.select(Outbox.id, Outbox.attempts).where(  # type: ignore[call-overload]
+                        col(Outbox.id).in_(ids)
+                    )
+                ).all()
+            )
+
+    async def run_until_idle(self, max_batches: int = 1000) -> DeliveryReport:
+        """Send everything due now (several batches); stops when a batch claims nothing."""
+        total = DeliveryReport()
+        for _ in range(max_batches):
+            report = await self.run_once()
+            total.claimed += report.claimed
+            total.outcomes.update(report.outcomes)
+            if report.claimed == 0:
+                break
+        return total
+
+
+# --- snooze ------------------------------------------------------------------------------------
+def snooze(
+    session: Session,
+    *,
+    config: DepartmentConfig,
+    actor: Actor,
+    outbox_id: int,
+    working_days: int,
+    now: datetime,
+) -> Outbox:
+    """The recipient pushes their own nudge back N working days. Escalations to others are
+    separate nudges, so the deadline logic still escalates on time."""
+    if not 1 <= working_days <= 20:
+        raise InvalidInput("Snooze for 1 to 20 working days.", field="working_days")
+    row = session.get(Outbox, outbox_id)
+    if row is None:
+        raise NotFound("That reminder no longer exists.", field="nudge")
+    if actor.person_id != row.recipient_id:
+        raise PermissionDenied("You can't snooze someone else's reminder.")
+    recipient = session.get(Person, row.recipient_id)
+    assert recipient is not None
+    work = WorkingTime(config)
+    day = work.add_working_days(work.today(now), working_days, recipient.location)
+    old = {"due_at": row.due_at.isoformat(), "status": row.status.value}
+    row.due_at = work.opening(day)
+    row.status = OutboxStatus.PENDING  # a snoozed nudge comes back, even once sent
+    row.lease_owner = row.lease_until = row.next_attempt_at = None
+    session.flush()
+    audit(
+        session,
+        actor=actor,
+        now=now,
+        action="nudge.snooze",
+        entity="outbox",
+        entity_id=row.id,
+        subject_id=row.subject_id,
+        old=old,
+        new={"due_at": row.due_at.isoformat(), "working_days": working_days},
+    )
+    return row

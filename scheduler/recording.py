@@ -1,0 +1,18 @@
+"""A channel that records what it would have sent: for tests, the demo and ``perfbot simulate``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from scheduler.delivery import Address
+from scheduler.messages import Nudge
+
+
+@dataclass
+class RecordingChannel:
+    platform: str = "slack"
+    sent: list[tuple[Address, Nudge]] = field(default_factory=list)
+
+    async def send(self, address: Address, nudge: Nudge) -> str:
+        self.sent.append((address, nudge))
+        return f"recorded-{len(self.sent)}"

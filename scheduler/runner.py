@@ -1,0 +1,119 @@
+"""APScheduler 3 wiring: the clock that asks the planner and the delivery worker to run.
+
+No job store is needed: every piece of state is in the database (the outbox), so jobs are
+in memory with fixed ids, and a restart simply plans again and catches up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from scheduler.delivery import Channel, Clock, Deliverer, SystemClock
+from scheduler.planner import PlanReport, plan
+from scheduler.worktime import WorkingTime
+from store.config import DepartmentConfig
+from store.db import Database
+
+logger = logging.getLogger(__name__)
+
+PLAN_JOB, DELIVER_JOB, DIGEST_JOB = "perfbot.plan", "perfbot.deliver", "perfbot.digest"
+
+
+class PerfScheduler:
+    """Planner + delivery on an asyncio loop; ``plan_enabled=False`` for deliver-only replicas."""
+
+    def __init__(
+        self,
+        db: Database,
+        config: DepartmentConfig,
+        channels: Mapping[str, Channel],
+        *,
+        clock: Clock | None = None,
+        plan_enabled: bool = True,
+        deliver_enabled: bool = True,
+    ) -> None:
+        self.db, self.config = db, config
+        self.clock = clock or SystemClock()
+        self.work = WorkingTime(config)
+        self.deliverer = Deliverer(db, config, channels, clock=self.clock)
+        self.plan_enabled, self.deliver_enabled = plan_enabled, deliver_enabled
+        self.scheduler = AsyncIOScheduler(timezone=config.department.timezone)
+        self._delivering = asyncio.Lock()
+
+    def plan_now(self) -> PlanReport:
+        with self.db.write() as session:
+            return plan(session, config=self.config, now=self.clock.now(), work=self.work)
+
+    async def tick_plan(self) -> None:
+        try:
+            report = await asyncio.get_running_loop().run_in_executor(None, self.plan_now)
+            if report.skipped_locked:
+                logger.info("planner skipped: another replica holds the planning lock")
+        except Exception:
+            logger.exception("planner tick failed; the next tick will catch up")
+
+    async def tick_deliver(self) -> None:
+        if self._delivering.locked():
+            return  # the previous run is still sending
+        async with self._delivering:
+            try:
+                report = await self.deliverer.run_until_idle()
+                if report.claimed:
+                    logger.info(
+                        "delivery claimed=%d outcomes=%s", report.claimed, dict(report.outcomes)
+                    )
+            except Exception:
+                logger.exception("delivery run failed; claims return when their lease ends")
+
+    async def tick_digest(self) -> None:
+        await self.tick_plan()  # the digest rows are planned for today's digest time
+        await self.tick_deliver()
+
+    def start(self) -> None:
+        d = self.config.delivery
+        if self.plan_enabled:
+            # next_run_time=now: plan at start-up, so downtime is caught up at once.
+            self.scheduler.add_job(
+                self.tick_plan,
+                IntervalTrigger(minutes=d.plan_every_minutes),
+                id=PLAN_JOB,
+                replace_existing=True,
+                coalesce=True,
+                max_instances=1,
+                next_run_time=self.clock.now(),
+            )
+            self.scheduler.add_job(
+                self.tick_digest,
+                CronTrigger(
+                    day_of_week="mon-fri",
+                    hour=d.digest_time.hour,
+                    minute=d.digest_time.minute,
+                    timezone=self.config.department.timezone,
+                ),
+                id=DIGEST_JOB,
+                replace_existing=True,
+                coalesce=True,
+                max_instances=1,
+            )
+        if self.deliver_enabled:
+            self.scheduler.add_job(
+                self.tick_deliver,
+                IntervalTrigger(seconds=d.deliver_every_seconds),
+                id=DELIVER_JOB,
+                replace_existing=True,
+                coalesce=True,
+                max_instances=1,
+                next_run_time=self.clock.now(),
+            )
+        self.scheduler.start()
+        logger.info("scheduler started plan=%s deliver=%s", self.plan_enabled, self.deliver_enabled)
+
+    def shutdown(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)

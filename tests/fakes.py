@@ -1,0 +1,219 @@
+"""Fakes shared by the tests: a clock the test moves, and helpers to give people chat ids."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+from sqlmodel import select
+
+from store.db import Database
+from store.models import Person
+from store.services import link_chat_identity
+
+
+class FakeClock:
+    """A clock that stands still until the test moves it."""
+
+    def __init__(self, now: datetime) -> None:
+        self.current = now
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> datetime:
+        self.current += timedelta(**delta)
+        return self.current
+
+    def set(self, now: datetime) -> None:
+        self.current = now
+
+
+class RunningClock:
+    """Real time passing, from a chosen starting moment (for tests that really wait)."""
+
+    def __init__(self, start: datetime) -> None:
+        self.start, self.t0 = start, time.monotonic()
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=time.monotonic() - self.t0)
+
+
+def give_everyone_slack_ids(
+    db: Database, now: datetime, *, workspace: str = "T1", except_ids: tuple[int, ...] = ()
+) -> dict[int, str]:
+    """Link every person to a Slack user U<id> (as the adapter does on first contact)."""
+    with db.write() as session:
+        ids = [p for p in session.exec(select(Person.id)).all() if p not in except_ids]
+        for person_id in ids:
+            link_chat_identity(
+                session,
+                person_id=person_id,
+                platform="slack",
+                external_id=f"U{person_id:06d}",
+                workspace_id=workspace,
+                now=now,
+            )
+    return {pid: f"U{pid:06d}" for pid in ids}
+
+
+# --- a fake Slack Web API: real HTTP on loopback ----------------------------------------------
+
+
+@dataclass
+class Scripted:
+    """One scripted answer: an HTTP status, headers, a JSON body, and a delay before it."""
+
+    status: int = 200
+    body: dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+class FakeSlack:
+    """Answers like Slack's Web API (``POST /api/<method>``), records every call, can be told
+    to fail (429 with Retry-After, 500, slow answers) and can enforce Slack's rate limits."""
+
+    TOKEN = "xoxb-test-token"
+
+    def __init__(
+        self,
+        *,
+        per_channel_per_second: float | None = None,
+        workspace_per_second: float | None = None,
+        workspace_burst: int = 1,
+    ) -> None:
+        self.calls: list[dict[str, Any]] = []
+        self.script: dict[str, list[Scripted]] = {}
+        self.per_channel = per_channel_per_second
+        self.ws_rate, self.ws_burst = workspace_per_second, workspace_burst
+        self._channel_last: dict[str, float] = {}
+        self._ws_tat = 0.0
+        self.rejected_for_rate = 0
+        self._lock = threading.Lock()
+        self.loop = asyncio.new_event_loop()
+        self.runner: web.AppRunner | None = None
+        self.port = 0
+        self._ts = 0
+
+    # -- control ----------------------------------------------------------------------------
+    def fail_next(self, method: str, *answers: Scripted) -> None:
+        with self._lock:
+            self.script.setdefault(method, []).extend(answers)
+
+    def posted(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [
+                c["args"]
+                for c in self.calls
+                if c["method"] == "chat.postMessage" and c["status"] == 200
+            ]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def start(self) -> FakeSlack:
+        ready = threading.Event()
+
+        def serve() -> None:
+            asyncio.set_event_loop(self.loop)
+            app = web.Application()
+            app.router.add_post("/api/{method}", self._handle)
+            self.runner = web.AppRunner(app, access_log=None)
+            self.loop.run_until_complete(self.runner.setup())
+            site = web.TCPSite(self.runner, "127.0.0.1", 0)
+            self.loop.run_until_complete(site.start())
+            self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            ready.set()
+            self.loop.run_forever()
+
+        self.thread = threading.Thread(target=serve, daemon=True)
+        self.thread.start()
+        ready.wait(10)
+        return self
+
+    def stop(self) -> None:
+        async def close() -> None:
+            if self.runner:
+                await self.runner.cleanup()
+
+        asyncio.run_coroutine_threadsafe(close(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+    # -- serving ------------------------------------------------------------------------------
+    def _rate_check(self, channel: str, now: float) -> float | None:
+        """Seconds to wait if this message breaks a limit, else None (and it is counted)."""
+        wait = 0.0
+        if self.per_channel:
+            last = self._channel_last.get(channel)
+            gap = 1.0 / self.per_channel
+            if last is not None and now - last < gap * 0.98:
+                wait = max(wait, gap - (now - last))
+        if self.ws_rate:
+            interval = 1.0 / self.ws_rate
+            tolerance = (self.ws_burst - 1) * interval
+            tat = max(self._ws_tat, now)
+            if tat - tolerance > now + interval * 0.05:
+                wait = max(wait, tat - tolerance - now)
+        if wait > 0:
+            return wait
+        if self.per_channel:
+            self._channel_last[channel] = now
+        if self.ws_rate:
+            self._ws_tat = max(self._ws_tat, now) + 1.0 / self.ws_rate
+        return None
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if request.headers.get("Authorization") != f"Bearer {self.TOKEN}":
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        raw = await request.read()
+        if request.content_type == "application/json":
+            args = json.loads(raw or b"{}")
+        else:
+            args = dict((await request.post()).items()) if raw else {}
+        with self._lock:
+            scripted = self.script.get(method, [])
+            answer = scripted.pop(0) if scripted else None
+        if answer and answer.delay:
+            await asyncio.sleep(answer.delay)
+        status, body, headers = 200, {"ok": True}, {}
+        if answer is not None and answer.status != 200:
+            status, headers = answer.status, answer.headers
+            body = answer.body or {
+                "ok": False,
+                "error": "ratelimited" if status == 429 else "internal_error",
+            }
+        elif method == "chat.postMessage":
+            with self._lock:
+                wait = self._rate_check(str(args.get("channel")), time.monotonic())
+                if wait is not None:
+                    self.rejected_for_rate += 1
+                    status, headers = 429, {"Retry-After": str(max(1, math.ceil(wait)))}
+                    body = {"ok": False, "error": "ratelimited"}
+                else:
+                    self._ts += 1
+                    body = {"ok": True, "channel": args.get("channel"), "ts": f"{self._ts}.0001"}
+        else:
+            body = self._answer(method, args)
+        with self._lock:
+            self.calls.append(
+                {"method": method, "args": args, "status": status, "at": time.monotonic()}
+            )
+        return web.json_response(body, status=status, headers=headers)
+
+    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + str(args.get("users", "X"))[1:]}}
+        if method == "auth.test":
+            return {"ok": True, "user_id": "UBOT", "team_id": "T1", "bot_id": "BBOT"}
+        return {"ok": True}

@@ -1,0 +1,216 @@
+"""The planner on SQLite and PostgreSQL: idempotent, current step only, stops when done."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import select
+
+from scheduler.planner import plan
+from store import services as svc
+from store.config import DepartmentConfig
+from store.db import Database
+from store.models import Outbox, Person
+from tests.conftest import Org
+
+
+def at(day: str, hour: int = 10) -> datetime:
+    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=UTC)
+
+
+def plan_at(db: Database, config: DepartmentConfig, when: datetime) -> dict[str, int]:
+    with db.write() as session:
+        return dict(plan(session, config=config, now=when).created)
+
+
+def outbox(db: Database, **where: object) -> list[tuple]:
+    with db.read() as session:
+        rows = session.exec(select(Outbox).filter_by(**where).order_by(Outbox.id)).all()
+        return [(r.recipient_id, r.kind, r.subject_id, r.milestone, r.step) for r in rows]
+
+
+def q1(db: Database, org: Org) -> list[tuple]:
+    return [
+        (r, step)
+        for r, _k, s, _m, step in outbox(db, kind="rating_due", milestone="q1_conversation")
+        if s == org.js
+    ]
+
+
+def test_planning_twice_or_late_writes_nothing_twice(db, org, config) -> None:
+    first = plan_at(db, config, at("2026-06-16"))
+    assert first["rating_due"] == 9  # everyone below the permanent secretary
+    assert plan_at(db, config, at("2026-06-16")) == {}
+    assert plan_at(db, config, at("2026-06-16", 15)) == {}
+    assert q1(db, org) == [(org.lm, "before_10")]
+
+
+def test_ladder_reminders_then_escalations_on_time(db, org, config) -> None:
+    # Q1 deadline Tuesday 30 June 2026, England: reminders 10, 5 and 1 working days before;
+    # countersigning officer 3 working days after, DG 10 working days after.
+    for day in ("2026-06-16", "2026-06-23", "2026-06-29", "2026-07-03", "2026-07-14"):
+        plan_at(db, config, at(day))
+    assert q1(db, org) == [
+        (org.lm, "before_10"),
+        (org.lm, "before_5"),
+        (org.lm, "before_1"),
+        (org.ps, "overdue_3"),
+        (org.dg_a, "overdue_10"),
+    ]
+    # The day before a step, nothing new.
+    before = len(outbox(db))
+    plan_at(db, config, at("2026-07-13"))
+    assert len(outbox(db)) == before
+
+
+def test_after_ten_days_of_downtime_only_the_current_step_is_sent(db, org, config) -> None:
+    plan_at(db, config, at("2026-06-16"))
+    # Down from 17 June until 3 July: before_5, before_1 have passed; overdue_3 is current.
+    plan_at(db, config, at("2026-07-03"))
+    assert q1(db, org) == [(org.lm, "before_10"), (org.ps, "overdue_3")]
+    # Long after the last step, a stale ladder is left alone.
+    plan_at(db, config, at("2026-08-14"))
+    assert q1(db, org) == [(org.lm, "before_10"), (org.ps, "overdue_3")]
+
+
+def test_no_nudge_once_the_task_is_done(db, org, config) -> None:
+    plan_at(db, config, at("2026-06-16"))
+    with db.write() as session:
+        svc.record_indicative_rating(
+            session,
+            config=config,
+            actor=org.actor("lm"),
+            subject_id=org.js,
+            quarter=1,
+            rating="Achieving",
+            what_note="w",
+            how_note="h",
+            now=at("2026-06-20"),
+        )
+    for day in ("2026-06-23", "2026-06-29", "2026-07-03"):
+        plan_at(db, config, at(day))
+    assert q1(db, org) == [(org.lm, "before_10")]
+
+
+def test_who_is_nudged(db, org, config) -> None:
+    with db.write() as session:  # peer left; a new starter joins after the Q1 deadline
+        session.execute(
+            sa.update(Person).where(Person.id == org.peer).values(left_on=date(2026, 6, 1))
+        )
+        session.execute(
+            sa.update(Person).where(Person.id == org.other).values(start_date=date(2026, 7, 1))
+        )
+    plan_at(db, config, at("2026-06-16"))
+    subjects = {s for _r, _k, s, _m, _st in outbox(db, kind="rating_due")}
+    assert org.ps not in subjects  # the permanent secretary has separate guidance (§6)
+    assert org.peer not in subjects and org.other not in subjects
+    assert org.js in subjects
+
+
+def test_objectives_go_to_job_holder_and_manager_until_three_are_live(db, org, config) -> None:
+    plan_at(db, config, at("2026-05-18"))  # objectives agreed by 31 May: 10 days before
+    to_js = {r for r, _k, s, _m, _st in outbox(db, kind="objectives_due") if s == org.js}
+    assert to_js == {org.js, org.lm}
+    with db.write() as session:
+        for heading in ("business_delivery", "finance", "people"):
+            svc.set_objective(
+                session,
+                config=config,
+                actor=org.actor("js"),
+                subject_id=org.js,
+                heading=heading,
+                what="w",
+                how="h",
+                now=at("2026-05-19"),
+            )
+    plan_at(db, config, at("2026-05-25"))  # before_5 step
+    steps = {st for _r, _k, s, _m, st in outbox(db, kind="objectives_due") if s == org.js}
+    assert steps == {"before_10"}
+
+
+def test_award_nomination_reaches_the_dg_then_ages(db, org, config) -> None:
+    with db.write() as session:
+        award = svc.nominate_award(
+            session,
+            config=config,
+            actor=org.actor("lm"),
+            nominee_id=org.js,
+            amount_pence=100_000,
+            reason="r",
+            now=at("2026-07-15"),
+        )
+    plan_at(db, config, at("2026-07-15", 11))
+    assert outbox(db, kind="award_decision") == [
+        (org.dg_a, "award_decision", org.js, f"award:{award.id}", "new")
+    ]
+    assert [r for r, *_ in outbox(db, kind="award_digest")] == [org.dg_a]
+    plan_at(db, config, at("2026-07-20"))  # 3 working days later
+    assert [st for *_, st in outbox(db, kind="award_decision")] == ["new", "waiting_3"]
+    with db.write() as session:
+        svc.decide_award(
+            session,
+            config=config,
+            actor=org.actor("dg_a"),
+            award_id=award.id,
+            approve=True,
+            now=at("2026-07-21"),
+        )
+    plan_at(db, config, at("2026-07-29"))  # the 10-day step would be due; decided, so none
+    assert [st for *_, st in outbox(db, kind="award_decision")] == ["new", "waiting_3"]
+
+
+def test_f10_development_plan_prompt_goes_to_the_line_manager(db, org, config) -> None:
+    with db.write() as session:
+        for quarter in (1, 2):
+            svc.record_indicative_rating(
+                session,
+                config=config,
+                actor=org.actor("lm"),
+                subject_id=org.js,
+                quarter=quarter,
+                rating="Partially Met",
+                what_note="w",
+                how_note="h",
+                now=at("2026-10-05"),
+            )
+    plan_at(db, config, at("2026-10-05", 11))
+    assert outbox(db, kind="development_plan_due") == [
+        (org.lm, "development_plan_due", org.js, "plan:2026", "prompt")
+    ]
+
+
+def test_hr_hears_about_the_consistency_check_and_moderation(db, org, config) -> None:
+    plan_at(db, config, at("2026-11-16"))  # consistency check due 30 November
+    assert outbox(db, kind="consistency_check_due") == [
+        (org.hr, "consistency_check_due", None, "consistency_check", "before_10")
+    ]
+    plan_at(db, config, at("2027-03-31"))  # local moderation 14 April 2027: 10 days before
+    with db.read() as session:
+        units = {
+            r.subject_key: r.payload
+            for r in session.exec(select(Outbox).where(Outbox.kind == "moderation_readiness")).all()
+        }
+    assert units["unit:Unit A1"] == {
+        "unit": "Unit A1",
+        "written": 0,
+        "total": 4,
+        "deadline": "2027-04-14",
+    }
+
+
+def test_two_planners_at_once_write_each_nudge_once(db, org, config) -> None:
+    barrier = threading.Barrier(2)
+
+    def tick() -> None:
+        barrier.wait()
+        plan_at(db, config, at("2026-06-16"))
+
+    threads = [threading.Thread(target=tick) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    keys = outbox(db)
+    assert len(keys) == len(set(keys)) and len(keys) > 0
