@@ -8,7 +8,7 @@ import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -23,6 +23,9 @@ from store.models import Channel
 from store.roster import RosterError, import_roster, write_template
 from store.services import Actor, local_date
 from store.settings import Settings
+
+if TYPE_CHECKING:
+    from scheduler.runner import PerfScheduler
 
 logger = logging.getLogger("perfbot")
 console = Console()
@@ -213,12 +216,136 @@ def _what_next(settings: Settings) -> None:
     )
 
 
+def _scheduler(
+    db: Database, settings: Settings, *, plan_enabled: bool = True, deliver_enabled: bool = True
+) -> PerfScheduler:
+    from bot.channels import build_channels
+    from scheduler.runner import PerfScheduler
+
+    channels = build_channels(settings)
+    if deliver_enabled and not channels:
+        logger.info(
+            "nudge delivery off: no chat platform is configured; nudges wait in the "
+            "outbox until one is"
+        )
+        deliver_enabled = False
+    return PerfScheduler(
+        db,
+        settings.department(),
+        channels,
+        plan_enabled=plan_enabled,
+        deliver_enabled=deliver_enabled,
+    )
+
+
+@app.command()
+def scheduler(
+    plan: Annotated[
+        bool,
+        typer.Option(
+            "--plan/--no-plan",
+            help="Run the planner here (one replica plans at a time; others wait).",
+        ),
+    ] = True,
+    deliver: Annotated[
+        bool, typer.Option("--deliver/--no-deliver", help="Send nudges from this process.")
+    ] = True,
+) -> None:
+    """Run only the scheduler (planner and nudge delivery), without the web server."""
+    import asyncio
+    import signal
+
+    settings = _settings()
+    db = _database(settings)
+
+    async def run() -> None:
+        runner = _scheduler(db, settings, plan_enabled=plan, deliver_enabled=deliver)
+        runner.start()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        runner.shutdown()
+
+    asyncio.run(run())
+
+
+@app.command()
+def simulate(
+    year: Annotated[
+        int | None,
+        typer.Option(help="Performance year to simulate (start year); default: the current one."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed, the same year.")] = 1,
+    diligence: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of people who act on their nudges.")
+    ] = 0.7,
+) -> None:
+    """A year in a minute: the demo department on a virtual clock, in a throwaway database."""
+    from rich.table import Table
+
+    from scheduler.simulate import simulate_year
+    from store.demo import write_demo_roster
+    from store.framework import year_label, year_start
+    from store.roster import import_roster
+
+    settings = _settings()
+    config = settings.department()
+    start_year = year or performance_year_of(local_date(config, _now()), config.year.start_month)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Database(f"sqlite:///{Path(tmp) / 'simulation.db'}")
+        migrate.upgrade(db)
+        loaded = datetime.combine(
+            year_start(start_year, config.year.start_month), datetime.min.time(), tzinfo=UTC
+        )
+        with db.write() as session:
+            import_roster(
+                session,
+                path=write_demo_roster(Path(tmp) / "demo.csv"),
+                actor=Actor.system(Channel.CLI),
+                now=loaded,
+                today=loaded.date(),
+            )
+        with console.status(f"Simulating {year_label(start_year, config.year.start_month)}..."):
+            result = simulate_year(
+                db, config, start_year=start_year, seed=seed, diligence=diligence
+            )
+        db.dispose()
+    table = Table(
+        title=f"perfbot simulation of {year_label(start_year)} (demo department, "
+        f"{diligence:.0%} diligent)"
+    )
+    for column in ("month", "nudges", "escalations", "completions", "busiest nudge kinds"):
+        table.add_column(
+            column, justify="left" if column in ("month", "busiest nudge kinds") else "right"
+        )
+    for month, row in sorted(result.months.items()):
+        top = ", ".join(f"{k} {n}" for k, n in row.nudges.most_common(3))
+        table.add_row(
+            month,
+            str(sum(row.nudges.values())),
+            str(row.escalations),
+            str(sum(row.completions.values())),
+            top,
+        )
+    console.print(table)
+    console.print(
+        f"{result.sent} nudges sent; {result.duplicates} duplicates; "
+        f"{result.outside_hours} outside working hours."
+    )
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Listen address (default $HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default $PORT or 3000).")] = None,
+    with_scheduler: Annotated[
+        bool, typer.Option("--scheduler/--no-scheduler", help="Run the scheduler in this process.")
+    ] = True,
 ) -> None:
-    """Run perfbot: migrate the database, load the demo if it is empty, start the web server."""
+    """Run perfbot: migrate the database, load the demo if it is empty, start the web server
+    and the scheduler."""
     from aiohttp import web
 
     from bot.web import make_app
@@ -233,7 +360,7 @@ def serve(
     year = performance_year_of(local_date(config, _now()), config.year.start_month)
     for warning in order_warnings(config, year):
         logger.warning("%s", warning)
-    if not (os.environ.get("SLACK_BOT_TOKEN") and os.environ.get("SLACK_SIGNING_SECRET")):
+    if not settings.slack_enabled:
         logger.info("Slack disabled: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are not set")
     if not os.environ.get("MICROSOFT_APP_ID") and not settings.perfbot_dev:
         logger.info(

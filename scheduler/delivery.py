@@ -175,7 +175,7 @@ def _is_done(session: Session, row: Outbox, config: DepartmentConfig) -> bool:
         return not pending
     if kind in (Kind.CONSISTENCY_CHECK, Kind.MODERATION_READINESS):
         return False
-    if row.subject_id is None or row.year is None:
+    if row.subject_id is None or not row.year:
         return False
     try:
         milestone = Milestone(row.milestone)
@@ -183,7 +183,15 @@ def _is_done(session: Session, row: Outbox, config: DepartmentConfig) -> bool:
         milestone = Milestone.START_YEAR_MEETING
     return bool(
         session.execute(
-            sa.select(task_done(kind, milestone, row.year, row.subject_id, config))
+            sa.select(
+                task_done(
+                    kind,
+                    milestone,
+                    row.year,
+                    row.subject_id,
+                    evidence_min=config.reminders.evidence_thin_below_items,
+                )
+            )
         ).scalar()
     )
 

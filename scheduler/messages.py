@@ -39,7 +39,7 @@ class NudgeContext:
     kind: str
     step: str
     milestone: str
-    year: int | None
+    year: int  # 0: not tied to a performance year
     subject_id: int | None
     subject_name: str | None
     payload: dict[str, Any] | None
@@ -63,7 +63,7 @@ def _deadline(config: DepartmentConfig, ctx: NudgeContext) -> date | None:
         milestone = Milestone(ctx.milestone)
     except ValueError:
         return None
-    return milestone_dates(config, ctx.year)[milestone] if ctx.year is not None else None
+    return milestone_dates(config, ctx.year)[milestone] if ctx.year else None
 
 
 def _when(step: str, deadline: date | None) -> str:
@@ -80,7 +80,7 @@ def compose(config: DepartmentConfig, ctx: NudgeContext) -> Nudge:
     snooze = Action("snooze", "Snooze 2 working days", f"{ctx.outbox_id}:2")
     escalation = ctx.step.startswith("overdue_")
     facts: list[tuple[str, str]] = []
-    if ctx.year is not None:
+    if ctx.year:
         facts.append(("Performance year", year_label(ctx.year, config.year.start_month)))
     if deadline is not None:
         facts.append(("Deadline", f"{deadline:%d %B %Y}"))

@@ -14,6 +14,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -49,7 +50,7 @@ from store.types import UTCDateTime
 logger = logging.getLogger(__name__)
 
 PLANNER_LOCK_ID = 0x70657266  # "perf": one planner at a time across replicas (PostgreSQL)
-OUTBOX_KEY = ["recipient_id", "kind", "subject_key", "milestone", "step"]
+OUTBOX_KEY = ["recipient_id", "kind", "subject_key", "milestone", "year", "step"]
 _INSERT_COLUMNS = [
     "recipient_id",
     "kind",
@@ -100,7 +101,12 @@ def plan(
         return report
     today = work.today(now)
     this_year = performance_year_of(today, config.year.start_month)
+    first_known = session.execute(sa.select(sa.func.min(Person.created_at))).scalar()
+    if first_known is None:
+        return report  # no roster yet
     for year in (this_year - 1, this_year):  # last year's end-year tasks run into April
+        if year_end(year, config.year.start_month) < work.today(first_known):
+            continue  # a year that ended before perfbot knew the department: nothing to chase
         dates = milestone_dates(config, year)
         for task in DEADLINE_TASKS:
             _plan_deadline_task(
@@ -122,28 +128,69 @@ def plan(
 
 
 # --- per-person tasks, set-based ---------------------------------------------------------------
-def _subjects(year_start_or_deadline: date) -> tuple[Any, list[sa.ColumnElement[bool]]]:
-    s = aliased(Person, name="s")
-    where = [
-        col(s.left_on).is_(None),
-        col(s.grade) != Grade.PERMSEC,  # separate guidance applies to permanent secretaries (§6)
-        col(s.start_date) <= year_start_or_deadline,
-    ]
-    return s, where
+PERSON: sa.Table = Person.__table__  # type: ignore[attr-defined]
+OUTBOX: sa.Table = Outbox.__table__  # type: ignore[attr-defined]
 
 
-def _recipient_column(s: Any, recipient: Recipient) -> Any:
-    return {
-        Recipient.SELF: s.id,
-        Recipient.LINE_MANAGER: s.line_manager_id,
-        Recipient.COUNTERSIGNING: s.countersigning_id,
-        Recipient.DG: s.dg_id,
+@lru_cache(maxsize=512)
+def _insert_statement(
+    dialect: str, kind: Kind, milestone: str, recipient: Recipient, evidence_min: int
+) -> Any:
+    """INSERT ... SELECT for one task and recipient, built once (then only parameters change).
+
+    Subjects: active people below the permanent secretary (separate guidance applies, §6) in
+    the given nation, in post by the cutoff and known to perfbot by then (no chasing of
+    deadlines that passed before their roster import), whose task is not done.
+    """
+    s, r = PERSON.alias("s"), PERSON.alias("r")
+    recipient_col = {
+        Recipient.SELF: s.c.id,
+        Recipient.LINE_MANAGER: s.c.line_manager_id,
+        Recipient.COUNTERSIGNING: s.c.countersigning_id,
+        Recipient.DG: s.c.dg_id,
     }[recipient]
+    year = sa.bindparam("year", type_=sa.Integer)
+    try:
+        task_milestone = Milestone(milestone)
+    except ValueError:  # evidence reminders are not tied to a calendar milestone
+        task_milestone = Milestone.START_YEAR_MEETING
+    done = task_done(kind, task_milestone, year, s.c.id, evidence_min=evidence_min)
+    columns: list[Any] = [
+        r.c.id,
+        sa.literal(kind.value),
+        sa.literal("p:") + sa.cast(s.c.id, sa.String),
+        s.c.id,
+        sa.literal(milestone),
+        sa.bindparam("step", type_=sa.String),
+        year,
+        sa.bindparam("due_at", type_=UTCDateTime()),
+        sa.literal(OutboxStatus.PENDING.value),
+        sa.literal(0),
+        sa.bindparam("now", type_=UTCDateTime()),
+    ]
+    chosen = (
+        sa.select(*columns)
+        .select_from(s.join(r, r.c.id == recipient_col))
+        .where(
+            s.c.left_on.is_(None),
+            s.c.grade != Grade.PERMSEC,
+            s.c.location == sa.bindparam("nation", type_=PERSON.c.location.type),
+            s.c.start_date <= sa.bindparam("cutoff", type_=sa.Date),
+            s.c.created_at <= sa.bindparam("known_by", type_=UTCDateTime()),
+            r.c.left_on.is_(None),
+            ~done,
+        )
+    )
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(OUTBOX).from_select(_INSERT_COLUMNS, chosen)
+    return stmt.on_conflict_do_nothing(index_elements=OUTBOX_KEY)
 
 
 def _insert_for_subjects(
     session: Session,
     report: PlanReport,
+    work: WorkingTime,
+    config: DepartmentConfig,
     *,
     kind: Kind,
     milestone: str,
@@ -154,36 +201,25 @@ def _insert_for_subjects(
     now: datetime,
     nation: Nation,
     cutoff: date,
-    done: Any,
 ) -> None:
-    s, where = _subjects(cutoff)
-    r = aliased(Person, name="r")
-    subject_key = sa.literal("p:") + sa.cast(s.id, sa.String)
-    columns: list[Any] = [
-        r.id,
-        sa.literal(kind.value),
-        subject_key,
-        s.id,
-        sa.literal(milestone),
-        sa.literal(step.name),
-        sa.literal(year),
-        sa.bindparam("due_at", due_at, type_=UTCDateTime()),
-        sa.literal(OutboxStatus.PENDING.value),
-        sa.literal(0),
-        sa.bindparam("created_at", now, type_=UTCDateTime()),
-    ]
-    chosen = (
-        sa.select(*columns)
-        .select_from(s)
-        .join(r, r.id == _recipient_column(s, recipient))
-        .where(*where, col(s.location) == nation, col(r.left_on).is_(None), ~done(s.id))
+    stmt = _insert_statement(
+        session.get_bind().dialect.name,
+        kind,
+        milestone,
+        recipient,
+        config.reminders.evidence_thin_below_items,
     )
-    stmt = _insert(session)(Outbox).from_select(_INSERT_COLUMNS, chosen)
+    params = {
+        "year": year,
+        "step": step.name,
+        "due_at": due_at,
+        "now": now,
+        "nation": nation,
+        "cutoff": cutoff,
+        "known_by": work.opening(cutoff),
+    }
     # preserve_rowcount: SQLAlchemy reports INSERT row counts only when asked (PostgreSQL).
-    result = session.execute(
-        stmt.on_conflict_do_nothing(index_elements=OUTBOX_KEY),
-        execution_options={"preserve_rowcount": True},
-    )
+    result = session.execute(stmt, params, execution_options={"preserve_rowcount": True})
     inserted = max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
     if inserted:
         report.created[kind.value] += inserted
@@ -209,6 +245,8 @@ def _plan_deadline_task(
         _insert_for_subjects(
             session,
             report,
+            work,
+            config,
             kind=task.kind,
             milestone=task.milestone.value,
             step=step,
@@ -218,7 +256,6 @@ def _plan_deadline_task(
             now=now,
             nation=nation,
             cutoff=deadline,
-            done=lambda subject: task_done(task.kind, task.milestone, year, subject, config),
         )
 
 
@@ -246,6 +283,8 @@ def _plan_evidence(
         _insert_for_subjects(
             session,
             report,
+            work,
+            config,
             kind=Kind.EVIDENCE,
             milestone="evidence",
             step=Step(f"period_{period}", 0, None),
@@ -255,9 +294,6 @@ def _plan_evidence(
             now=now,
             nation=nation,
             cutoff=start,
-            done=lambda subject: task_done(
-                Kind.EVIDENCE, Milestone.START_YEAR_MEETING, year, subject, config
-            ),
         )
 
 
@@ -282,7 +318,7 @@ def _row(
     subject_id: int | None,
     milestone: str,
     step: str,
-    year: int | None,
+    year: int,
     due_at: datetime,
     now: datetime,
     payload: dict[str, Any] | None = None,
@@ -482,7 +518,7 @@ def _plan_awards(
                     subject_id=dg_id,
                     milestone=f"digest:{today.isoformat()}",
                     step="daily",
-                    year=None,
+                    year=0,
                     due_at=due,
                     now=now,
                     payload={"pending": count},

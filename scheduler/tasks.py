@@ -139,11 +139,16 @@ def _exists(*where: ColumnElement[bool]) -> ColumnElement[bool]:
 def task_done(
     kind: Kind,
     milestone: Milestone,
-    year: int,
-    subject: ColumnElement[int] | int,
-    config: DepartmentConfig,
+    year: Any,
+    subject: Any,
+    *,
+    evidence_min: int,
 ) -> ColumnElement[bool]:
-    """SQL: the task behind a nudge about ``subject`` (a person id or id column) is done."""
+    """SQL: the task behind a nudge about ``subject`` is done.
+
+    ``subject`` and ``year`` may be values or SQL expressions (a column, a bind parameter);
+    ``evidence_min`` is how many evidence items make a portfolio no longer thin.
+    """
     subject_expr: Any = sa.literal(subject) if isinstance(subject, int) else subject
     if kind is Kind.RATING:
         return _exists(
@@ -200,7 +205,7 @@ def task_done(
             .where(col(Evidence.person_id) == subject_expr, col(Evidence.year) == year)
             .scalar_subquery()
         )
-        return items >= config.reminders.evidence_thin_below_items
+        return items >= evidence_min
     if kind is Kind.DEVELOPMENT_PLAN:
         return ~_exists(
             col(DevelopmentPlan.person_id) == subject_expr,

@@ -393,13 +393,20 @@ class OutboxStatus(StrEnum):
 
 
 class Outbox(SQLModel, table=True):
-    """One nudge to one person. The unique key makes planning idempotent: a tick that runs
-    twice, late, or on two replicas writes each nudge once."""
+    """One nudge to one person. The unique key (recipient, kind, subject, milestone, year, step)
+    makes planning idempotent: a tick that runs twice, late, or on two replicas writes each
+    nudge once. ``year`` is in the key because every year has the same milestones."""
 
     __tablename__ = "outbox"
     __table_args__ = (
         sa.UniqueConstraint(
-            "recipient_id", "kind", "subject_key", "milestone", "step", name="uq_outbox_key"
+            "recipient_id",
+            "kind",
+            "subject_key",
+            "milestone",
+            "year",
+            "step",
+            name="uq_outbox_key",
         ),
         sa.Index("ix_outbox_status_due", "status", "due_at"),
     )
@@ -411,7 +418,7 @@ class Outbox(SQLModel, table=True):
     subject_id: int | None = Field(default=None, foreign_key="person.id")
     milestone: str = Field(max_length=64)
     step: str = Field(max_length=32)
-    year: int | None = None
+    year: int = 0  # the performance year; 0 for nudges tied to none (a daily digest)
     payload: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
     due_at: datetime = _ts()  # not before this moment (snooze moves it)
     status: OutboxStatus = Field(default=OutboxStatus.PENDING, sa_type=_enum(OutboxStatus))

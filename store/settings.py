@@ -20,6 +20,14 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", alias="HOST")
     port: int = Field(3000, alias="PORT", ge=1, le=65535)
     perfbot_dev: bool = Field(False, alias="PERFBOT_DEV")
+    slack_bot_token: str | None = Field(None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: str | None = Field(None, alias="SLACK_SIGNING_SECRET")
+    slack_app_token: str | None = Field(None, alias="SLACK_APP_TOKEN")
+    slack_api_url: str | None = Field(None, alias="SLACK_API_URL")
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token and (self.slack_signing_secret or self.slack_app_token))
 
     def department(self) -> DepartmentConfig:
         return load_config(self.perfbot_config)

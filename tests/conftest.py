@@ -13,7 +13,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -35,6 +35,7 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 # A Wednesday in Q2 of the 2026-27 performance year, mid-morning in London.
 NOW = datetime(2026, 7, 15, 9, 30, tzinfo=UTC)
+ROSTER_LOADED = datetime(2026, 3, 20, 9, 0, tzinfo=UTC)
 
 
 def _postgres_reason() -> str | None:
@@ -190,11 +191,20 @@ class Org:
 
 
 @pytest.fixture
-def org(db: Database, tmp_path: Path, now: datetime) -> Org:
+def org(db: Database, tmp_path: Path) -> Org:
+    return make_org(db, tmp_path)
+
+
+def make_org(db: Database, tmp_path: Path) -> Org:
+    """Load the small organisation through the roster importer; its ids by key."""
     path = write_csv(tmp_path / "org.csv", org_rows())
-    with db.write() as session:
+    with db.write() as session:  # imported before the 2026-27 year starts
         import_roster(
-            session, path=path, actor=Actor.system(Channel.IMPORT), now=now, today=date(2026, 7, 15)
+            session,
+            path=path,
+            actor=Actor.system(Channel.IMPORT),
+            now=ROSTER_LOADED,
+            today=ROSTER_LOADED.date(),
         )
     with db.read() as session:
         rows = session.execute(sa.text("SELECT email, id FROM person")).all()

@@ -214,3 +214,15 @@ def test_two_planners_at_once_write_each_nudge_once(db, org, config) -> None:
         thread.join()
     keys = outbox(db)
     assert len(keys) == len(set(keys)) and len(keys) > 0
+
+
+def test_deadlines_that_passed_before_perfbot_knew_someone_are_not_chased(db, org, config):
+    with db.write() as session:  # js was added to perfbot on 1 July, after the Q1 deadline
+        session.execute(
+            sa.update(Person)
+            .where(Person.id == org.js)
+            .values(created_at=datetime(2026, 7, 1, 9, tzinfo=UTC))
+        )
+    plan_at(db, config, at("2026-07-03"))  # Q1 overdue_3 day
+    assert q1(db, org) == []
+    assert outbox(db, kind="rating_due", subject_id=org.peer)  # others still are

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-22 13:35:55.318225
+Create Date: 2026-11-22 13:51:34.397210
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("subject_id", sa.Integer(), nullable=True),
         sa.Column("milestone", sa.String(length=64), nullable=False),
         sa.Column("step", sa.String(length=32), nullable=False),
-        sa.Column("year", sa.Integer(), nullable=True),
+        sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=True),
         sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column(
@@ -61,7 +61,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint(
-            "recipient_id", "kind", "subject_key", "milestone", "step", name="uq_outbox_key"
+            "recipient_id", "kind", "subject_key", "milestone", "year", "step", name="uq_outbox_key"
         ),
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:

@@ -1,0 +1,366 @@
+"""A year in a minute: planner and delivery over a whole performance year on a virtual clock.
+
+People answer some nudges (through the same services the bot calls) and ignore others, so
+the summary shows reminders, escalations and completions month by month. It runs on its own
+throwaway database, never on real data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import random
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
+from typing import Any
+
+from sqlmodel import col, select
+
+from scheduler.delivery import Deliverer
+from scheduler.planner import plan
+from scheduler.recording import RecordingChannel
+from scheduler.tasks import Kind
+from scheduler.worktime import WorkingTime
+from store import services as svc
+from store.config import DepartmentConfig
+from store.db import Database
+from store.errors import PerfbotError
+from store.framework import (
+    MinimumStandard,
+    ObjectiveHeading,
+    Rating,
+    Stage,
+    year_end,
+    year_start,
+)
+from store.models import Channel, Outbox, Person
+
+Call = tuple[Callable[..., Any], dict[str, Any]]
+RATINGS = (
+    [Rating.EXCEEDING] * 8
+    + [Rating.HIGH_PERFORMING] * 22
+    + [Rating.ACHIEVING] * 64
+    + [Rating.PARTIALLY_MET] * 6
+)
+
+
+@dataclass
+class Month:
+    nudges: Counter[str] = field(default_factory=Counter)
+    escalations: int = 0
+    completions: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass
+class SimulationResult:
+    months: dict[str, Month]
+    sent: int
+    duplicates: int
+    outside_hours: int
+
+
+class _Simulation:
+    def __init__(
+        self, db: Database, config: DepartmentConfig, start_year: int, seed: int, diligence: float
+    ) -> None:
+        self.db, self.config, self.start_year = db, config, start_year
+        self.rng = random.Random(seed)
+        self.work = WorkingTime(config)
+        self.clock = _Clock(datetime.combine(year_start(start_year), time(6), tzinfo=UTC))
+        self.channel = RecordingChannel()
+        self.deliverer = Deliverer(
+            db, _unthrottled(config), {"slack": self.channel}, clock=self.clock, rng=self.rng
+        )
+        with db.read() as session:
+            people = session.exec(select(Person)).all()
+        self.people = {p.id: p for p in people}
+        self.diligent = {pid: self.rng.random() < diligence for pid in self.people}
+        self.months: dict[str, Month] = defaultdict(Month)
+        self.actions: list[tuple[datetime, int, Callable[[], str | None]]] = []
+        self._seq = 0
+        self.seen = 0
+
+    def month(self) -> Month:
+        return self.months[f"{self.work.today(self.clock.now()):%Y-%m}"]
+
+    def later(self, days: int, action: Callable[[], str | None]) -> None:
+        when = self.clock.now() + timedelta(days=days, hours=self.rng.randint(0, 5))
+        self._seq += 1
+        heapq.heappush(self.actions, (when, self._seq, action))
+
+    def run_actions(self) -> None:
+        while self.actions and self.actions[0][0] <= self.clock.now():
+            _when, _seq, action = heapq.heappop(self.actions)
+            try:
+                done = action()
+            except PerfbotError:
+                done = None  # e.g. already done by someone else: a real user would see why
+            if done:
+                self.month().completions[done] += 1
+
+    def write(self, fn: Callable[..., Any], **kwargs: Any) -> None:
+        with self.db.write() as session:
+            fn(session, now=self.clock.now(), **kwargs)
+
+    def respond(self, recipient: int, row: Outbox) -> None:
+        """Some people act on a nudge a day or two later; some never do."""
+        if not self.diligent.get(recipient) or self.rng.random() < 0.25:
+            return
+        actor = svc.Actor(recipient, Channel.SLACK)
+        base = {"config": self.config, "actor": actor}
+        subject, kind = row.subject_id, Kind(row.kind)
+        manages = bool(subject) and self.people[subject].line_manager_id == recipient
+        stage = Stage.MID_YEAR if "mid" in row.milestone else Stage.END_YEAR
+        calls: list[Call] = []
+        if kind is Kind.RATING and manages:
+            calls = [
+                (
+                    svc.record_indicative_rating,
+                    base
+                    | {
+                        "subject_id": subject,
+                        "quarter": int(row.milestone[1]),
+                        "year": row.year,
+                        "rating": self.rng.choice(RATINGS),
+                        "what_note": "Delivered",
+                        "how_note": "Led well",
+                    },
+                )
+            ]
+        elif kind is Kind.OBJECTIVES and subject == recipient:
+            calls = [
+                (
+                    svc.set_objective,
+                    base
+                    | {
+                        "subject_id": subject,
+                        "heading": heading,
+                        "what": "Deliver the plan",
+                        "how": "Through the team",
+                        "year": row.year,
+                    },
+                )
+                for heading in (
+                    ObjectiveHeading.BUSINESS_DELIVERY,
+                    ObjectiveHeading.FINANCE,
+                    ObjectiveHeading.PEOPLE,
+                )
+            ]
+        elif kind is Kind.SELF_ASSESSMENT and subject == recipient:
+            calls = [
+                (
+                    svc.record_self_assessment,
+                    base
+                    | {"subject_id": subject, "stage": stage, "year": row.year, "text": "My year"},
+                )
+            ]
+        elif kind is Kind.WRITE_UP and manages:
+            calls = self._write_up(base, subject, stage, row.year)  # type: ignore[arg-type]
+        elif kind is Kind.EVIDENCE and subject == recipient:
+            calls = [
+                (
+                    svc.add_evidence,
+                    base
+                    | {
+                        "subject_id": subject,
+                        "text": "Chaired the review",
+                        "standard": standard,
+                        "year": row.year,
+                    },
+                )
+                for standard in list(MinimumStandard)[
+                    : self.config.reminders.evidence_thin_below_items
+                ]
+            ]
+        elif kind is Kind.AWARD_DECISION:
+            calls = [
+                (
+                    svc.decide_award,
+                    base
+                    | {
+                        "award_id": int(row.milestone.split(":")[1]),
+                        "approve": self.rng.random() < 0.8,
+                        "reason": "Panel view",
+                    },
+                )
+            ]
+        if calls:
+            self.later(self.rng.randint(0, 3), partial(self._act, kind.value, calls))
+
+    def _act(self, label: str, calls: list[Call]) -> str:
+        for fn, kwargs in calls:
+            self.write(fn, **kwargs)
+        return label
+
+    def _write_up(
+        self, base: dict[str, Any], subject: int, stage: Stage, year: int | None
+    ) -> list[Call]:
+        end = stage is Stage.END_YEAR
+        calls: list[Call] = [
+            (
+                svc.record_manager_assessment,
+                base
+                | {
+                    "subject_id": subject,
+                    "stage": stage,
+                    "what": "Delivered",
+                    "how": "Well",
+                    "year": year,
+                    "recommended_rating": self.rng.choice(RATINGS) if end else None,
+                    "feedback_360": True if end else None,
+                    "bias_acknowledged": end,
+                },
+            )
+        ]
+        if end:
+            calls += [
+                (
+                    svc.record_minimum_standards,
+                    base
+                    | {
+                        "subject_id": subject,
+                        "results": dict.fromkeys(MinimumStandard, True),
+                        "year": year,
+                    },
+                ),
+                (
+                    svc.record_finance_outcome,
+                    base | {"subject_id": subject, "met": self.rng.random() < 0.9, "year": year},
+                ),
+            ]
+        return calls
+
+    def nominate_some(self) -> None:
+        """Now and then a line manager nominates someone for an in-year award."""
+        if self.rng.random() > 0.08:
+            return
+        candidates = [p for p in self.people.values() if p.line_manager_id and p.dg_id]
+        nominee = self.rng.choice(candidates)
+        try:
+            self.write(
+                svc.nominate_award,
+                config=self.config,
+                actor=svc.Actor(nominee.line_manager_id, Channel.SLACK),
+                nominee_id=nominee.id,
+                amount_pence=self.rng.choice([50_000, 100_000, 250_000]),
+                reason="Real-time recognition",
+                year=self.start_year,
+            )
+            self.month().completions["nomination"] += 1
+        except PerfbotError:
+            pass
+
+    async def tick(self) -> None:
+        with self.db.write() as session:
+            plan(session, config=self.config, now=self.clock.now(), work=self.work)
+        await self.deliverer.run_until_idle()
+        new = self.channel.sent[self.seen :]
+        self.seen = len(self.channel.sent)
+        if not new:
+            return
+        with self.db.read() as session:
+            rows = {
+                r.id: r
+                for r in session.exec(
+                    select(Outbox).where(col(Outbox.id).in_([n.outbox_id for _a, n in new]))
+                ).all()
+            }
+        for _address, nudge in new:
+            row = rows[nudge.outbox_id]
+            month = self.month()
+            month.nudges[row.kind] += 1
+            if row.step.startswith("overdue_"):
+                month.escalations += 1
+            self.respond(row.recipient_id, row)
+
+    async def run(self) -> None:
+        last = datetime.combine(
+            year_end(self.start_year) + timedelta(days=45), time(18), tzinfo=UTC
+        )
+        while self.clock.now() < last:
+            for hour in (9, 14):  # mid-morning and mid-afternoon, London
+                local = datetime.combine(
+                    self.work.today(self.clock.now()), time(hour, 30), tzinfo=self.work.zone
+                )
+                self.clock.set(local.astimezone(UTC))
+                self.run_actions()
+                if hour == 9:
+                    self.nominate_some()
+                await self.tick()
+            self.clock.set(self.clock.now() + timedelta(days=1))
+
+
+class _Clock:
+    def __init__(self, now: datetime) -> None:
+        self.current = now
+
+    def now(self) -> datetime:
+        return self.current
+
+    def set(self, now: datetime) -> None:
+        self.current = now
+
+
+def _unthrottled(config: DepartmentConfig) -> DepartmentConfig:
+    """The recording channel has no platform limits; don't wait for any."""
+    fast = config.delivery.model_copy(
+        update={
+            "per_conversation_per_second": 1e6,
+            "per_workspace_per_second": 1e6,
+            "workspace_burst": 1000,
+        }
+    )
+    return config.model_copy(update={"delivery": fast})
+
+
+def simulate_year(
+    db: Database,
+    config: DepartmentConfig,
+    *,
+    start_year: int,
+    seed: int = 1,
+    diligence: float = 0.7,
+) -> SimulationResult:
+    """Run the year; ``db`` should hold a roster (e.g. the demo) and nothing you care about."""
+    with db.write() as session:
+        for person_id in session.exec(select(Person.id)).all():
+            assert person_id is not None
+            svc.link_chat_identity(
+                session,
+                person_id=person_id,
+                platform="slack",
+                external_id=f"SIM{person_id}",
+                workspace_id="TSIM",
+                now=datetime.combine(year_start(start_year), time(6), tzinfo=UTC),
+            )
+    sim = _Simulation(db, config, start_year, seed, diligence)
+    asyncio.run(sim.run())
+    times = [n for _a, n in sim.channel.sent]
+    with db.read() as session:
+        sent_rows = session.exec(select(Outbox).where(Outbox.status == "sent")).all()
+        keys = Counter(
+            (r.recipient_id, r.kind, r.subject_key, r.milestone, r.step) for r in sent_rows
+        )
+        outside = sum(
+            1
+            for r in sent_rows
+            if r.sent_at is None
+            or not sim.work.in_working_hours(r.sent_at, sim.people[r.recipient_id].location)
+        )
+    return SimulationResult(
+        months=dict(sim.months),
+        sent=len(times),
+        duplicates=sum(c - 1 for c in keys.values() if c > 1),
+        outside_hours=outside,
+    )
+
+
+def months_between(first: date, last: date) -> list[str]:
+    out, day = [], first.replace(day=1)
+    while day <= last:
+        out.append(f"{day:%Y-%m}")
+        day = (day + timedelta(days=32)).replace(day=1)
+    return out
