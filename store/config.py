@@ -153,7 +153,7 @@ class DeliverySection(_Strict):
     max_attempts: int = Field(8, ge=1)  # then dead-lettered with the last error
     backoff_base_seconds: float = Field(2.0, gt=0)
     backoff_max_seconds: float = Field(900.0, gt=0)
-    lease_seconds: int = Field(120, ge=5)  # a crashed worker's claims come back after this
+    lease_seconds: int = Field(120, ge=1)  # a crashed worker's claims come back after this
     batch_size: int = Field(200, ge=1)
     concurrency: int = Field(20, ge=1)
     plan_every_minutes: int = Field(5, ge=1)

@@ -89,7 +89,9 @@ class FakeSlack:
         per_channel_per_second: float | None = None,
         workspace_per_second: float | None = None,
         workspace_burst: int = 1,
+        post_delay: float = 0.0,
     ) -> None:
+        self.post_delay = post_delay  # every chat.postMessage takes this long
         self.calls: list[dict[str, Any]] = []
         self.script: dict[str, list[Scripted]] = {}
         self.per_channel = per_channel_per_second
@@ -186,6 +188,8 @@ class FakeSlack:
             answer = scripted.pop(0) if scripted else None
         if answer and answer.delay:
             await asyncio.sleep(answer.delay)
+        elif method == "chat.postMessage" and self.post_delay:
+            await asyncio.sleep(self.post_delay)
         status, body, headers = 200, {"ok": True}, {}
         if answer is not None and answer.status != 200:
             status, headers = answer.status, answer.headers
