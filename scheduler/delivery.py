@@ -128,18 +128,25 @@ class Limits:
         return conv, ws
 
     async def wait(self, address: Address) -> None:
+        """Wait until this conversation may send, then take the next workspace slot.
+
+        Workspace slots are only ever taken for "now", in arrival order, so a conversation
+        that must wait (several nudges to one person) never blocks workspace capacity that
+        other conversations could use meanwhile.
+        """
         conv, ws = self._pair(address)
-        now = time.monotonic()
-        at = now
-        while True:  # find a moment both limiters allow, then take it in both
-            later = ws.earliest(conv.earliest(at))
-            if later == at:
-                break
-            at = later
-        conv.commit(at)
-        ws.commit(at)
-        if at > now:
-            await asyncio.sleep(at - now)
+        while True:
+            now = time.monotonic()
+            ready = conv.earliest(now)
+            if ready > now:
+                await asyncio.sleep(ready - now)
+                continue
+            at = ws.earliest(now)
+            ws.commit(at)
+            conv.commit(at)  # the conversation's next message counts from the real send time
+            if at > now:
+                await asyncio.sleep(at - now)
+            return
 
     def pause_workspace(self, address: Address, seconds: float) -> None:
         self._pair(address)[1].pause(time.monotonic() + seconds)
@@ -329,15 +336,16 @@ class Deliverer:
         return ceiling / 2 + self.rng.uniform(0, ceiling / 2)  # exponential, with jitter
 
     async def _send_one(
-        self, item: Claimed, attempts_before: int
+        self, item: Claimed, attempts_before: int, gate: asyncio.Semaphore
     ) -> tuple[int, str, dict[str, Any]]:
         channel = self.channels[item.address.platform]
         d = self.config.delivery
         released = {"lease_owner": None, "lease_until": None}
         while True:
-            await self.limits.wait(item.address)
+            await self.limits.wait(item.address)  # outside the gate: waiting holds no slot
             try:
-                ref = await channel.send(item.address, item.nudge)
+                async with gate:
+                    ref = await channel.send(item.address, item.nudge)
             except RateLimited as exc:
                 # Honour Retry-After for the whole workspace; retry here if it is short.
                 self.limits.pause_workspace(item.address, exc.retry_after)
@@ -434,8 +442,7 @@ class Deliverer:
                 await self._db(self._record, batch)
 
         async def one(item: Claimed) -> None:
-            async with gate:
-                result = await self._send_one(item, attempts.get(item.outbox_id, 0))
+            result = await self._send_one(item, attempts.get(item.outbox_id, 0), gate)
             report.outcomes[result[1]] += 1
             pending.append(result)
             if len(pending) >= 50:

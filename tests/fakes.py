@@ -129,6 +129,7 @@ class FakeSlack:
             asyncio.set_event_loop(self.loop)
             app = web.Application()
             app.router.add_post("/api/{method}", self._handle)
+            app.router.add_get("/_stats", self._stats)
             self.runner = web.AppRunner(app, access_log=None)
             self.loop.run_until_complete(self.runner.setup())
             site = web.TCPSite(self.runner, "127.0.0.1", 0)
@@ -215,9 +216,43 @@ class FakeSlack:
             )
         return web.json_response(body, status=status, headers=headers)
 
+    async def _stats(self, _request: web.Request) -> web.Response:
+        """For a test in another process: what was posted, and how many 429s were given."""
+        with self._lock:
+            posted = [
+                c["args"].get("metadata", {}).get("event_payload", {}).get("outbox_id")
+                for c in self.calls
+                if c["method"] == "chat.postMessage" and c["status"] == 200
+            ]
+            return web.json_response(
+                {
+                    "posted": posted,
+                    "rejected_for_rate": self.rejected_for_rate,
+                    "calls": len(self.calls),
+                }
+            )
+
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(args.get("users", "X"))[1:]}}
         if method == "auth.test":
             return {"ok": True, "user_id": "UBOT", "team_id": "T1", "bot_id": "BBOT"}
         return {"ok": True}
+
+
+def _serve_forever() -> None:
+    """python -m tests.fakes PER_CHANNEL WORKSPACE BURST: a fake Slack in its own process;
+    prints its port, then serves until killed."""
+    import sys
+
+    per_channel, workspace, burst = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+    server = FakeSlack(
+        per_channel_per_second=per_channel, workspace_per_second=workspace, workspace_burst=burst
+    ).start()
+    sys.stdout.write(f"{server.port}\n")
+    sys.stdout.flush()
+    server.thread.join()
+
+
+if __name__ == "__main__":
+    _serve_forever()

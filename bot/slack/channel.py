@@ -37,8 +37,21 @@ class SlackChannel:
         # user id -> DM channel id; conversations.open is costly, so concurrent nudges to one
         # person share a single call.
         self._dm: dict[str, asyncio.Future[str]] = {}
+        self._session_loop: asyncio.AbstractEventLoop | None = None
 
     async def _call(self, method: str, **kwargs: object) -> dict:
+        loop = asyncio.get_running_loop()
+        if (
+            self.client.session is None
+            or self.client.session.closed
+            or (self._session_loop is not loop)
+        ):
+            # One pooled HTTP session per event loop (keep-alive); without it the client
+            # opens a new session for every call.
+            self.client.session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.client.timeout)
+            )
+            self._session_loop = loop
         try:
             response = await self.client.api_call(method, json=kwargs)
             return dict(response.data) if isinstance(response.data, dict) else {}
@@ -76,6 +89,10 @@ class SlackChannel:
         except Exception:
             self._dm.pop(user_id, None)  # a failed open is tried again next time
             raise
+
+    async def close(self) -> None:
+        if self.client.session is not None and not self.client.session.closed:
+            await self.client.session.close()
 
     async def send(self, address: Address, nudge: Nudge) -> str:
         channel = await self.dm_channel(address.user_id)
