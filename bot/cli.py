@@ -222,6 +222,10 @@ def _scheduler(
     from bot.channels import build_channels
     from scheduler.runner import PerfScheduler
 
+    config = settings.department()
+    year = performance_year_of(local_date(config, _now()), config.year.start_month)
+    for warning in order_warnings(config, year):  # F3
+        logger.warning("%s", warning)
     channels = build_channels(settings)
     if deliver_enabled and not channels:
         logger.info(
@@ -351,15 +355,11 @@ def serve(
     from bot.web import make_app
 
     settings = _settings()
-    config = settings.department()
     db = _database(settings)
     total, _real = _people_count(db)
     if total == 0:
         _load_demo(db, settings)
         _what_next(settings)
-    year = performance_year_of(local_date(config, _now()), config.year.start_month)
-    for warning in order_warnings(config, year):
-        logger.warning("%s", warning)
     if not settings.slack_enabled:
         logger.info("Slack disabled: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are not set")
     if not os.environ.get("MICROSOFT_APP_ID") and not settings.perfbot_dev:

@@ -20,7 +20,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from scheduler.delivery import Deliverer
-from scheduler.planner import plan
+from scheduler.planner import OUTBOX_KEY, plan
 from scheduler.recording import RecordingChannel
 from scheduler.tasks import Kind
 from scheduler.worktime import WorkingTime
@@ -341,9 +341,7 @@ def simulate_year(
     times = [n for _a, n in sim.channel.sent]
     with db.read() as session:
         sent_rows = session.exec(select(Outbox).where(Outbox.status == "sent")).all()
-        keys = Counter(
-            (r.recipient_id, r.kind, r.subject_key, r.milestone, r.step) for r in sent_rows
-        )
+        keys = Counter(tuple(getattr(r, column) for column in OUTBOX_KEY) for r in sent_rows)
         outside = sum(
             1
             for r in sent_rows

@@ -112,3 +112,45 @@ def test_serve_migrates_loads_demo_and_answers_health_checks(tmp_path: Path) -> 
         output, _ = proc.communicate(timeout=30)
     assert "Loaded the demo department" in output
     assert "Slack disabled" in output and "Teams disabled" in output
+
+
+def test_simulate_a_year_prints_a_monthly_summary(tmp_path: Path) -> None:
+    out = run(["simulate", "--year", "2026", "--seed", "3"], tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "2026-06" in out.stdout and "2027-03" in out.stdout
+    assert "0 duplicates; 0 outside working hours." in out.stdout
+    assert not (tmp_path / "perfbot.db").exists()  # a throwaway database, not yours
+
+
+def test_scheduler_runs_alone_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    import signal
+
+    (tmp_path / "late.toml").write_text('[calendar]\noverall_moderation = "05-20"\n')
+    environ = {
+        k: v for k, v in os.environ.items() if not k.startswith(("PERFBOT_", "DATABASE", "SLACK_"))
+    }
+    environ.update(
+        PYTHONPATH=str(Path(__file__).resolve().parents[2]),
+        PERFBOT_CONFIG=str(tmp_path / "late.toml"),
+    )
+    proc = subprocess.Popen(
+        PERFBOT + ["scheduler"],
+        cwd=tmp_path,
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    output = ""
+    assert proc.stdout is not None
+    while "scheduler started" not in output and time.monotonic() < deadline:
+        output += proc.stdout.readline()
+    time.sleep(1)
+    proc.send_signal(signal.SIGTERM)
+    rest, _ = proc.communicate(timeout=30)
+    output += rest
+    assert proc.returncode == 0, output
+    assert "scheduler started plan=True deliver=False" in output
+    assert "nudge delivery off: no chat platform is configured" in output
+    assert "F3: overall moderation" in output  # the calendar warning, at start
