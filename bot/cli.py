@@ -6,7 +6,9 @@ import logging
 import os
 import sys
 import tempfile
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -25,6 +27,7 @@ from store.services import Actor, local_date
 from store.settings import Settings
 
 if TYPE_CHECKING:
+    from bot.slack.app import SlackAdapter
     from scheduler.runner import PerfScheduler
 
 logger = logging.getLogger("perfbot")
@@ -360,19 +363,64 @@ def serve(
     if total == 0:
         _load_demo(db, settings)
         _what_next(settings)
-    if not settings.slack_enabled:
-        logger.info("Slack disabled: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are not set")
+    slack = _slack_adapter(db, settings)
     if not os.environ.get("MICROSOFT_APP_ID") and not settings.perfbot_dev:
         logger.info(
             "Teams disabled: MICROSOFT_APP_ID is not set (PERFBOT_DEV=1 for a local "
             "unauthenticated trial)"
         )
+    app = make_app(db, slack=slack)
+    if slack is not None and settings.slack_app_token:
+        app.cleanup_ctx.append(partial(_socket_mode, slack, settings.slack_app_token))
+    if with_scheduler:
+        app.cleanup_ctx.append(partial(_run_scheduler, db, settings))
     web.run_app(
-        make_app(db),
+        app,
         host=host or settings.host,
         port=port or settings.port,
         print=lambda text: console.print(text.strip()),
     )
+
+
+def _slack_adapter(db: Database, settings: Settings) -> SlackAdapter | None:
+    if not settings.slack_enabled:
+        logger.info(
+            "Slack disabled: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP mode) "
+            "or SLACK_APP_TOKEN (Socket Mode)"
+        )
+        return None
+    from bot.slack.app import SlackAdapter
+
+    assert settings.slack_bot_token is not None
+    logger.info(
+        "Slack enabled: POST /slack/events%s",
+        " and Socket Mode" if settings.slack_app_token else "",
+    )
+    return SlackAdapter(
+        db,
+        settings.department(),
+        token=settings.slack_bot_token,
+        signing_secret=settings.slack_signing_secret or "",
+        api_url=settings.slack_api_url,
+    )
+
+
+async def _socket_mode(slack: SlackAdapter, app_token: str, _app: object) -> AsyncIterator[None]:
+    """Slack Socket Mode: Slack connects out to us, so no public URL is needed."""
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    handler = AsyncSocketModeHandler(slack.app, app_token)
+    await handler.connect_async()
+    logger.info("Slack Socket Mode connected")
+    yield
+    await handler.close_async()
+
+
+async def _run_scheduler(db: Database, settings: Settings, _app: object) -> AsyncIterator[None]:
+    runner = _scheduler(db, settings)
+    runner.start()
+    yield
+    runner.shutdown()
 
 
 def main() -> None:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from store.db import Database
+
+if TYPE_CHECKING:
+    from bot.slack.app import SlackAdapter
 
 logger = logging.getLogger(__name__)
 
@@ -28,9 +32,11 @@ async def readyz(request: web.Request) -> web.Response:
     )
 
 
-def make_app(db: Database) -> web.Application:
+def make_app(db: Database, *, slack: SlackAdapter | None = None) -> web.Application:
     app = web.Application()
     app[DB_KEY] = db
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    if slack is not None:
+        app.router.add_post("/slack/events", slack.handle)
     return app

@@ -112,7 +112,7 @@ def compose(config: DepartmentConfig, ctx: NudgeContext) -> Nudge:
                 f"{who}'s {stage} self-assessment",
                 f"{who}'s {stage} self-assessment {_when(ctx.step, deadline)}.",
             )
-        actions = (Action("self_assessment", "Write it", subject), snooze)
+        actions = (Action("self_assessment", "Write it", f"{subject}:{stage}"), snooze)
     elif kind is Kind.WRITE_UP:
         stage = "mid-year" if ctx.milestone == Milestone.MID_YEAR_WRITE_UP.value else "end-year"
         extra = (
@@ -122,7 +122,7 @@ def compose(config: DepartmentConfig, ctx: NudgeContext) -> Nudge:
         )
         title = f"{stage.capitalize()} write-up for {who}"
         text = f"The {stage} write-up for {who} {_when(ctx.step, deadline)}.{extra}"
-        actions = (Action("write_up", "Open the write-up", subject), snooze)
+        actions = (Action("write_up", "Open the write-up", f"{subject}:{stage}"), snooze)
     elif kind is Kind.EVIDENCE:
         title = "Your evidence portfolio"
         text = (
@@ -161,7 +161,7 @@ def compose(config: DepartmentConfig, ctx: NudgeContext) -> Nudge:
             f"The consistency check of indicative ratings across protected "
             f"characteristics {_when(ctx.step, deadline)}."
         )
-        actions = (Action("export", "Get the workbook", ""), snooze)
+        actions = (snooze,)
     else:  # Kind.MODERATION_READINESS
         payload = ctx.payload or {}
         title = f"Moderation readiness: {payload.get('unit', '')}"
@@ -170,5 +170,5 @@ def compose(config: DepartmentConfig, ctx: NudgeContext) -> Nudge:
             f"are done for {payload.get('unit', 'this unit')}; local moderation "
             f"{_when(ctx.step, deadline)}."
         )
-        actions = (Action("export", "Get the workbook", ""), snooze)
+        actions = (snooze,)
     return Nudge(ctx.outbox_id, ctx.kind, title, text, tuple(facts), actions)

@@ -430,3 +430,12 @@ class Outbox(SQLModel, table=True):
     message_ref: str | None = Field(default=None, max_length=200)  # platform's id for updates
     created_at: datetime = _ts()
     sent_at: datetime | None = _ts(nullable=True)
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """A platform's delivery id (e.g. a Slack event_id) seen once: retries are not reprocessed."""
+
+    __tablename__ = "idempotency_key"
+
+    key: str = Field(primary_key=True, max_length=200)
+    created_at: datetime = _ts()

@@ -1454,3 +1454,17 @@ def link_chat_identity(
             new=new,
         )
     return row
+
+
+# --- Idempotency -------------------------------------------------------------------------------
+def first_time(session: Session, *, key: str, now: datetime) -> bool:
+    """True the first time ``key`` is seen (e.g. a Slack event retried with X-Slack-Retry-Num)."""
+    from store.models import IdempotencyKey
+
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    result = session.execute(
+        insert(IdempotencyKey).values(key=key[:200], created_at=now).on_conflict_do_nothing(),
+        execution_options={"preserve_rowcount": True},
+    )
+    return bool(cast(sa.CursorResult[Any], result).rowcount)

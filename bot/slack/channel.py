@@ -14,7 +14,8 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.render import nudge_blocks
+from bot.flows.nudges import nudge_message
+from bot.slack.render import message_blocks
 from scheduler.delivery import Address, PermanentError, RateLimited, TransientError
 from scheduler.messages import Nudge
 
@@ -100,7 +101,7 @@ class SlackChannel:
             "chat.postMessage",
             channel=channel,
             text=nudge.text,
-            blocks=nudge_blocks(nudge),
+            blocks=message_blocks(nudge_message(nudge)),
             metadata={
                 "event_type": "perfbot_nudge",
                 "event_payload": {"outbox_id": nudge.outbox_id},

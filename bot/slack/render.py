@@ -1,4 +1,6 @@
-"""Block Kit for neutral messages, built with slack_sdk's models (which enforce Slack's limits)."""
+"""Neutral forms and messages as Block Kit, built with slack_sdk's models (they enforce Slack's
+limits: modal titles <= 24 characters, option text <= 75, at most 100 blocks in a modal and
+50 in a message)."""
 
 from __future__ import annotations
 
@@ -6,48 +8,172 @@ from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
+    Block,
     ButtonElement,
+    CheckboxesElement,
     ContextBlock,
+    DatePickerElement,
     HeaderBlock,
+    InputBlock,
     MarkdownTextObject,
+    NumberInputElement,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    RadioButtonsElement,
     SectionBlock,
+    StaticSelectElement,
 )
+from slack_sdk.models.views import View
 
-from scheduler.messages import Nudge
+from bot.flows.model import Field, Form, Message, Note
 
-MESSAGE_MAX_BLOCKS = 50  # Slack's limit for a message
-HEADER_MAX = 150
+MODAL_MAX_BLOCKS, MESSAGE_MAX_BLOCKS = 100, 50
+TITLE_MAX, OPTION_TEXT_MAX, SECTION_MAX, PLAIN_INPUT_MAX = 24, 75, 3000, 3000
 
 
-def nudge_blocks(nudge: Nudge) -> list[dict[str, Any]]:
-    """A nudge as a DM: header, text, facts, and its buttons (each carries the outbox id)."""
-    blocks: list[Any] = [
-        HeaderBlock(text=nudge.title[:HEADER_MAX]),
-        SectionBlock(text=MarkdownTextObject(text=nudge.text)),
-    ]
-    if nudge.facts:
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _option(value: str, label: str, hint: str | None = None) -> Option:
+    return Option(
+        value=value,
+        label=_cut(label, OPTION_TEXT_MAX),
+        description=_cut(hint, OPTION_TEXT_MAX) if hint else None,
+    )
+
+
+def _element(field: Field) -> Any:
+    if field.kind in ("choice", "person"):
+        options = [_option(o.value, o.label, o.hint) for o in field.options]
+        initial = next((o for o in options if o.value == field.initial), None)
+        if field.kind == "choice" and 0 < len(options) <= 5:
+            # Radio buttons show each option's one-line description (e.g. the four boxes).
+            return RadioButtonsElement(action_id=field.id, options=options, initial_option=initial)
+        return StaticSelectElement(
+            action_id=field.id,
+            options=options[:100],
+            initial_option=initial,
+            placeholder=PlainTextObject(text="Choose…"),
+        )
+    if field.kind == "text":
+        return PlainTextInputElement(
+            action_id=field.id,
+            multiline=field.multiline,
+            max_length=min(field.max_length or PLAIN_INPUT_MAX, PLAIN_INPUT_MAX),
+            initial_value=_cut(str(field.initial), PLAIN_INPUT_MAX) if field.initial else None,
+        )
+    if field.kind in ("number", "money"):
+        return NumberInputElement(
+            action_id=field.id,
+            is_decimal_allowed=field.kind == "money",
+            min_value=None if field.min_value is None else str(field.min_value),
+            max_value=None if field.max_value is None else str(field.max_value),
+            initial_value=None if field.initial is None else str(field.initial),
+        )
+    if field.kind == "date":
+        return DatePickerElement(
+            action_id=field.id, initial_date=str(field.initial) if field.initial else None
+        )
+    # toggle: one checkbox
+    box = _option("yes", "Yes")
+    return CheckboxesElement(
+        action_id=field.id, options=[box], initial_options=[box] if field.initial else None
+    )
+
+
+def _blocks_for(item: Field | Note) -> Block:
+    if isinstance(item, Note):
+        return SectionBlock(text=MarkdownTextObject(text=_cut(item.text, SECTION_MAX)))
+    return InputBlock(
+        block_id=item.id,
+        label=PlainTextObject(text=_cut(item.label, 2000)),
+        element=_element(item),
+        optional=not item.required,
+        hint=PlainTextObject(text=_cut(item.hint, 2000)) if item.hint else None,
+    )
+
+
+def modal(form: Form, sealed_state: str) -> dict[str, Any]:
+    blocks = [_blocks_for(item) for item in form.items]
+    assert len(blocks) <= MODAL_MAX_BLOCKS
+    view = View(
+        type="modal",
+        callback_id=f"perf:{form.flow}",
+        title=PlainTextObject(text=_cut(form.title, TITLE_MAX)),
+        submit=PlainTextObject(text=_cut(form.submit, TITLE_MAX)),
+        close=PlainTextObject(text="Cancel"),
+        blocks=blocks,
+        private_metadata=sealed_state,
+    )
+    return view.to_dict()
+
+
+def message_blocks(message: Message) -> list[dict[str, Any]]:
+    blocks: list[Block] = []
+    if message.title:
+        blocks.append(HeaderBlock(text=_cut(message.title, 150)))
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=_cut(message.text, SECTION_MAX))))
+    for section in message.sections:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=_cut(section, SECTION_MAX))))
+    if message.facts:
         blocks.append(
             ContextBlock(
                 elements=[
-                    MarkdownTextObject(text=f"*{label}:* {value}")
-                    for label, value in nudge.facts[:10]
+                    MarkdownTextObject(text=_cut(f"*{label}:* {value}", SECTION_MAX))
+                    for label, value in message.facts[:10]
                 ]
             )
         )
-    if nudge.actions:
+    if message.buttons:
         blocks.append(
             ActionsBlock(
-                block_id=f"nudge:{nudge.outbox_id}",
                 elements=[
                     ButtonElement(
-                        text=a.label[:75],
-                        action_id=a.action_id,
-                        value=a.value or "-",
-                        style="primary" if i == 0 else None,
+                        text=_cut(b.label, OPTION_TEXT_MAX),
+                        action_id=b.action_id,
+                        value=b.value or "-",
+                        style=b.style,
                     )
-                    for i, a in enumerate(nudge.actions[:5])
-                ],
+                    for b in message.buttons[:25]
+                ]
             )
         )
     assert len(blocks) <= MESSAGE_MAX_BLOCKS
     return [block.to_dict() for block in blocks]
+
+
+def message_modal(message: Message) -> dict[str, Any]:
+    """A message shown in place of a submitted modal (its confirmation)."""
+    blocks = message_blocks(
+        Message(text=message.text, sections=message.sections, facts=message.facts)
+    )
+    return View(
+        type="modal",
+        title=PlainTextObject(text=_cut(message.title or "perfbot", TITLE_MAX)),
+        close=PlainTextObject(text="Done"),
+        blocks=blocks,
+    ).to_dict()
+
+
+def home_view(message: Message) -> dict[str, Any]:
+    return {"type": "home", "blocks": message_blocks(message)}
+
+
+def parse_values(state: dict[str, Any]) -> dict[str, Any]:
+    """A submitted view's ``state.values`` as plain neutral values, by field id."""
+    values: dict[str, Any] = {}
+    for block in state.get("values", {}).values():
+        for action_id, element in block.items():
+            kind = element.get("type")
+            if kind in ("static_select", "radio_buttons", "external_select"):
+                chosen = element.get("selected_option")
+                values[action_id] = chosen.get("value") if chosen else None
+            elif kind == "checkboxes":
+                values[action_id] = bool(element.get("selected_options"))
+            elif kind == "datepicker":
+                values[action_id] = element.get("selected_date")
+            else:  # plain_text_input, number_input
+                values[action_id] = element.get("value")
+    return values

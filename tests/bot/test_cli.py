@@ -112,6 +112,7 @@ def test_serve_migrates_loads_demo_and_answers_health_checks(tmp_path: Path) -> 
         output, _ = proc.communicate(timeout=30)
     assert "Loaded the demo department" in output
     assert "Slack disabled" in output and "Teams disabled" in output
+    assert "scheduler started plan=True" in output  # the scheduler runs in-process
 
 
 def test_simulate_a_year_prints_a_monthly_summary(tmp_path: Path) -> None:

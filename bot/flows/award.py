@@ -1,0 +1,247 @@
+"""In-year awards (F15): a line manager (or countersigning officer) nominates; the nominee's
+Director General approves or rejects, once. Caps and headroom come from the store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, select
+
+from bot.flows.common import (
+    actor,
+    call,
+    chosen_id,
+    countersigned,
+    person_options,
+    reports,
+    this_year,
+)
+from bot.flows.common import text as value_text
+from bot.flows.model import Button, Context, Field, Form, FormErrors, Message, Note, Option
+from store.config import DepartmentConfig
+from store.errors import PerfbotError
+from store.framework import format_pence, parse_money_pence
+from store.models import Award, AwardStatus, Objective, ObjectiveRevision, Person
+from store.services import award_headroom, decide_award, nominate_award
+
+FLOW = "award"
+REJECT_FLOW = "award_reject"
+FIELDS = ("nominee", "amount", "reason", "objective")
+
+
+def _candidates(session: Session, ctx: Context) -> list[Person]:
+    seen: dict[int, Person] = {}
+    for person in [*reports(session, ctx.person_id), *countersigned(session, ctx.person_id)]:
+        seen.setdefault(person.id, person)  # type: ignore[arg-type]
+    return sorted(seen.values(), key=lambda p: p.name)
+
+
+def open_form(
+    session: Session, ctx: Context, config: DepartmentConfig, nominee_id: int | None = None
+) -> Form | Message:
+    people = _candidates(session, ctx)
+    if not people:
+        return Message(
+            text="Awards are nominated by a line manager or countersigning officer; "
+            "you have no one in the roster to nominate."
+        )
+    year = this_year(ctx, config)
+    limits = config.award_limits
+
+    def headroom(person: Person) -> str:
+        left = award_headroom(session, config, person.id, year)  # type: ignore[arg-type]
+        if person.poor_performance_measures:
+            return "not eligible: on poor-performance measures"
+        return f"{format_pence(left)} left this year"
+
+    objectives = session.exec(
+        select(Objective.id, Person.name, ObjectiveRevision.what)
+        .join(Person, Person.id == Objective.person_id)
+        .join(ObjectiveRevision, ObjectiveRevision.objective_id == Objective.id)
+        .where(
+            Objective.person_id.in_([p.id for p in people]),  # type: ignore[union-attr]
+            Objective.year == year,
+            ObjectiveRevision.number == 1,
+        )
+    ).all()
+    return Form(
+        FLOW,
+        "Nominate an award",
+        "Nominate",
+        (
+            Note(
+                f"One award is at most {format_pence(limits.per_award_pence)}; one person may "
+                f"receive at most {format_pence(limits.per_year_pence)} in a year. The nominee's "
+                "Director General decides."
+            ),
+            Field(
+                "nominee",
+                "Nominee",
+                "person",
+                options=person_options(people, headroom),
+                initial=str(nominee_id) if nominee_id else None,
+            ),
+            Field(
+                "amount", "Amount (£)", "money", min_value=1, max_value=limits.per_award_pence / 100
+            ),
+            Field("reason", "What it recognises", "text", multiline=True, max_length=2000),
+            Field(
+                "objective",
+                "Linked objective",
+                "choice",
+                required=False,
+                options=tuple(
+                    Option(str(oid), f"{name}: {what}"[:75]) for oid, name, what in objectives
+                ),
+            ),
+        ),
+        {"year": year},
+    )
+
+
+def submit(
+    session: Session,
+    ctx: Context,
+    config: DepartmentConfig,
+    state: dict[str, Any],
+    values: dict[str, Any],
+) -> Message:
+    nominee = chosen_id(values, "nominee", _candidates(session, ctx))
+    try:
+        pence = parse_money_pence(values.get("amount"))
+    except PerfbotError as error:
+        raise FormErrors({"amount": error.message}) from None
+    objective = value_text(values, "objective")
+    award = call(
+        nominate_award,
+        FIELDS,
+        "amount",
+        session=session,
+        config=config,
+        actor=actor(ctx),
+        nominee_id=nominee,
+        amount_pence=pence,
+        reason=value_text(values, "reason"),
+        objective_id=int(objective) if objective.isdigit() else None,
+        now=ctx.now,
+        year=state.get("year"),
+    )
+    person = session.get(Person, nominee)
+    return Message(
+        title="Nomination sent",
+        text=f"Nominated {person.name if person else 'them'} for "
+        f"{format_pence(award.amount_pence)}. Their Director General will "
+        "decide; you'll see the outcome in your status.",
+    )
+
+
+def decision_message(session: Session, award: Award) -> Message:
+    """The DG's approval message once decided: no buttons, who decided and when (F15)."""
+    nominee = session.get(Person, award.nominee_id)
+    decider = session.get(Person, award.decided_by_id) if award.decided_by_id else None
+    when = f"{award.decided_at:%d %b %Y %H:%M} UTC" if award.decided_at else ""
+    facts = [
+        ("Amount", format_pence(award.amount_pence)),
+        (
+            "Decision",
+            f"{award.status.value.capitalize()} by "
+            f"{decider.name if decider else 'HR'} {when}".strip(),
+        ),
+    ]
+    if award.decision_reason:
+        facts.append(("Reason", award.decision_reason))
+    if award.cst_approval_needed:
+        facts.append(
+            (
+                "Note",
+                "The year's total reaches the level that needs Chief Secretary "
+                "to the Treasury approval.",
+            )
+        )
+    return Message(
+        title=f"In-year award for {nominee.name if nominee else 'a nominee'}",
+        text=f"{award.reason}",
+        facts=tuple(facts),
+    )
+
+
+def pending_message(session: Session, award: Award) -> Message:
+    nominee = session.get(Person, award.nominee_id)
+    nominator = session.get(Person, award.nominated_by_id)
+    return Message(
+        title=f"In-year award for {nominee.name if nominee else 'a nominee'}",
+        text=award.reason,
+        facts=(
+            ("Amount", format_pence(award.amount_pence)),
+            ("Nominated by", nominator.name if nominator else ""),
+        ),
+        buttons=(
+            Button("award_approve", "Approve", str(award.id), "primary"),
+            Button("award_reject", "Reject", str(award.id), "danger"),
+        ),
+    )
+
+
+def approve(session: Session, ctx: Context, config: DepartmentConfig, award_id: int) -> Message:
+    """One click: decided once; a second click gets the existing decision (Conflict)."""
+    award = decide_award(
+        session, config=config, actor=actor(ctx), award_id=award_id, approve=True, now=ctx.now
+    )
+    return decision_message(session, award)
+
+
+def open_reject(
+    ctx: Context,
+    config: DepartmentConfig,
+    award_id: int,
+    reply_to: dict[str, str] | None = None,
+) -> Form:
+    return Form(
+        REJECT_FLOW,
+        "Reject nomination",
+        "Reject",
+        (
+            Field(
+                "reason",
+                "Why",
+                "text",
+                multiline=True,
+                max_length=2000,
+                hint="The nominator will see this.",
+            ),
+        ),
+        {"award_id": award_id, "reply_to": reply_to or {}},
+    )
+
+
+def submit_reject(
+    session: Session,
+    ctx: Context,
+    config: DepartmentConfig,
+    state: dict[str, Any],
+    values: dict[str, Any],
+) -> Message:
+    award = call(
+        decide_award,
+        ("reason",),
+        "reason",
+        session=session,
+        config=config,
+        actor=actor(ctx),
+        award_id=int(state["award_id"]),
+        approve=False,
+        reason=value_text(values, "reason"),
+        now=ctx.now,
+    )
+    return decision_message(session, award)
+
+
+def pending_for(session: Session, dg_id: int) -> list[Award]:
+    return list(
+        session.exec(
+            select(Award)
+            .join(Person, Person.id == Award.nominee_id)
+            .where(Person.dg_id == dg_id, Award.status == AwardStatus.PENDING)
+            .order_by(Award.nominated_at)
+        ).all()
+    )

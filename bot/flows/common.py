@@ -1,0 +1,92 @@
+"""Helpers the flows share: who a person may act for, choices, values, service errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date
+from typing import Any, TypeVar
+
+from sqlmodel import Session, col, select
+
+from bot.flows.model import Context, FormErrors, Option
+from store.config import DepartmentConfig
+from store.errors import PerfbotError
+from store.framework import performance_year_of, quarter_of
+from store.models import Person
+from store.services import Actor, local_date
+
+T = TypeVar("T")
+
+
+def actor(ctx: Context) -> Actor:
+    return Actor(ctx.person_id, ctx.via)
+
+
+def today(ctx: Context, config: DepartmentConfig) -> date:
+    return local_date(config, ctx.now)
+
+
+def this_year(ctx: Context, config: DepartmentConfig) -> int:
+    return performance_year_of(today(ctx, config), config.year.start_month)
+
+
+def this_quarter(ctx: Context, config: DepartmentConfig) -> int:
+    return quarter_of(today(ctx, config), config.year.start_month)
+
+
+def me(session: Session, ctx: Context) -> Person:
+    person = session.get(Person, ctx.person_id)
+    assert person is not None
+    return person
+
+
+def reports(session: Session, manager_id: int) -> list[Person]:
+    return list(
+        session.exec(
+            select(Person)
+            .where(Person.line_manager_id == manager_id, col(Person.left_on).is_(None))
+            .order_by(Person.name)
+        ).all()
+    )
+
+
+def countersigned(session: Session, officer_id: int) -> list[Person]:
+    return list(
+        session.exec(
+            select(Person)
+            .where(Person.countersigning_id == officer_id, col(Person.left_on).is_(None))
+            .order_by(Person.name)
+        ).all()
+    )
+
+
+def person_options(
+    people: Iterable[Person], hint: Callable[[Person], str | None] | None = None
+) -> tuple[Option, ...]:
+    return tuple(Option(str(p.id), p.name, hint(p) if hint else None) for p in people)
+
+
+def chosen_id(values: dict[str, Any], field: str, allowed: Iterable[Person]) -> int:
+    """The person picked in ``field``; only one the form offered is accepted."""
+    raw = values.get(field)
+    ids = {p.id for p in allowed}
+    try:
+        picked = int(str(raw))
+    except (TypeError, ValueError):
+        raise FormErrors({field: "Choose someone from the list."}) from None
+    if picked not in ids:
+        raise FormErrors({field: "Choose someone from the list."})
+    return picked
+
+
+def call(fn: Callable[..., T], fields: tuple[str, ...], default: str, **kwargs: Any) -> T:
+    """Call a service; put its error beside the right field of the form."""
+    try:
+        return fn(**kwargs)
+    except PerfbotError as error:
+        raise FormErrors.from_error(error, fields, default) from None
+
+
+def text(values: dict[str, Any], field: str) -> str:
+    value = values.get(field)
+    return "" if value is None else str(value)

@@ -1,0 +1,42 @@
+"""What perfbot can do, in a few lines (our own words)."""
+
+from __future__ import annotations
+
+from bot.flows.model import Message
+
+COMMANDS = (
+    ("rate", "log a quarterly indicative rating for one of your reports"),
+    ("writeup", "mid-year or end-year write-up (managers) or self-assessment (everyone)"),
+    ("evidence", "add evidence to your portfolio against a minimum standard or objective"),
+    ("objectives", "add an objective for yourself or a report"),
+    ("award", "nominate someone you manage for an in-year award"),
+    ("status", "your record, your team, approvals waiting for you, or HR's completion view"),
+    ("help", "this list"),
+)
+
+
+def help_message(prefix: str = "/perf") -> Message:
+    lines = [f"`{prefix} {name}` - {what}" for name, what in COMMANDS]
+    return Message(
+        title="perfbot",
+        text="perfbot helps you run the Senior Civil Service performance year.",
+        sections=(
+            "\n".join(lines),
+            "You can also save any message as evidence from its ⋯ menu "
+            "(Save as evidence). Reminders arrive here before each deadline.",
+        ),
+    )
+
+
+def unknown_command(word: str, prefix: str = "/perf") -> Message:
+    base = help_message(prefix)
+    return Message(
+        title=base.title,
+        text=f"I don't know `{word}`. Here is what I can do:",
+        sections=base.sections,
+    )
+
+
+NOT_IN_ROSTER = Message(
+    text="You are not in the roster perfbot uses, so I can't help yet. Please ask HR to add you."
+)

@@ -1,0 +1,103 @@
+"""Status: my record (job holder), my team (line manager), approvals waiting (DG), completion by
+business unit (HR) - and the home tab, which shows each person what matters to their role."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, func, select
+
+from bot.flows.award import pending_for
+from bot.flows.common import countersigned, me, reports, this_quarter, this_year
+from bot.flows.model import Button, Context, Message
+from store.aggregates import completion_by_business_unit
+from store.config import DepartmentConfig
+from store.framework import format_pence, year_label
+from store.models import Evidence, Objective, ObjectiveStatus, Outbox, OutboxStatus
+from store.services import approved_award_total, quarter_ratings
+
+
+def _quarters(session: Session, person_id: int, year: int, upto: int) -> str:
+    ratings = quarter_ratings(session, person_id, year)
+    return ", ".join(
+        f"Q{q} {ratings[q].label if q in ratings else '-'}" for q in range(1, upto + 1)
+    )
+
+
+def status(session: Session, ctx: Context, config: DepartmentConfig) -> Message:
+    person = me(session, ctx)
+    year, quarter = this_year(ctx, config), this_quarter(ctx, config)
+    evidence = session.exec(
+        select(func.count())
+        .select_from(Evidence)
+        .where(Evidence.person_id == person.id, Evidence.year == year)
+    ).one()
+    objectives = session.exec(
+        select(func.count())
+        .select_from(Objective)
+        .where(
+            Objective.person_id == person.id,
+            Objective.year == year,
+            Objective.status == ObjectiveStatus.LIVE,
+        )
+    ).one()
+    sections = [
+        f"*Your record, {year_label(year, config.year.start_month)}*\n"
+        f"Indicative ratings: {_quarters(session, person.id, year, quarter)}\n"  # type: ignore[arg-type]
+        f"Live objectives: {objectives} · Evidence items: {evidence} · In-year awards: "
+        f"{format_pence(approved_award_total(session, person.id, year))}"
+    ]  # type: ignore[arg-type]
+    team = reports(session, ctx.person_id)
+    if team:
+        lines = [f"• {p.name}: {_quarters(session, p.id, year, quarter)}" for p in team]  # type: ignore[arg-type]
+        sections.append("*Your team*\n" + "\n".join(lines))
+    buttons: list[Button] = []
+    if person.is_dg:
+        waiting = pending_for(session, ctx.person_id)
+        sections.append(
+            f"*Awaiting your decision*: {len(waiting)} in-year award "
+            f"nomination{'s' if len(waiting) != 1 else ''}."
+        )
+        if waiting:
+            buttons.append(Button("award_pending", "Show them", "", "primary"))
+    if person.is_hr:
+        units = completion_by_business_unit(session, year=year, quarter=quarter)
+        lines = [
+            f"• {unit}: {done}/{total} rated for Q{quarter}"
+            for unit, (done, total) in units.items()
+        ]
+        undeliverable = session.exec(
+            select(func.count())
+            .select_from(Outbox)
+            .where(Outbox.status == OutboxStatus.UNDELIVERABLE)
+        ).one()
+        dead = session.exec(
+            select(func.count()).select_from(Outbox).where(col(Outbox.status) == OutboxStatus.DEAD)
+        ).one()
+        sections.append("*Completion by business unit*\n" + "\n".join(lines))
+        sections.append(
+            f"Reminders that could not be delivered: {undeliverable} (no Slack "
+            f"or Teams account linked), {dead} failed after retries."
+        )
+    return Message(
+        title="Your perfbot status",
+        text=f"Hello {person.name}.",
+        sections=tuple(sections),
+        buttons=tuple(buttons),
+    )
+
+
+def home(session: Session, ctx: Context, config: DepartmentConfig) -> Message:
+    """The home tab: the status plus buttons into the flows that fit the person's roles."""
+    base = status(session, ctx, config)
+    buttons = [
+        Button("open_evidence", "Add evidence", "", "primary"),
+        Button("open_objectives", "Add an objective"),
+        Button("open_write_up", "Write-up"),
+    ]
+    if reports(session, ctx.person_id):
+        buttons.insert(0, Button("open_rate", "Rate a report", "", "primary"))
+    if reports(session, ctx.person_id) or countersigned(session, ctx.person_id):
+        buttons.append(Button("open_award", "Nominate an award"))
+    buttons.extend(base.buttons)
+    return Message(
+        title="perfbot", text=base.text, sections=base.sections, buttons=tuple(buttons[:5])
+    )

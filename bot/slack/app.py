@@ -1,0 +1,419 @@
+"""The Slack app: an async Bolt app behind perfbot's aiohttp server (POST /slack/events), or on
+Socket Mode. Handlers only translate: Slack payload in, a neutral flow, Block Kit out.
+
+Ack first: Slack wants an answer within 3 seconds, so handlers ack, then do the slow work
+(database calls run in worker threads, never on the event loop). Every write goes through a
+store service, which re-checks who may do it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import re
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import Session, col, select
+
+from bot.flows import award, evidence, objectives, plan, rate, status, write_up
+from bot.flows.common import actor
+from bot.flows.help import NOT_IN_ROSTER, help_message, unknown_command
+from bot.flows.model import Context, Form, FormErrors, Message, StateError, seal, unseal
+from bot.slack.channel import SLACK_API_URL
+from bot.slack.render import home_view, message_blocks, message_modal, modal, parse_values
+from scheduler.delivery import Clock, SystemClock, snooze
+from store.config import DepartmentConfig
+from store.db import Database
+from store.errors import PerfbotError
+from store.models import Channel, ChatIdentity, Person
+from store.services import first_time, link_chat_identity
+
+logger = logging.getLogger(__name__)
+
+Submit = Callable[
+    [Session, Context, DepartmentConfig, dict[str, Any], dict[str, Any]], Message | Form
+]
+SUBMITTERS: dict[str, Submit] = {
+    rate.FLOW: rate.submit,
+    evidence.FLOW: evidence.submit,
+    objectives.FLOW: objectives.submit,
+    award.FLOW: award.submit,
+    award.REJECT_FLOW: award.submit_reject,
+    write_up.FLOW: write_up.submit,
+    write_up.CONFIRM_FLOW: write_up.submit_confirm,
+    write_up.SELF_FLOW: write_up.submit_self,
+    plan.FLOW: plan.submit,
+}
+
+
+def _subject(value: str) -> tuple[int | None, str | None]:
+    """A button value "<person id>[:<stage>]"."""
+    head, _, tail = (value or "").partition(":")
+    return (int(head) if head.isdigit() else None), (tail or None)
+
+
+class SlackAdapter:
+    def __init__(
+        self,
+        db: Database,
+        config: DepartmentConfig,
+        *,
+        token: str,
+        signing_secret: str,
+        api_url: str | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.db, self.config = db, config
+        self.clock = clock or SystemClock()
+        # Interactive calls (views.open, chat.update) retry 429s and dropped connections here;
+        # outbox nudges have their own retry policy (bot/slack/channel.py).
+        self.client = AsyncWebClient(
+            token=token,
+            base_url=api_url or SLACK_API_URL,
+            retry_handlers=[
+                AsyncRateLimitErrorRetryHandler(2),
+                AsyncConnectionErrorRetryHandler(2),
+            ],
+        )
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=signing_secret,
+            raise_error_for_unhandled_request=False,
+        )
+        self.state_key = hashlib.sha256(b"perfbot-flow-state:" + signing_secret.encode()).digest()
+        self._people: dict[str, int] = {}  # Slack user id -> person id (also kept in the store)
+        self._register()
+
+    # --- plumbing ---------------------------------------------------------------------------
+    async def handle(self, request: web.Request) -> web.Response:
+        """aiohttp route for POST /slack/events: convert, dispatch, convert back."""
+        response = await self.app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    async def _db(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(None, partial(fn, *args, **kwargs))
+
+    def _write(self, fn: Callable[..., Any], *args: Any) -> Any:
+        with self.db.write() as session:
+            return fn(session, *args)
+
+    def _read(self, fn: Callable[..., Any], *args: Any) -> Any:
+        with self.db.read() as session:
+            return fn(session, *args)
+
+    def context(self, person_id: int) -> Context:
+        return Context(person_id=person_id, via=Channel.SLACK, now=self.clock.now())
+
+    async def person_for(self, user_id: str, team_id: str | None) -> int | None:
+        """The roster person behind a Slack user, matched by email once and remembered."""
+        if user_id in self._people:
+            return self._people[user_id]
+        person_id = await self._db(self._read, _linked_person, user_id)
+        if person_id is None:
+            try:
+                info = await self.client.users_info(user=user_id)
+            except SlackApiError:
+                logger.warning("users.info failed user=%s", user_id)
+                return None
+            email = ((info.get("user") or {}).get("profile") or {}).get("email")
+            if not email:
+                return None
+            person_id = await self._db(
+                self._write, _link_by_email, user_id, team_id, email.lower(), self.clock.now()
+            )
+        if person_id is not None:
+            self._people[user_id] = person_id
+        return person_id
+
+    def _seal(self, form: Form) -> dict[str, Any]:
+        return modal(form, seal({"flow": form.flow, **form.state}, self.state_key))
+
+    async def show(self, result: Form | Message, *, trigger_id: str, respond: Any) -> None:
+        """A form opens as a modal; a message is answered to the user only."""
+        if isinstance(result, Form):
+            await self.client.views_open(trigger_id=trigger_id, view=self._seal(result))
+        else:
+            await respond(
+                text=result.text, blocks=message_blocks(result), response_type="ephemeral"
+            )
+
+    async def tell(self, body: dict[str, Any], text: str) -> None:
+        """An ephemeral note to the person who clicked (e.g. "already decided")."""
+        channel = (body.get("channel") or {}).get("id") or body["user"]["id"]
+        try:
+            await self.client.chat_postEphemeral(
+                channel=channel, user=body["user"]["id"], text=text
+            )
+        except SlackApiError:
+            logger.warning("could not post an ephemeral note user=%s", body["user"]["id"])
+
+    # --- handlers -----------------------------------------------------------------------------
+    def _register(self) -> None:
+        app = self.app
+        app.middleware(self._deduplicate_events)
+        app.command("/perf")(self.on_command)
+        app.view(re.compile(r"^perf:"))(self.on_submit)
+        app.action(re.compile(r".+"))(self.on_action)
+        app.shortcut("save_as_evidence")(self.on_save_as_evidence)
+        app.event("app_home_opened")(self.on_home_opened)
+
+    async def _deduplicate_events(self, body: dict[str, Any], next: Any) -> Any:  # noqa: A002
+        """Slack retries an event it thinks we missed (X-Slack-Retry-Num); do each once."""
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id:
+            new = await self._db(
+                self._write, lambda s: first_time(s, key=f"slack:{event_id}", now=self.clock.now())
+            )
+            if not new:
+                return BoltResponse(status=200, body="")
+        return await next()
+
+    async def on_command(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
+        await ack()
+        words = (body.get("text") or "").split()
+        verb, args = (words[0].lower(), words[1:]) if words else ("help", [])
+        if verb in ("help", "?"):
+            await respond(blocks=message_blocks(help_message()), text="perfbot help")
+            return
+        person_id = await self.person_for(body["user_id"], body.get("team_id"))
+        if person_id is None:
+            await respond(text=NOT_IN_ROSTER.text)
+            return
+        ctx, config = self.context(person_id), self.config
+        openers: dict[str, Callable[[Session], Form | Message]] = {
+            "rate": lambda s: rate.open_form(s, ctx, config),
+            "evidence": lambda s: evidence.open_form(s, ctx, config),
+            "objectives": lambda s: objectives.open_form(s, ctx, config),
+            "objective": lambda s: objectives.open_form(s, ctx, config),
+            "award": lambda s: award.open_form(s, ctx, config),
+            "writeup": lambda s: write_up.open_form(
+                s, ctx, config, stage=args[0] if args else None
+            ),
+            "self": lambda s: write_up.open_self(s, ctx, config, args[0] if args else None),
+            "plan": lambda s: plan.open_form(s, ctx, config),
+            "status": lambda s: status.status(s, ctx, config),
+        }
+        if verb not in openers:
+            message = unknown_command(verb)
+            await respond(blocks=message_blocks(message), text=message.text)
+            return
+        result = await self._db(self._read, openers[verb])
+        await self.show(result, trigger_id=body["trigger_id"], respond=respond)
+
+    async def on_submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        values = parse_values(view.get("state", {}))
+        first_input = next(iter(view.get("state", {}).get("values", {})), None)
+        try:
+            state = unseal(view.get("private_metadata", ""), self.state_key)
+            flow = state.pop("flow")
+            if f"perf:{flow}" != view.get("callback_id") or flow not in SUBMITTERS:
+                raise StateError("This form could not be checked. Please start again.")
+        except StateError as error:
+            if first_input:
+                await ack(response_action="errors", errors={first_input: error.message})
+            else:
+                await ack(response_action="update", view=message_modal(Message(error.message)))
+            return
+        person_id = await self.person_for(body["user"]["id"], (body.get("team") or {}).get("id"))
+        if person_id is None:
+            await ack(response_action="update", view=message_modal(NOT_IN_ROSTER))
+            return
+        ctx = self.context(person_id)
+        try:
+            result = await self._db(
+                self._write, lambda s: SUBMITTERS[flow](s, ctx, self.config, state, values)
+            )
+        except FormErrors as errors:
+            await ack(response_action="errors", errors=errors.errors)
+            return
+        except PerfbotError as error:  # not tied to a field (e.g. permission)
+            await ack(response_action="update", view=message_modal(Message(error.message)))
+            return
+        if isinstance(result, Form):
+            await ack(response_action="update", view=self._seal(result))
+            return
+        await ack(response_action="update", view=message_modal(result))
+        reply_to = state.get("reply_to") or {}
+        if reply_to.get("channel") and reply_to.get("ts"):  # a rejected award's DG message
+            await self.client.chat_update(
+                channel=reply_to["channel"],
+                ts=reply_to["ts"],
+                text=result.text,
+                blocks=message_blocks(result),
+            )
+
+    async def on_action(
+        self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any
+    ) -> None:
+        await ack()
+        person_id = await self.person_for(body["user"]["id"], (body.get("team") or {}).get("id"))
+        if person_id is None:
+            await respond(
+                text=NOT_IN_ROSTER.text, response_type="ephemeral", replace_original=False
+            )
+            return
+        ctx, config, name = self.context(person_id), self.config, action["action_id"]
+        value = action.get("value") or ""
+        subject, stage = _subject(value)
+        openers: dict[str, Callable[[Session], Form | Message]] = {
+            "rate": lambda s: rate.open_form(s, ctx, config, subject),
+            "open_rate": lambda s: rate.open_form(s, ctx, config),
+            "objectives": lambda s: objectives.open_form(s, ctx, config, subject),
+            "open_objectives": lambda s: objectives.open_form(s, ctx, config),
+            "write_up": lambda s: write_up.open_form(s, ctx, config, subject, stage),
+            "open_write_up": lambda s: write_up.open_form(s, ctx, config),
+            "self_assessment": lambda s: write_up.open_self(s, ctx, config, stage),
+            "evidence": lambda s: evidence.open_form(s, ctx, config),
+            "open_evidence": lambda s: evidence.open_form(s, ctx, config),
+            "development_plan": lambda s: plan.open_form(s, ctx, config, subject),
+            "open_award": lambda s: award.open_form(s, ctx, config),
+            "status": lambda s: status.status(s, ctx, config),
+        }
+        if name in openers:
+            result = await self._db(self._read, openers[name])
+            await self.show(
+                result,
+                trigger_id=body["trigger_id"],
+                respond=partial(respond, replace_original=False),
+            )
+        elif name == "award_approve":
+            await self._approve(body, ctx, int(value))
+        elif name == "award_reject":
+            reply_to = {
+                "channel": (body.get("channel") or {}).get("id", ""),
+                "ts": (body.get("message") or {}).get("ts", ""),
+            }
+            form = award.open_reject(ctx, config, int(value), reply_to)
+            await self.client.views_open(trigger_id=body["trigger_id"], view=self._seal(form))
+        elif name == "award_pending":
+            await self._post_pending(body, ctx)
+        elif name == "snooze":
+            await self._snooze(body, ctx, value)
+
+    async def _approve(self, body: dict[str, Any], ctx: Context, award_id: int) -> None:
+        try:
+            result = await self._db(
+                self._write, lambda s: award.approve(s, ctx, self.config, award_id)
+            )
+        except PerfbotError as error:
+            # Already decided (Conflict), not this DG's to decide (PermissionDenied), or the
+            # yearly cap was reached since the nomination (F15): say so, change nothing.
+            await self.tell(body, error.message)
+            return
+        channel, ts = (body.get("channel") or {}).get("id"), (body.get("message") or {}).get("ts")
+        if channel and ts:  # the approval message, updated in place: buttons gone
+            await self.client.chat_update(
+                channel=channel, ts=ts, text=result.text, blocks=message_blocks(result)
+            )
+
+    async def _post_pending(self, body: dict[str, Any], ctx: Context) -> None:
+        messages = await self._db(
+            self._read,
+            lambda s: [award.pending_message(s, a) for a in award.pending_for(s, ctx.person_id)],
+        )
+        channel = (body.get("channel") or {}).get("id") or body["user"]["id"]
+        for message in messages:
+            await self.client.chat_postMessage(
+                channel=channel, text=message.text, blocks=message_blocks(message)
+            )
+
+    async def _snooze(self, body: dict[str, Any], ctx: Context, value: str) -> None:
+        outbox_id, _, days = value.partition(":")
+        try:
+            row = await self._db(
+                self._write,
+                lambda s: snooze(
+                    s,
+                    config=self.config,
+                    actor=actor(ctx),
+                    outbox_id=int(outbox_id),
+                    working_days=int(days or 2),
+                    now=ctx.now,
+                ),
+            )
+        except (PerfbotError, ValueError) as error:
+            await self.tell(body, getattr(error, "message", "That reminder can't be snoozed."))
+            return
+        when = row.due_at.astimezone(ZoneInfo(self.config.department.timezone))
+        await self.tell(body, f"Snoozed until {when:%A %d %B, %H:%M}.")
+
+    async def on_save_as_evidence(self, ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        person_id = await self.person_for(body["user"]["id"], (body.get("team") or {}).get("id"))
+        if person_id is None:
+            await self.tell(body, NOT_IN_ROSTER.text)
+            return
+        message, channel = body.get("message") or {}, (body.get("channel") or {}).get("id", "")
+        link = None
+        try:
+            answer = await self.client.chat_getPermalink(channel=channel, message_ts=message["ts"])
+            link = answer.get("permalink")
+        except SlackApiError:
+            logger.info("no permalink channel=%s", channel)
+        ctx = self.context(person_id)
+        form = await self._db(
+            self._read,
+            lambda s: evidence.open_form(
+                s,
+                ctx,
+                self.config,
+                text=message.get("text", ""),
+                link=link,
+                source_ref=f"slack:{channel}:{message.get('ts', '')}",
+            ),
+        )
+        await self.client.views_open(trigger_id=body["trigger_id"], view=self._seal(form))
+
+    async def on_home_opened(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        person_id = await self.person_for(event["user"], body.get("team_id"))
+        if person_id is None:
+            message = NOT_IN_ROSTER
+        else:
+            ctx = self.context(person_id)
+            message = await self._db(self._read, lambda s: status.home(s, ctx, self.config))
+        await self.client.views_publish(user_id=event["user"], view=home_view(message))
+
+
+def _linked_person(session: Session, user_id: str) -> int | None:
+    row = session.exec(
+        select(ChatIdentity.person_id).where(
+            ChatIdentity.platform == "slack", ChatIdentity.external_id == user_id
+        )
+    ).first()
+    return row
+
+
+def _link_by_email(
+    session: Session, user_id: str, team_id: str | None, email: str, now: Any
+) -> int | None:
+    person = session.exec(
+        select(Person).where(Person.email == email, col(Person.left_on).is_(None))
+    ).first()
+    if person is None or person.id is None:
+        return None
+    link_chat_identity(
+        session,
+        person_id=person.id,
+        platform="slack",
+        external_id=user_id,
+        workspace_id=team_id,
+        now=now,
+        via=Channel.SLACK,
+    )
+    return person.id
