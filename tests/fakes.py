@@ -92,6 +92,8 @@ class FakeSlack:
         post_delay: float = 0.0,
     ) -> None:
         self.post_delay = post_delay  # every chat.postMessage takes this long
+        self.users: dict[str, str] = {}  # Slack user id -> email, for users.info
+        self.responses: list[dict[str, Any]] = []  # what was posted to response_url
         self.calls: list[dict[str, Any]] = []
         self.script: dict[str, list[Scripted]] = {}
         self.per_channel = per_channel_per_second
@@ -129,7 +131,9 @@ class FakeSlack:
             asyncio.set_event_loop(self.loop)
             app = web.Application()
             app.router.add_post("/api/{method}", self._handle)
+            app.router.add_get("/api/{method}", self._handle)
             app.router.add_get("/_stats", self._stats)
+            app.router.add_post("/response/{id}", self._response_url)
             self.runner = web.AppRunner(app, access_log=None)
             self.loop.run_until_complete(self.runner.setup())
             site = web.TCPSite(self.runner, "127.0.0.1", 0)
@@ -180,7 +184,9 @@ class FakeSlack:
         if request.headers.get("Authorization") != f"Bearer {self.TOKEN}":
             return web.json_response({"ok": False, "error": "invalid_auth"})
         raw = await request.read()
-        if request.content_type == "application/json":
+        if request.method == "GET":
+            args = dict(request.query)
+        elif request.content_type == "application/json":
             args = json.loads(raw or b"{}")
         else:
             args = dict((await request.post()).items()) if raw else {}
@@ -232,11 +238,42 @@ class FakeSlack:
                 }
             )
 
+    async def _response_url(self, request: web.Request) -> web.Response:
+        with self._lock:
+            self.responses.append(await request.json())
+        return web.Response(text="ok")
+
+    def calls_to(self, method: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [c["args"] for c in self.calls if c["method"] == method]
+
+    async def wait_for(
+        self, method: str, count: int = 1, timeout: float = 5.0
+    ) -> list[dict[str, Any]]:
+        """Wait (in a test's event loop) until ``method`` has been called ``count`` times."""
+        deadline = time.monotonic() + timeout
+        while len(self.calls_to(method)) < count and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        return self.calls_to(method)
+
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(args.get("users", "X"))[1:]}}
         if method == "auth.test":
             return {"ok": True, "user_id": "UBOT", "team_id": "T1", "bot_id": "BBOT"}
+        if method == "users.info":
+            email = self.users.get(str(args.get("user")))
+            if email is None:
+                return {"ok": False, "error": "user_not_found"}
+            return {"ok": True, "user": {"id": args.get("user"), "profile": {"email": email}}}
+        if method == "chat.getPermalink":
+            return {
+                "ok": True,
+                "permalink": f"https://example.slack.com/archives/"
+                f"{args.get('channel')}/p{str(args.get('message_ts')).replace('.', '')}",
+            }
+        if method == "views.open":
+            return {"ok": True, "view": {"id": "V1"}}
         return {"ok": True}
 
 

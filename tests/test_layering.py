@@ -14,7 +14,28 @@ BANNED = ("slack_bolt", "slack_sdk", "botbuilder")
 
 @pytest.mark.parametrize(
     "package",
-    ["store", "store.services", "store.roster", "scheduler", "store.aggregates", "store.demo"],
+    [
+        "store",
+        "store.services",
+        "store.roster",
+        "store.aggregates",
+        "store.demo",
+        "scheduler",
+        "scheduler.planner",
+        "scheduler.delivery",
+        "scheduler.runner",
+        "scheduler.simulate",
+        # Channel-neutral flows: no Slack or Teams either (STYLE.md habit 1).
+        "bot.flows.rate",
+        "bot.flows.award",
+        "bot.flows.write_up",
+        "bot.flows.evidence",
+        "bot.flows.status",
+        "bot.flows.nudges",
+        "bot.flows.plan",
+        "bot.flows.objectives",
+        "bot.flows.help",
+    ],
 )
 def test_core_packages_load_no_chat_sdk(package: str) -> None:
     code = f"import json, sys, {package}; print(json.dumps(sorted(m for m in sys.modules)))"

@@ -116,6 +116,7 @@ def submit(
         nominate_award,
         FIELDS,
         "amount",
+        aliases={"milestone": "objective"},
         session=session,
         config=config,
         actor=actor(ctx),

@@ -79,12 +79,19 @@ def chosen_id(values: dict[str, Any], field: str, allowed: Iterable[Person]) -> 
     return picked
 
 
-def call(fn: Callable[..., T], fields: tuple[str, ...], default: str, **kwargs: Any) -> T:
+def call(
+    fn: Callable[..., T],
+    fields: tuple[str, ...],
+    default: str,
+    *,
+    aliases: dict[str, str] | None = None,
+    **kwargs: Any,
+) -> T:
     """Call a service; put its error beside the right field of the form."""
     try:
         return fn(**kwargs)
     except PerfbotError as error:
-        raise FormErrors.from_error(error, fields, default) from None
+        raise FormErrors.from_error(error, fields, default, aliases) from None
 
 
 def text(values: dict[str, Any], field: str) -> str:

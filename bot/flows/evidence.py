@@ -99,6 +99,7 @@ def submit(
         add_evidence,
         FIELDS,
         "text",
+        aliases={"objective": "target", "standard": "target"},
         session=session,
         config=config,
         actor=actor(ctx),
@@ -108,6 +109,7 @@ def submit(
         standard=standard,
         objective_id=objective_id,
         source_ref=state.get("source_ref"),
+        now=ctx.now,
         year=state.get("year"),
     )
     label = MinimumStandard(item.standard).label if item.standard else "your objective"

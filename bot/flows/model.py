@@ -86,10 +86,17 @@ class FormErrors(Exception):
         self.errors = errors
 
     @classmethod
-    def from_error(cls, error: PerfbotError, fields: tuple[str, ...], default: str) -> FormErrors:
-        """Put a service's error beside its field (or the flow's main field)."""
-        target = error.field if error.field in fields else default
-        return cls({target: error.message})
+    def from_error(
+        cls,
+        error: PerfbotError,
+        fields: tuple[str, ...],
+        default: str,
+        aliases: dict[str, str] | None = None,
+    ) -> FormErrors:
+        """Put a service's error beside its field (or the flow's main field); ``aliases``
+        maps a service's field names onto the form's."""
+        field = (aliases or {}).get(error.field or "", error.field)
+        return cls({field if field in fields else default: error.message})
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,7 @@ def submit(
         record_indicative_rating,
         FIELDS,
         "rating",
+        aliases={"year": "quarter"},
         session=session,
         config=config,
         actor=actor(ctx),

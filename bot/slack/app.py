@@ -243,6 +243,15 @@ class SlackAdapter:
         except PerfbotError as error:  # not tied to a field (e.g. permission)
             await ack(response_action="update", view=message_modal(Message(error.message)))
             return
+        except Exception:
+            logger.exception("flow %s failed user=%s", flow, body["user"]["id"])
+            await ack(
+                response_action="update",
+                view=message_modal(
+                    Message("Something went wrong and nothing was saved. Please try again.")
+                ),
+            )
+            return
         if isinstance(result, Form):
             await ack(response_action="update", view=self._seal(result))
             return

@@ -1,0 +1,102 @@
+"""Every form and message perfbot can show, rendered as Block Kit within Slack's limits."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.flows import award, evidence, objectives, plan, rate, status, write_up
+from bot.flows.help import help_message
+from bot.flows.model import Context, Form, Message
+from bot.slack.render import home_view, message_blocks, modal
+from scheduler.messages import NudgeContext, compose
+from scheduler.tasks import Kind
+from store.db import Database
+from store.models import Channel
+from tests.conftest import NOW, make_org
+
+END_YEAR = datetime(2027, 3, 22, 10, tzinfo=UTC)
+
+
+def _check_view(view: dict) -> None:
+    assert len(view["blocks"]) <= 100
+    assert len(view["title"]["text"]) <= 24 and len(view.get("submit", {}).get("text", "")) <= 24
+    assert len(view["private_metadata"]) <= 3000
+    for block in view["blocks"]:
+        for option in block.get("element", {}).get("options", []):
+            assert len(option["text"]["text"]) <= 75
+    assert len(json.dumps(view)) < 250_000
+
+
+def _check_message(blocks: list[dict]) -> None:
+    assert 0 < len(blocks) <= 50
+    for block in blocks:
+        if block["type"] == "section":
+            assert len(block["text"]["text"]) <= 3000
+
+
+@pytest.mark.parametrize("when", [NOW, END_YEAR], ids=["mid-year", "end-year"])
+def test_every_form_and_status_renders_within_slacks_limits(
+    sqlite_db: Database, tmp_path: Path, config, when
+):
+    org = make_org(sqlite_db, tmp_path)
+    built: list[Form | Message] = [help_message()]
+    with sqlite_db.read() as session:
+        for key in ("lm", "js", "dg_a", "hr"):
+            ctx = Context(org.ids[key], Channel.SLACK, when)
+            built += [
+                rate.open_form(session, ctx, config),
+                evidence.open_form(session, ctx, config),
+                objectives.open_form(session, ctx, config),
+                award.open_form(session, ctx, config),
+                write_up.open_form(session, ctx, config),
+                write_up.open_self(session, ctx, config),
+                plan.open_form(session, ctx, config),
+                award.open_reject(ctx, config, 1),
+                status.status(session, ctx, config),
+                status.home(session, ctx, config),
+            ]
+    forms = [b for b in built if isinstance(b, Form)]
+    assert len(forms) >= 20
+    for item in built:
+        if isinstance(item, Form):
+            _check_view(modal(item, "x" * 400))
+        else:
+            _check_message(message_blocks(item))
+            _check_message(home_view(item)["blocks"])
+
+
+def test_every_nudge_kind_renders(config) -> None:
+    from bot.flows.nudges import nudge_message
+
+    for kind in Kind:
+        nudge = compose(
+            config,
+            NudgeContext(
+                7,
+                kind.value,
+                "before_5",
+                "q1_conversation",
+                2026,
+                3,
+                "Ada Quill",
+                {
+                    "award_id": 4,
+                    "amount_pence": 250_000,
+                    "nominee": "Ada Quill",
+                    "pending": 2,
+                    "unit": "Policy",
+                    "written": 3,
+                    "total": 5,
+                },
+            ),
+        )
+        blocks = message_blocks(nudge_message(nudge))
+        _check_message(blocks)
+        actions = [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+        assert actions, kind
+        if kind is not Kind.AWARD_DIGEST:
+            assert "snooze" in actions, kind

@@ -1,0 +1,593 @@
+"""Slack end to end: signed requests over real HTTP to perfbot's server, a fake Slack Web API
+behind SLACK_API_URL, and the store checked afterwards."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import select
+
+from bot.flows.model import seal
+from bot.slack.channel import SlackChannel, outbox_client
+from scheduler.delivery import Deliverer
+from scheduler.planner import plan
+from store import services as svc
+from store.db import Database
+from store.models import (
+    Award,
+    AwardStatus,
+    Evidence,
+    FinanceOutcome,
+    IndicativeRating,
+    MinimumStandardResult,
+    Outbox,
+    OutboxStatus,
+    WriteUp,
+)
+from tests.bot.slack_harness import SECRET, Slack, sign, start, user_id
+from tests.conftest import NOW, Org, make_org
+from tests.fakes import FakeSlack, RunningClock, give_everyone_slack_ids
+from tests.store.test_services import table_counts
+
+SHARED = Path(__file__).resolve().parents[3] / "shared"
+
+
+@pytest.fixture
+def org(sqlite_db: Database, tmp_path: Path) -> Org:
+    return make_org(sqlite_db, tmp_path)
+
+
+@pytest.fixture
+def fake(org: Org):
+    server = FakeSlack().start()
+    server.users = {
+        user_id(pid): f"{key.replace('_', '.')}@dept.example" for key, pid in org.ids.items()
+    }
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def slack_run(sqlite_db: Database, config, fake: FakeSlack):
+    """Run an async test body against a started perfbot; returns what the body returns."""
+
+    def runner(body: Callable[[Slack], Awaitable[Any]], clock: Any = None) -> Any:
+        async def main() -> Any:
+            slack = await start(sqlite_db, config, fake, clock or RunningClock(NOW))
+            try:
+                return await body(slack)
+            finally:
+                await slack.client.close()
+
+        return asyncio.run(main())
+
+    return runner
+
+
+def rows(db: Database, model: Any) -> list[Any]:
+    with db.read() as session:
+        return list(session.exec(select(model)).all())
+
+
+# --- rate --------------------------------------------------------------------------------------
+def test_rate_from_the_command_end_to_end(slack_run, sqlite_db, org) -> None:
+    async def body(slack: Slack) -> dict[str, Any]:
+        answer = await slack.command(org.lm, "rate")
+        assert answer.status == 200
+        view = await slack.opened_view()
+        assert view["callback_id"] == "perf:rate" and len(view["title"]["text"]) <= 24
+        fields = {b["block_id"] for b in view["blocks"] if b["type"] == "input"}
+        assert fields == {"person", "quarter", "rating", "what", "how"}
+        rating = next(b for b in view["blocks"] if b.get("block_id") == "rating")
+        assert [o["text"]["text"] for o in rating["element"]["options"]] == [
+            "Exceeding",
+            "High Performing",
+            "Achieving",
+            "Partially Met",
+        ]
+        result = await slack.submit(
+            org.lm,
+            view,
+            {
+                "person": org.js,
+                "quarter": 2,
+                "rating": "achieving",
+                "what": "Shipped the plan",
+                "how": "Brought people with her",
+            },
+        )
+        return await result.json()
+
+    reply = slack_run(body)
+    assert reply["response_action"] == "update"
+    assert "Q2 indicative rating for Js: Achieving" in json.dumps(reply["view"])
+    [stored] = rows(sqlite_db, IndicativeRating)
+    assert (stored.person_id, stored.quarter, stored.rating.value) == (org.js, 2, "achieving")
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"rating": None}, "rating"),  # missing
+        ({"rating": "superb"}, "rating"),  # not one of the four boxes
+        ({"how": ""}, "how"),  # F6: what and how both required
+        ({"what": "x" * 3001}, "what"),  # over the limit
+        ({"quarter": 4}, "quarter"),  # a quarter that has not started
+        ({"person": 999}, "person"),  # not one of my reports
+    ],
+)
+def test_rate_bad_input_answered_beside_the_field(slack_run, sqlite_db, org, change, field) -> None:
+    give_everyone_slack_ids(sqlite_db, NOW)  # first contact links identities: a write of its own
+    before = table_counts(sqlite_db)
+
+    async def body(slack: Slack) -> dict[str, Any]:
+        await slack.command(org.lm, "rate")
+        view = await slack.opened_view()
+        values = {
+            "person": org.js,
+            "quarter": 2,
+            "rating": "achieving",
+            "what": "w",
+            "how": "h",
+        } | change
+        return await (await slack.submit(org.lm, view, values)).json()
+
+    reply = slack_run(body)
+    assert reply["response_action"] == "errors" and set(reply["errors"]) == {field}
+    assert table_counts(sqlite_db) == before
+
+
+def test_slack_users_are_matched_to_the_roster_by_email_once(
+    slack_run, sqlite_db, org, fake
+) -> None:
+    from store.models import ChatIdentity
+
+    async def body(slack: Slack) -> None:
+        for _ in range(3):
+            await slack.command(org.js, "status")
+            await slack.response()
+
+    slack_run(body)
+    [identity] = rows(sqlite_db, ChatIdentity)
+    assert (identity.person_id, identity.external_id) == (org.js, user_id(org.js))
+    assert len(fake.calls_to("users.info")) == 1  # then remembered
+
+
+def test_tampered_or_stale_form_state_is_refused(slack_run, sqlite_db, org) -> None:
+    async def body(slack: Slack) -> list[dict[str, Any]]:
+        await slack.command(org.lm, "rate")
+        view = await slack.opened_view()
+        values = {"person": org.js, "quarter": 2, "rating": "achieving", "what": "w", "how": "h"}
+        tampered = dict(view, private_metadata=view["private_metadata"][:-4] + "AAAA")
+        stale = dict(
+            view,
+            private_metadata=seal(
+                {"flow": "rate", "year": 2026},
+                __import__("hashlib").sha256(b"perfbot-flow-state:" + SECRET.encode()).digest(),
+                issued=time.time() - 7200,
+            ),
+        )
+        return [await (await slack.submit(org.lm, v, values)).json() for v in (tampered, stale)]
+
+    tampered, stale = slack_run(body)
+    assert tampered["response_action"] == "errors"
+    assert "could not be checked" in json.dumps(tampered["errors"])
+    assert "open too long" in json.dumps(stale["errors"])
+    assert rows(sqlite_db, IndicativeRating) == []
+
+
+# --- security ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("how", ["unsigned", "forged", "stale"])
+def test_unsigned_forged_or_stale_requests_get_401_and_write_nothing(
+    slack_run, sqlite_db, org, how
+) -> None:
+    before = table_counts(sqlite_db)
+
+    async def body(slack: Slack) -> int:
+        payload = "command=%2Fperf&text=rate&user_id=" + user_id(org.lm) + "&team_id=T1"
+        headers = {
+            "unsigned": {},
+            "forged": sign(payload, secret="not-the-secret"),
+            "stale": sign(payload, timestamp=int(time.time()) - 301),
+        }[how]
+        answer = await slack.post(
+            payload, "application/x-www-form-urlencoded", headers=headers, signed=False
+        )
+        return answer.status
+
+    assert slack_run(body) == 401
+    assert table_counts(sqlite_db) == before
+
+
+def test_someone_not_in_the_roster_is_told_politely(slack_run, sqlite_db, fake) -> None:
+    before = table_counts(sqlite_db)
+
+    async def body(slack: Slack) -> dict[str, Any]:
+        fake.users["U999999"] = "stranger@elsewhere.example"
+        await slack.command(999999, "rate")
+        return await slack.response()
+
+    assert "not in the roster" in slack_run(body)["text"]
+    assert table_counts(sqlite_db) == before
+
+
+def test_help_and_unknown_words(slack_run, org) -> None:
+    async def body(slack: Slack) -> tuple[dict[str, Any], dict[str, Any]]:
+        await slack.command(org.js, "help")
+        first = await slack.response()
+        await slack.command(org.js, "dance")
+        return first, await slack.response()
+
+    helped, unknown = slack_run(body)
+    assert "/perf rate" in json.dumps(helped) and "/perf evidence" in json.dumps(helped)
+    assert "I don't know `dance`" in json.dumps(unknown)
+
+
+# --- evidence ------------------------------------------------------------------------------------
+def test_save_as_evidence_shortcut_captures_text_and_permalink_once(
+    slack_run, sqlite_db, org
+) -> None:
+    async def body(slack: Slack) -> None:
+        for attempt in (1, 2):  # the same message saved twice is one item
+            await slack.interactive(
+                {
+                    "type": "message_action",
+                    "callback_id": "save_as_evidence",
+                    "user": {"id": user_id(org.js)},
+                    "channel": {"id": "C42"},
+                    "message": {
+                        "type": "message",
+                        "text": "Led the spending review panel",
+                        "ts": "1700000001.000200",
+                        "user": "U9",
+                    },
+                    "message_ts": "1700000001.000200",
+                }
+            )
+            view = await slack.opened_view(attempt)
+            text = next(b for b in view["blocks"] if b.get("block_id") == "text")
+            assert text["element"]["initial_value"] == "Led the spending review panel"
+            reply = await (
+                await slack.submit(
+                    org.js,
+                    view,
+                    {
+                        "target": "standard:value_for_money",
+                        "text": "Led the spending review panel",
+                        "link": "https://example.slack.com/archives/C42/p1700000001000200",
+                    },
+                )
+            ).json()
+            assert "Evidence saved" in json.dumps(reply)
+
+    slack_run(body)
+    [item] = rows(sqlite_db, Evidence)
+    assert item.source_ref == "slack:C42:1700000001.000200"
+    assert item.link.endswith("/C42/p1700000001000200") and item.standard.value == (
+        "value_for_money"
+    )
+
+
+def test_evidence_bad_input(slack_run, sqlite_db, org) -> None:
+    async def body(slack: Slack) -> list[dict[str, Any]]:
+        await slack.command(org.js, "evidence")
+        view = await slack.opened_view()
+        out = []
+        for values in (
+            {"target": None, "text": "x"},
+            {"target": "standard:talent", "text": ""},
+            {"target": "standard:talent", "text": "ok", "link": "not a link"},
+            {"target": "objective:9999", "text": "ok"},
+        ):
+            out.append(await (await slack.submit(org.js, view, values)).json())
+        return out
+
+    answers = slack_run(body)
+    assert [sorted(a["errors"]) for a in answers] == [["target"], ["text"], ["link"], ["target"]]
+    assert rows(sqlite_db, Evidence) == []
+
+
+# --- awards --------------------------------------------------------------------------------------
+def nominate(sqlite_db: Database, org: Org, config: Any, amount: int = 250_000) -> int:
+    with sqlite_db.write() as session:
+        return svc.nominate_award(
+            session,
+            config=config,
+            actor=org.actor("lm"),
+            nominee_id=org.js,
+            amount_pence=amount,
+            reason="Great work",
+            now=NOW,
+        ).id
+
+
+def test_nominate_with_headroom_shown_and_bad_amounts(slack_run, sqlite_db, org) -> None:
+    async def body(slack: Slack) -> tuple[dict[str, Any], list[dict[str, Any]], dict]:
+        await slack.command(org.lm, "award")
+        view = await slack.opened_view()
+        nominee = next(b for b in view["blocks"] if b.get("block_id") == "nominee")
+        bad = []
+        for amount in ("-5", "abc", "5000.01", "0"):
+            bad.append(
+                await (
+                    await slack.submit(
+                        org.lm, view, {"nominee": org.js, "amount": amount, "reason": "Great"}
+                    )
+                ).json()
+            )
+        ok = await (
+            await slack.submit(
+                org.lm, view, {"nominee": org.js, "amount": "2500", "reason": "Great"}
+            )
+        ).json()
+        return nominee, bad, ok
+
+    nominee, bad, ok = slack_run(body)
+    hints = {o["value"]: o["description"]["text"] for o in nominee["element"]["options"]}
+    assert hints[str(org.js)] == "£17,500 left this year"
+    assert "not eligible" in hints[str(org.ppm)]
+    assert all(set(answer["errors"]) == {"amount"} for answer in bad)
+    assert "at most £5,000" in bad[2]["errors"]["amount"]  # F15: over one award's cap
+    assert "Nomination sent" in json.dumps(ok)
+    [award] = rows(sqlite_db, Award)
+    assert (award.amount_pence, award.status) == (250_000, AwardStatus.PENDING)
+
+
+def test_dg_approves_with_one_click_and_the_message_updates(
+    slack_run, sqlite_db, org, config, fake
+) -> None:
+    award_id = nominate(sqlite_db, org, config)
+
+    async def body(slack: Slack) -> None:
+        await slack.click(org.dg_b, "award_approve", str(award_id))  # another group's DG
+        await fake.wait_for("chat.postEphemeral", 1)
+        await slack.click(org.dg_a, "award_approve", str(award_id))
+        await fake.wait_for("chat.update", 1)
+        await slack.click(org.dg_a, "award_approve", str(award_id))  # a second click
+        await fake.wait_for("chat.postEphemeral", 2)
+
+    slack_run(body)
+    notes = [c["text"] for c in fake.calls_to("chat.postEphemeral")]
+    assert "only the Director General for the nominee's group" in notes[0]
+    assert "already approved by Dg A" in notes[1]
+    [update] = fake.calls_to("chat.update")
+    blocks = json.dumps(update["blocks"])
+    assert "Approved by Dg A" in blocks and '"type": "actions"' not in blocks
+    [award] = rows(sqlite_db, Award)
+    assert award.status is AwardStatus.APPROVED and award.decided_by_id == org.dg_a
+
+
+def test_fifty_concurrent_clicks_on_approve_decide_once(
+    slack_run, sqlite_db, org, config, fake
+) -> None:
+    award_id = nominate(sqlite_db, org, config)
+
+    async def body(slack: Slack) -> list[int]:
+        answers = await asyncio.gather(
+            *(slack.click(org.dg_a, "award_approve", str(award_id)) for _ in range(50))
+        )
+        await fake.wait_for("chat.postEphemeral", 49, timeout=20)
+        return [a.status for a in answers]
+
+    assert slack_run(body) == [200] * 50
+    assert len(fake.calls_to("chat.update")) == 1
+    told = fake.calls_to("chat.postEphemeral")
+    assert len(told) == 49 and all("already approved" in c["text"] for c in told)
+    assert [a.status for a in rows(sqlite_db, Award)] == [AwardStatus.APPROVED]
+
+
+def test_reject_needs_a_reason_and_updates_the_original_message(
+    slack_run, sqlite_db, org, config, fake
+) -> None:
+    award_id = nominate(sqlite_db, org, config)
+
+    async def body(slack: Slack) -> tuple[dict, dict]:
+        await slack.click(
+            org.dg_a, "award_reject", str(award_id), channel="D7", ts="1700000005.000100"
+        )
+        view = await slack.opened_view()
+        empty = await (await slack.submit(org.dg_a, view, {"reason": ""})).json()
+        done = await (await slack.submit(org.dg_a, view, {"reason": "Budget used"})).json()
+        await fake.wait_for("chat.update")
+        return empty, done
+
+    empty, done = slack_run(body)
+    assert set(empty["errors"]) == {"reason"}
+    assert "Rejected by Dg A" in json.dumps(done)
+    [update] = fake.calls_to("chat.update")
+    assert (update["channel"], update["ts"]) == ("D7", "1700000005.000100")
+    assert rows(sqlite_db, Award)[0].decision_reason == "Budget used"
+
+
+# --- write-up with the gates shown before saving ---------------------------------------------
+def test_end_year_write_up_shows_the_f8_gate_then_saves_everything(
+    slack_run, sqlite_db, org
+) -> None:
+    end_year = RunningClock(NOW.replace(year=2027, month=3, day=22))
+
+    async def body(slack: Slack) -> tuple[dict, dict]:
+        await slack.command(org.lm, "writeup end")
+        view = await slack.opened_view()
+        values = {
+            "person": org.js,
+            "what": "Delivered",
+            "how": "Well",
+            "recommended_rating": "exceeding",
+            "value_for_money": "met",
+            "delivery": "met",
+            "culture": "not_met",
+            "talent": "met",
+            "finance_met": "met",
+            "feedback_360": "yes",
+            "bias_acknowledged": True,
+        }
+        review = await (await slack.submit(org.lm, view, values)).json()
+        confirm = await (await slack.submit(org.lm, review["view"], {})).json()
+        return review, confirm
+
+    review, confirm = slack_run(body, clock=end_year)
+    assert review["response_action"] == "update"
+    assert review["view"]["callback_id"] == "perf:write_up_confirm"
+    text = json.dumps(review["view"])
+    assert "Partially Met" in text and "F8: minimum standard not met" in text
+    assert "write-up for Js saved" in json.dumps(confirm)
+    [write] = rows(sqlite_db, WriteUp)
+    assert write.recommended_rating.value == "exceeding" and write.bias_acknowledged
+    assert len(rows(sqlite_db, MinimumStandardResult)) == 4
+    assert rows(sqlite_db, FinanceOutcome)[0].met is True
+
+
+def test_end_year_write_up_without_the_bias_tick_is_refused(slack_run, sqlite_db, org) -> None:
+    async def body(slack: Slack) -> dict:
+        await slack.command(org.lm, "writeup end")
+        view = await slack.opened_view()
+        values = {
+            "person": org.js,
+            "what": "Delivered",
+            "how": "Well",
+            "recommended_rating": "achieving",
+            "value_for_money": "met",
+            "delivery": "met",
+            "culture": "met",
+            "talent": "met",
+            "finance_met": "met",
+            "feedback_360": "no",
+            "bias_acknowledged": False,
+        }
+        return await (await slack.submit(org.lm, view, values)).json()
+
+    reply = slack_run(body, clock=RunningClock(NOW.replace(year=2027, month=3, day=22)))
+    assert set(reply["errors"]) == {"bias_acknowledged"}
+    assert rows(sqlite_db, WriteUp) == []
+
+
+# --- nudges ---------------------------------------------------------------------------------------
+def test_nudge_button_to_modal_to_rating_then_the_nudge_stops(
+    slack_run, sqlite_db, org, config, fake
+) -> None:
+    from tests.fakes import FakeClock, give_everyone_slack_ids
+
+    give_everyone_slack_ids(sqlite_db, NOW)
+    monday = NOW.replace(month=6, day=29, hour=9)  # the Q1 before_1 reminder goes out
+    with sqlite_db.write() as session:
+        plan(session, config=config, now=monday)
+
+    async def body(slack: Slack) -> None:
+        channel = SlackChannel(outbox_client(FakeSlack.TOKEN, fake.url))
+        deliverer = Deliverer(sqlite_db, config, {"slack": channel}, clock=FakeClock(monday))
+        await deliverer.run_until_idle()
+        posts = fake.calls_to("chat.postMessage")
+        nudge = next(p for p in posts if "Js's indicative rating" in p["text"])
+        button = next(
+            e
+            for b in nudge["blocks"]
+            if b["type"] == "actions"
+            for e in b["elements"]
+            if e["action_id"] == "rate"
+        )
+        await slack.click(org.lm, "rate", button["value"])
+        view = await slack.opened_view()
+        person = next(b for b in view["blocks"] if b.get("block_id") == "person")
+        assert person["element"]["initial_option"]["value"] == str(org.js)
+        await slack.submit(
+            org.lm,
+            view,
+            {"person": org.js, "quarter": 1, "rating": "high_performing", "what": "w", "how": "h"},
+        )
+        await channel.close()
+
+    slack_run(body, clock=RunningClock(monday))
+    assert rows(sqlite_db, IndicativeRating)[0].rating.value == "high_performing"
+    # The next step of that ladder (overdue, to the countersigning officer) is never sent.
+    with sqlite_db.write() as session:
+        plan(session, config=config, now=NOW.replace(month=7, day=3, hour=9))
+    with sqlite_db.read() as session:
+        later = session.exec(
+            select(Outbox).where(
+                Outbox.subject_id == org.js, Outbox.kind == "rating_due", Outbox.step == "overdue_3"
+            )
+        ).all()
+    assert later == []
+
+
+def test_snooze_button_moves_the_reminder(slack_run, sqlite_db, org, config, fake) -> None:
+    monday = NOW.replace(month=6, day=29, hour=9)
+    with sqlite_db.write() as session:
+        plan(session, config=config, now=monday)
+        row = session.exec(select(Outbox).where(Outbox.recipient_id == org.lm)).first()
+
+    async def body(slack: Slack) -> None:
+        await slack.click(org.peer, "snooze", f"{row.id}:2")  # not their reminder
+        await slack.click(org.lm, "snooze", f"{row.id}:2")
+        await fake.wait_for("chat.postEphemeral", 2)
+
+    slack_run(body, clock=RunningClock(monday))
+    notes = [c["text"] for c in fake.calls_to("chat.postEphemeral")]
+    assert "can't snooze someone else's reminder" in notes[0]
+    assert notes[1].startswith("Snoozed until Wednesday 01 July, 09:00")
+    with sqlite_db.read() as session:
+        assert session.get(Outbox, row.id).status is OutboxStatus.PENDING
+
+
+# --- events, home and status -------------------------------------------------------------------
+def test_an_event_delivered_four_times_is_handled_once(slack_run, org, fake) -> None:
+    async def body(slack: Slack) -> list[int]:
+        event = {
+            "type": "app_home_opened",
+            "user": user_id(org.hr),
+            "tab": "home",
+            "channel": "D1",
+            "event_ts": "1700000000.1",
+        }
+        statuses = [
+            (await slack.event(event, "Ev0001", retry=retry)).status for retry in (None, 1, 2, 3)
+        ]
+        await fake.wait_for("views.publish")
+        await asyncio.sleep(0.3)
+        return statuses
+
+    assert slack_run(body) == [200, 200, 200, 200]
+    [published] = fake.calls_to("views.publish")
+    view = (
+        json.loads(published["view"]) if isinstance(published["view"], str) else (published["view"])
+    )
+    text = json.dumps(view)
+    assert view["type"] == "home" and "Completion by business unit" in text  # hr sees it
+
+
+def test_status_for_a_line_manager_and_a_dg(slack_run, sqlite_db, org, config) -> None:
+    nominate(sqlite_db, org, config)
+
+    async def body(slack: Slack) -> tuple[dict, dict]:
+        await slack.command(org.lm, "status")
+        manager = await slack.response()
+        await slack.command(org.dg_a, "status")
+        return manager, await slack.response()
+
+    manager, dg = slack_run(body)
+    assert "Your team" in json.dumps(manager) and "Js: Q1 -, Q2 -" in json.dumps(manager)
+    assert "Awaiting your decision*: 1 in-year award nomination" in json.dumps(dg)
+
+
+# --- the app manifest ---------------------------------------------------------------------------
+def test_manifest_is_valid_against_slacks_published_schema() -> None:
+    schema_file = SHARED / "schemas" / "slack" / "manifest.schema.1.0.0.json"
+    if not schema_file.exists():
+        pytest.skip(f"Slack's manifest schema is not beside the project ({schema_file})")
+    import jsonschema
+    import yaml
+
+    manifest = yaml.safe_load((Path(__file__).resolve().parents[2] / "manifest.yaml").read_text())
+    validator = jsonschema.Draft7Validator(json.loads(schema_file.read_text()))
+    assert list(validator.iter_errors(manifest)) == []
+    assert manifest["features"]["slash_commands"][0]["command"] == "/perf"
+    assert manifest["features"]["shortcuts"][0]["callback_id"] == "save_as_evidence"
+    # The validator really checks: a broken manifest fails.
+    broken = dict(manifest, display_information={"description": "no name"})
+    assert list(validator.iter_errors(broken))
