@@ -8,8 +8,9 @@ begin IMMEDIATE, so two writers queue instead of both reading a total and both w
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,10 @@ class Database:
             if self.is_sqlite
             else self.engine
         )
+        # SQLite allows one writer; threads of this process queue on a lock instead of
+        # SQLite's busy handler, which sleeps in coarse steps and collapses under load.
+        # Other processes still wait through busy_timeout.
+        self._write_lock = threading.Lock() if self.is_sqlite else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -89,7 +94,10 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction: commits at the end, rolls back everything on any error."""
-        with Session(self._writer, expire_on_commit=False) as session:
+        with (
+            self._write_lock or nullcontext(),
+            Session(self._writer, expire_on_commit=False) as session,
+        ):
             try:
                 yield session
                 session.commit()

@@ -66,6 +66,28 @@ def person_options(
     return tuple(Option(str(p.id), p.name, hint(p) if hint else None) for p in people)
 
 
+def chosen_report(session: Session, values: dict[str, Any], field: str, manager_id: int) -> int:
+    """The person picked in ``field``, who must be one of the manager's current reports
+    (one indexed lookup, not the whole team)."""
+    raw = values.get(field)
+    picked = int(str(raw)) if str(raw).isdigit() else None
+    found = (
+        picked is not None
+        and session.exec(
+            select(Person.id).where(
+                Person.id == picked,
+                Person.line_manager_id == manager_id,
+                col(Person.left_on).is_(None),
+            )
+        ).first()
+        is not None
+    )
+    if not found:
+        raise FormErrors({field: "Choose someone from the list."})
+    assert picked is not None
+    return picked
+
+
 def chosen_id(values: dict[str, Any], field: str, allowed: Iterable[Person]) -> int:
     """The person picked in ``field``; only one the form offered is accepted."""
     raw = values.get(field)

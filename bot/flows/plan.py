@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.flows.common import actor, call, chosen_id, person_options, reports, this_year
+from bot.flows.common import actor, call, chosen_report, person_options, reports, this_year
 from bot.flows.common import text as value_text
 from bot.flows.model import Context, Field, Form, FormErrors, Message, Option
 from store.config import DepartmentConfig
@@ -58,7 +58,7 @@ def submit(
     state: dict[str, Any],
     values: dict[str, Any],
 ) -> Message:
-    subject = chosen_id(values, "person", reports(session, ctx.person_id))
+    subject = chosen_report(session, values, "person", ctx.person_id)
     raw = value_text(values, "review_on")
     try:
         review_on = date.fromisoformat(raw) if raw else None

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from bot.flows.common import (
     actor,
     call,
-    chosen_id,
+    chosen_report,
     person_options,
     reports,
     this_quarter,
@@ -90,7 +90,7 @@ def submit(
     state: dict[str, Any],
     values: dict[str, Any],
 ) -> Message:
-    subject = chosen_id(values, "person", reports(session, ctx.person_id))
+    subject = chosen_report(session, values, "person", ctx.person_id)
     try:
         quarter = int(str(values.get("quarter")))
     except ValueError:

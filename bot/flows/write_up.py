@@ -11,7 +11,7 @@ from sqlmodel import Session
 from bot.flows.common import (
     actor,
     call,
-    chosen_id,
+    chosen_report,
     person_options,
     reports,
     this_quarter,
@@ -135,7 +135,7 @@ def submit(
     state: dict[str, Any],
     values: dict[str, Any],
 ) -> Message | Form:
-    subject = chosen_id(values, "person", reports(session, ctx.person_id))
+    subject = chosen_report(session, values, "person", ctx.person_id)
     stage = Stage(state["stage"])
     answers: dict[str, Any] = {
         "subject": subject,
