@@ -12,6 +12,7 @@ from bot.flows.common import (
     call,
     chosen_id,
     countersigned,
+    name_of,
     person_options,
     reports,
     this_year,
@@ -127,10 +128,9 @@ def submit(
         now=ctx.now,
         year=state.get("year"),
     )
-    person = session.get(Person, nominee)
     return Message(
         title="Nomination sent",
-        text=f"Nominated {person.name if person else 'them'} for "
+        text=f"Nominated {name_of(session, nominee)} for "
         f"{format_pence(award.amount_pence)}. Their Director General will "
         "decide; you'll see the outcome in your status.",
     )

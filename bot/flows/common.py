@@ -40,6 +40,12 @@ def me(session: Session, ctx: Context) -> Person:
     return person
 
 
+def name_of(session: Session, person_id: int | None, default: str = "them") -> str:
+    """A person's name for a message (``default`` when there is none)."""
+    person = session.get(Person, person_id) if person_id is not None else None
+    return person.name if person else default
+
+
 def reports(session: Session, manager_id: int) -> list[Person]:
     return list(
         session.exec(

@@ -11,6 +11,7 @@ from bot.flows.common import (
     actor,
     call,
     chosen_report,
+    name_of,
     person_options,
     reports,
     this_quarter,
@@ -20,7 +21,6 @@ from bot.flows.common import text as value_text
 from bot.flows.model import Context, Field, Form, FormErrors, Message, Note, Option
 from store.config import DepartmentConfig
 from store.framework import NOTE_MAX_CHARS, RATING_HINTS, Rating, UnderperformanceStep
-from store.models import Person
 from store.services import quarter_ratings, record_indicative_rating
 
 FLOW = "rate"
@@ -113,8 +113,7 @@ def submit(
         now=ctx.now,
         year=state.get("year"),
     )
-    person = session.get(Person, subject)
-    name = person.name if person else "them"
+    name = name_of(session, subject)
     sections = []
     if outcome.plan_prompted or outcome.step is UnderperformanceStep.DEVELOPMENT_PLAN:
         sections.append(

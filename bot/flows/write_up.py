@@ -12,6 +12,7 @@ from bot.flows.common import (
     actor,
     call,
     chosen_report,
+    name_of,
     person_options,
     reports,
     this_quarter,
@@ -28,7 +29,6 @@ from store.framework import (
     Stage,
     apply_gates,
 )
-from store.models import Person
 from store.services import (
     record_finance_outcome,
     record_manager_assessment,
@@ -174,8 +174,7 @@ def submit(
         {s: answers[s.value] for s in MinimumStandard},
         answers["finance_met"],
     )
-    person = session.get(Person, subject)
-    notes = [Note(f"*{person.name if person else ''}* - recommendation: {gated.recommended.label}")]
+    notes = [Note(f"*{name_of(session, subject, '')}* - recommendation: {gated.recommended.label}")]
     if gated.changed:
         notes.append(
             Note(
@@ -256,10 +255,9 @@ def _save(
             now=ctx.now,
             year=year,
         )
-    person = session.get(Person, answers["subject"])
     return Message(
         title="Write-up saved",
-        text=f"{stage.label} write-up for {person.name if person else 'them'} "
+        text=f"{stage.label} write-up for {name_of(session, answers['subject'])} "
         "saved. They and their countersigning officer can now agree it.",
     )
 
