@@ -591,3 +591,73 @@ def test_manifest_is_valid_against_slacks_published_schema() -> None:
     # The validator really checks: a broken manifest fails.
     broken = dict(manifest, display_information={"description": "no name"})
     assert list(validator.iter_errors(broken))
+
+
+def test_objectives_self_assessment_and_development_plan_end_to_end(
+    slack_run, sqlite_db, org, config
+) -> None:
+    from store.models import DevelopmentPlan, Objective
+
+    with sqlite_db.write() as session:  # two Partially Met quarters: F10 prompts a plan
+        for quarter in (1, 2):
+            svc.record_indicative_rating(
+                session,
+                config=config,
+                actor=org.actor("lm"),
+                subject_id=org.js,
+                quarter=quarter,
+                rating="Partially Met",
+                what_note="w",
+                how_note="h",
+                now=NOW,
+            )
+
+    async def body(slack: Slack) -> list[dict[str, Any]]:
+        replies = []
+        await slack.command(org.js, "objectives")
+        view = await slack.opened_view(1)
+        replies.append(
+            await (
+                await slack.submit(
+                    org.js,
+                    view,
+                    {
+                        "person": org.js,
+                        "heading": "finance",
+                        "what": "Save £2m",
+                        "how": "With partners",
+                        "measure": "Audited savings",
+                    },
+                )
+            ).json()
+        )
+        await slack.command(org.js, "self mid")
+        view = await slack.opened_view(2)
+        replies.append(await (await slack.submit(org.js, view, {"text": "A good half"})).json())
+        await slack.click(org.lm, "development_plan", str(org.js))
+        view = await slack.opened_view(3)
+        replies.append(
+            await (
+                await slack.submit(
+                    org.lm, view, {"person": org.js, "status": "agreed", "review_on": None}
+                )
+            ).json()
+        )  # no date yet
+        replies.append(
+            await (
+                await slack.submit(
+                    org.lm, view, {"person": org.js, "status": "agreed", "review_on": "2026-09-01"}
+                )
+            ).json()
+        )
+        return replies
+
+    objective, self_review, no_date, plan_saved = slack_run(body)
+    assert "Objective saved" in json.dumps(objective)
+    assert "1 live objective(s); 3 to 6 are recommended" in json.dumps(objective)  # F12
+    assert "self-assessment is saved" in json.dumps(self_review)
+    assert set(no_date["errors"]) == {"review_on"}  # F10: schedule the review meeting
+    assert "Development plan saved" in json.dumps(plan_saved)
+    assert rows(sqlite_db, Objective)[0].heading.value == "finance"
+    assert rows(sqlite_db, WriteUp)[0].self_assessment == "A good half"
+    assert rows(sqlite_db, DevelopmentPlan)[0].status.value == "agreed"
