@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session, col, select
 
-from bot.flows.model import Context, FormErrors, Option
+from bot.flows.model import Context, Field, FormErrors, Option
 from store.config import DepartmentConfig
 from store.errors import PerfbotError
 from store.framework import performance_year_of, quarter_of
@@ -70,6 +70,18 @@ def person_options(
     people: Iterable[Person], hint: Callable[[Person], str | None] | None = None
 ) -> tuple[Option, ...]:
     return tuple(Option(str(p.id), p.name, hint(p) if hint else None) for p in people)
+
+
+def person_field(label: str, people: list[Person], subject_id: int | None = None) -> Field:
+    """The "who" choice of a form: ``people`` as options, ``subject_id`` pre-selected only
+    when it is one of them (a platform rejects an initial value that is not an option)."""
+    return Field(
+        "person",
+        label,
+        "person",
+        options=person_options(people),
+        initial=str(subject_id) if subject_id in {p.id for p in people} else None,
+    )
 
 
 def chosen_report(session: Session, values: dict[str, Any], field: str, manager_id: int) -> int:

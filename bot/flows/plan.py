@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.flows.common import actor, call, chosen_report, person_options, reports, this_year
+from bot.flows.common import actor, call, chosen_report, person_field, reports, this_year
 from bot.flows.common import text as value_text
 from bot.flows.model import Context, Field, Form, FormErrors, Message, Option
 from store.config import DepartmentConfig
@@ -28,13 +28,7 @@ def open_form(
         "Development plan",
         "Save",
         (
-            Field(
-                "person",
-                "For",
-                "person",
-                options=person_options(team),
-                initial=str(subject_id) if subject_id else None,
-            ),
+            person_field("For", team, subject_id),
             Field(
                 "status",
                 "Status",

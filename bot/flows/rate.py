@@ -12,7 +12,7 @@ from bot.flows.common import (
     call,
     chosen_report,
     name_of,
-    person_options,
+    person_field,
     reports,
     this_quarter,
     this_year,
@@ -47,13 +47,7 @@ def open_form(
                 f"{person.name}: Q{quarter - 1} was {last.label if last else 'not recorded'}"
             )
     items: list[Field | Note] = [
-        Field(
-            "person",
-            "Who",
-            "person",
-            options=person_options(team),
-            initial=str(subject_id) if subject_id in {p.id for p in team} else None,
-        ),
+        person_field("Who", team, subject_id),
         Field(
             "quarter",
             "Quarter",

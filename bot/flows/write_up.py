@@ -13,7 +13,7 @@ from bot.flows.common import (
     call,
     chosen_report,
     name_of,
-    person_options,
+    person_field,
     reports,
     this_quarter,
     this_year,
@@ -72,13 +72,7 @@ def open_form(
     if not team:
         return open_self(session, ctx, config, chosen.value)
     items: list[Field | Note] = [
-        Field(
-            "person",
-            "Whose write-up",
-            "person",
-            options=person_options(team),
-            initial=str(subject_id) if subject_id in {p.id for p in team} else None,
-        ),
+        person_field("Whose write-up", team, subject_id),
         Field(
             "what",
             "Assessment: what was delivered",
