@@ -13,7 +13,7 @@ from store.config import DepartmentConfig
 from store.errors import PerfbotError
 from store.framework import performance_year_of, quarter_of
 from store.models import Person
-from store.services import Actor, local_date
+from store.services import Actor, load_people, local_date
 
 T = TypeVar("T")
 
@@ -86,23 +86,13 @@ def person_field(label: str, people: list[Person], subject_id: int | None = None
 
 def chosen_report(session: Session, values: dict[str, Any], field: str, manager_id: int) -> int:
     """The person picked in ``field``, who must be one of the manager's current reports
-    (one indexed lookup, not the whole team)."""
+    (one query for the report and the manager, not the whole team)."""
     raw = values.get(field)
     picked = int(str(raw)) if str(raw).isdigit() else None
-    found = (
-        picked is not None
-        and session.exec(
-            select(Person.id).where(
-                Person.id == picked,
-                Person.line_manager_id == manager_id,
-                col(Person.left_on).is_(None),
-            )
-        ).first()
-        is not None
-    )
-    if not found:
+    load_people(session, picked, manager_id)  # the service and the reply reuse these rows
+    person = session.get(Person, picked) if picked is not None else None
+    if person is None or person.line_manager_id != manager_id or not person.active:
         raise FormErrors({field: "Choose someone from the list."})
-    assert picked is not None
     return picked
 
 

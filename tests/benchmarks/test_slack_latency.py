@@ -36,7 +36,7 @@ from tests.bot.slack_harness import SECRET, sign
 from tests.conftest import NOW
 from tests.fakes import FakeSlack, RunningClock
 
-CLIENTS, PER_CLIENT = 50, 20
+CLIENTS, PER_CLIENT = 50, 40
 MANAGER = 12  # a director in the synthetic department, with about 100 reports
 
 
