@@ -46,6 +46,10 @@ roster_app = typer.Typer(
 )
 app.add_typer(db_app, name="db")
 app.add_typer(roster_app, name="roster")
+moderation_app = typer.Typer(
+    help="Moderation: read moderated ratings back from the HR workbook.", no_args_is_help=True
+)
+app.add_typer(moderation_app, name="moderation")
 
 
 def _now() -> datetime:
@@ -207,6 +211,73 @@ def demo(
         raise typer.Exit(1)
     _load_demo(db, settings)
     _what_next(settings)
+
+
+@app.command()
+def export(
+    file: Annotated[Path, typer.Argument(help="Where to write the workbook (.xlsx).")],
+    year: Annotated[
+        int | None,
+        typer.Option(help="Performance year by its first calendar year (2026 = 2026-27)."),
+    ] = None,
+) -> None:
+    """Write the HR workbook: ratings, awards, distribution, consistency check, Cabinet
+    Office return and a moderation pack per business unit."""
+    from store.export import export_workbook
+
+    if file.suffix.lower() != ".xlsx":
+        err.print(f"[red]{file.name}: the workbook is an .xlsx file; name it so.[/red]")
+        raise typer.Exit(2)
+    settings = _settings()
+    config = settings.department()
+    db = _database(settings)
+    now = _now()
+    year = year or performance_year_of(local_date(config, now), config.year.start_month)
+    with _progress() as bar:
+        task = bar.add_task("Writing the workbook", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = export_workbook(
+            db,
+            config,
+            file,
+            actor=Actor.system(Channel.CLI),
+            now=now,
+            year=year,
+            progress=progress,
+        )
+    console.print(
+        f"Workbook for {result.year}-{str(result.year + 1)[2:]} written to {file}: "
+        f"{result.people} people, {len(result.moderation_sheets)} moderation packs."
+    )
+
+
+@moderation_app.command("import")
+def moderation_import(
+    file: Annotated[Path, typer.Argument(help="A workbook from 'perfbot export', edited.")],
+) -> None:
+    """Record the moderated ratings edited in a workbook's moderation packs. One bad cell and
+    nothing changes."""
+    from store.moderation import ModerationImportError, import_moderation
+
+    settings = _settings()
+    config = settings.department()
+    db = _database(settings)
+    try:
+        result = import_moderation(db, config, file, actor=Actor.system(Channel.CLI), now=_now())
+    except ModerationImportError as exc:
+        err.print(f"[red]{exc.message}[/red]")
+        for problem in exc.problems:
+            err.print(f"  {problem}", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    if not result.changes:
+        console.print("No moderated ratings changed: the workbook matches perfbot.")
+        return
+    console.print(f"Recorded {len(result.changes)} moderated ratings:")
+    for change in result.changes:
+        console.print(f"  {change}", markup=False, highlight=False)
 
 
 def _what_next(settings: Settings) -> None:

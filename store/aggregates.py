@@ -3,6 +3,9 @@ returns counts with small cells suppressed, never a person."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from store import framework as fw
@@ -60,3 +63,112 @@ def completion_by_business_unit(
         ).all()
     )
     return {unit: (rated.get(unit, 0), total) for unit, total in sorted(people.items())}
+
+
+# --- F21: the consistency check ---------------------------------------------------------------
+NO_RATING = 0  # a person's code for "no rating": others are Rating.rank + 1
+
+
+def rating_code(rating: fw.Rating | None) -> int:
+    return NO_RATING if rating is None else rating.rank + 1
+
+
+@dataclass(frozen=True)
+class ConsistencyTable:
+    """F21: one characteristic's counts per box, ready to publish: ``cells[row][box]`` is None
+    where hidden; row and column totals are always shown. ``withheld`` explains an empty table."""
+
+    characteristic: str
+    stage: str  # "Mid-year (Q2 indicative)" or "End-year (final)"
+    groups: list[str]
+    cells: list[list[int | None]]
+    row_totals: list[int]
+    column_totals: list[int]
+    withheld: str | None = None
+
+    @property
+    def total(self) -> int:
+        return sum(self.column_totals)
+
+
+def _merge_small_groups(counts: dict[str, list[int]], threshold: int) -> dict[str, list[int]]:
+    """Groups with fewer than ``threshold`` rated people are pooled into "Other", adding the
+    next smallest group until the pool itself reaches the threshold (its size would otherwise
+    show a small group's headcount)."""
+    small = sorted(
+        (k for k, v in counts.items() if sum(v) < threshold), key=lambda k: sum(counts[k])
+    )
+    if not small:
+        return counts
+    pooled = set(small)
+    rest = sorted((k for k in counts if k not in pooled), key=lambda k: (sum(counts[k]), k))
+    while sum(sum(counts[k]) for k in pooled) < threshold and rest:
+        pooled.add(rest.pop(0))
+    merged = {k: v for k, v in counts.items() if k not in pooled}
+    label = "Other: " + ", ".join(sorted(pooled))
+    merged[label] = [sum(counts[k][b] for k in pooled) for b in range(len(fw.Rating))]
+    return merged
+
+
+def _table(
+    characteristic: str, stage: str, counts: dict[str, list[int]], threshold: int
+) -> ConsistencyTable:
+    boxes = len(fw.Rating)
+    column_totals = [sum(v[b] for v in counts.values()) for b in range(boxes)]
+    merged = _merge_small_groups(counts, threshold)
+    groups = sorted(merged, key=lambda g: (g.startswith("Other: "), g))
+    raw = [merged[g] for g in groups]
+    hidden = fw.suppress_table(raw, threshold) if sum(column_totals) >= threshold else None
+    if hidden is None:
+        return ConsistencyTable(
+            characteristic,
+            stage,
+            [],
+            [],
+            [],
+            column_totals,
+            withheld=f"Not shown: fewer than two groups of {threshold} or more rated people.",
+        )
+    cells: list[list[int | None]] = [
+        [None if (i, b) in hidden else count for b, count in enumerate(row)]
+        for i, row in enumerate(raw)
+    ]
+    return ConsistencyTable(
+        characteristic, stage, groups, cells, [sum(r) for r in raw], column_totals
+    )
+
+
+def consistency_check(
+    session: Session, codes: bytes | bytearray, *, threshold: int
+) -> list[tuple[ConsistencyTable, ConsistencyTable]]:
+    """F21 (guidance §83, §88): per protected characteristic, the mid-year and end-year
+    distributions side by side, small cells hidden so that none can be worked out.
+
+    ``codes[person_id]`` packs that person's two ratings for the year as
+    ``mid * 5 + end`` (each a ``rating_code``); people outside the year are 0. Only counts
+    leave this function.
+    """
+    boxes = len(fw.Rating)
+    mid: dict[str, dict[str, list[int]]] = {}
+    end: dict[str, dict[str, list[int]]] = {}
+    rows = session.connection().execute(
+        sa.select(
+            ProtectedCharacteristic.__table__.c.person_id,  # type: ignore[attr-defined]
+            ProtectedCharacteristic.__table__.c.characteristic,  # type: ignore[attr-defined]
+            ProtectedCharacteristic.__table__.c.value,  # type: ignore[attr-defined]
+        ).execution_options(yield_per=5000)
+    )
+    for person_id, characteristic, value in rows:
+        code = codes[person_id] if person_id < len(codes) else 0
+        m, e = divmod(code, 5)
+        for stage, rating in ((mid, m), (end, e)):
+            if rating:
+                groups = stage.setdefault(characteristic, {})
+                groups.setdefault(value, [0] * boxes)[rating - 1] += 1
+    return [
+        (
+            _table(name, "Mid-year (Q2 indicative)", mid.get(name, {}), threshold),
+            _table(name, "End-year (final rating)", end.get(name, {}), threshold),
+        )
+        for name in sorted(set(mid) | set(end))
+    ]

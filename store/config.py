@@ -97,6 +97,8 @@ class AwardsSection(_Strict):
     per_year_pounds: int = Field(17_500, gt=0)
     cst_approval_from_pounds: int = Field(17_500, gt=0)
     pot_percent: float = Field(3.3, gt=0, le=100)
+    # The SCS pay bill the pot is a share of; the HR workbook compares awards with the pot.
+    pay_bill_pounds: int | None = Field(None, gt=0)
 
     @model_validator(mode="after")
     def _order(self) -> AwardsSection:

@@ -9,7 +9,7 @@ so every rule can be tested on its own.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -562,6 +562,96 @@ def suppress_small(counts: Mapping[str, int], threshold: int) -> dict[str, int |
         if others:
             shown[others[0][1]] = None
     return shown
+
+
+Cell = tuple[int, int]
+
+
+def derivable_cells(table: Sequence[Sequence[int]], hidden: set[Cell]) -> set[Cell]:
+    """F21: hidden counts above zero whose exact value follows from the shown cells and the row
+    and column totals (all totals shown; to a reader a hidden cell may be any count from 0 up).
+
+    A hidden cell can change only along a cycle of hidden cells that alternately gain and lose
+    the same amount, so that every row and column total stays put; a cell that loses must hold
+    more than 0. Such a cycle through (i, j) is a path between row i and column j in the graph
+    of hidden cells, so a cell is derivable exactly when neither path exists.
+    """
+    rows = range(len(table))
+    cols = range(len(table[0]) if table else 0)
+
+    def path(start: tuple[str, int], goal: tuple[str, int], skip: Cell) -> bool:
+        seen, todo = {start}, [start]
+        while todo:
+            kind, k = todo.pop()
+            if (kind, k) == goal:
+                return True
+            if kind == "row":  # a gain: any hidden cell in the row
+                steps = [("col", j) for j in cols if (k, j) in hidden and (k, j) != skip]
+            else:  # a loss: a hidden cell in the column holding more than 0
+                steps = [
+                    ("row", i)
+                    for i in rows
+                    if (i, k) in hidden and (i, k) != skip and table[i][k] > 0
+                ]
+            for step in steps:
+                if step not in seen:
+                    seen.add(step)
+                    todo.append(step)
+        return False
+
+    fixed = set()
+    for i, j in hidden:
+        if table[i][j] == 0:
+            continue  # a hidden zero may be worked out: zeros are shown anyway
+        can_rise = path(("col", j), ("row", i), (i, j))
+        can_fall = table[i][j] > 0 and path(("row", i), ("col", j), (i, j))
+        if not (can_rise or can_fall):
+            fixed.add((i, j))
+    return fixed
+
+
+def suppress_table(table: Sequence[Sequence[int]], threshold: int) -> set[Cell] | None:
+    """F21: the cells of a two-way table of counts to hide when its row and column totals are
+    shown; None when the table cannot be shown at all.
+
+    Primary: every count from 1 to ``threshold - 1``. Secondary: while a hidden count could be
+    worked out from the totals (``derivable_cells``), hide one more cell in its row or column,
+    choosing the one that leaves fewest derivable cells, then the smallest. Zeros are shown (an
+    empty cell identifies nobody) but may be hidden as secondary cells. A table with fewer than
+    two rows says nothing the column totals do not, so it is withheld.
+    """
+    if len(table) < 2:
+        return None
+    hidden = {
+        (i, j)
+        for i, row in enumerate(table)
+        for j, count in enumerate(row)
+        if 0 < count < threshold
+    }
+    while fixed := sorted(derivable_cells(table, hidden)):
+        i, j = fixed[0]
+        shown = [
+            (r, c)
+            for r, row in enumerate(table)
+            for c in range(len(row))
+            if (r, c) not in hidden and (r == i or c == j)
+        ]
+        if not shown:
+            shown = [
+                (r, c)
+                for r, row in enumerate(table)
+                for c in range(len(row))
+                if (r, c) not in hidden
+            ]
+        if not shown:
+            return None  # every cell hidden and a count still follows from the totals
+
+        def cost(cell: Cell) -> tuple[int, int, Cell]:
+            left = len(derivable_cells(table, hidden | {cell}))
+            return left, table[cell[0]][cell[1]], cell
+
+        hidden.add(min(shown, key=cost))
+    return hidden
 
 
 # --- F23: the Performance Agreement -----------------------------------------------------------

@@ -1,0 +1,351 @@
+"""The HR workbook, read back with openpyxl and checked against figures this test works out
+from the store's tables itself (never through the exporter's helpers)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import zipfile
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from store.config import DepartmentConfig
+from store.db import Database
+from store.errors import PermissionDenied
+from store.export import export_workbook
+from store.models import Channel
+from store.services import Actor
+from tests.store.hr_year import UNITS, YEAR, HRYear, build
+
+EXPORTED = datetime(2027, 4, 10, 9, tzinfo=UTC)
+LABELS = {
+    "exceeding": "Exceeding",
+    "high_performing": "High Performing",
+    "achieving": "Achieving",
+    "partially_met": "Partially Met",
+}
+ORDER = list(LABELS)
+
+
+@pytest.fixture
+def year(db: Database, tmp_path: Path, config: DepartmentConfig) -> HRYear:
+    return build(db, tmp_path, config)
+
+
+@pytest.fixture
+def workbook(db: Database, year: HRYear, config: DepartmentConfig, tmp_path: Path) -> Path:
+    path = tmp_path / "hr.xlsx"
+    export_workbook(db, config, path, actor=year.hr, now=EXPORTED, year=YEAR)
+    return path
+
+
+def rows_of(path: Path, name: str) -> list[tuple[Any, ...]]:
+    """A sheet's rows as tuples, blank rows padded so that r[0] always exists."""
+    wb = load_workbook(path, read_only=True)
+    rows = [tuple(r) + (None,) * 40 for r in wb[name].iter_rows(values_only=True)]
+    wb.close()
+    return rows
+
+
+def sheet_rows(path: Path, name: str, header: str = "Staff ID") -> list[dict[str, Any]]:
+    """Rows under the header row whose first cell is ``header``, as dicts."""
+    rows = rows_of(path, name)
+    start = next(i for i, r in enumerate(rows) if r and r[0] == header)
+    keys = rows[start]
+    return [dict(zip(keys, r, strict=False)) for r in rows[start + 1 :] if r[0] is not None]
+
+
+def expected_people(db: Database) -> dict[str, dict[str, Any]]:
+    """Each person's year from the tables, with the gates worked out here (F7-F10, F16, F18)."""
+    with db.read() as s:
+        people = s.execute(
+            sa.text(
+                "SELECT id, staff_id, business_unit, grade, name, start_date, "
+                "civil_service_start, joined_from_department, poor_performance_measures "
+                "FROM person"
+            )
+        ).all()
+        quarters: dict[int, dict[int, str]] = {}
+        for pid, q, r in s.execute(
+            sa.text("SELECT person_id, quarter, rating FROM indicative_rating WHERE year = :y"),
+            {"y": YEAR},
+        ):
+            quarters.setdefault(pid, {})[q] = r
+        recommended = dict(
+            s.execute(
+                sa.text(
+                    "SELECT person_id, recommended_rating FROM write_up "
+                    "WHERE year = :y AND stage = 'end_year'"
+                ),
+                {"y": YEAR},
+            ).all()
+        )
+        not_met = Counter(
+            pid
+            for (pid,) in s.execute(
+                sa.text(
+                    "SELECT person_id FROM minimum_standard_result WHERE year = :y AND NOT met"
+                ),
+                {"y": YEAR},
+            )
+        )
+        finance = dict(
+            s.execute(
+                sa.text("SELECT person_id, met FROM finance_outcome WHERE year = :y"), {"y": YEAR}
+            ).all()
+        )
+        moderated = dict(
+            s.execute(
+                sa.text("SELECT person_id, rating FROM moderated_rating WHERE year = :y"),
+                {"y": YEAR},
+            ).all()
+        )
+    out = {}
+    for pid, staff_id, unit, grade, name, start, cs_start, joined_from, ppm in people:
+        rec = recommended.get(pid)
+        gated = rec
+        if rec and not_met[pid]:
+            gated = "partially_met"  # F8
+        elif rec and finance.get(pid) in (False, 0) and rec in ("exceeding", "high_performing"):
+            gated = "achieving"  # F9
+        final = moderated.get(pid) or gated  # F7
+        start = start if not isinstance(start, str) else datetime.fromisoformat(start).date()
+        if cs_start and str(cs_start) > f"{YEAR}-12-31":
+            placement = "Not eligible"
+        elif str(start) > f"{YEAR}-12-31":
+            placement = "Other department" if joined_from or cs_start else "Not eligible"
+        else:
+            placement = "This department"
+        out[staff_id] = {
+            "id": pid,
+            "unit": unit,
+            "grade": grade,
+            "name": name,
+            "quarters": quarters.get(pid, {}),
+            "recommended": rec,
+            "gated": gated,
+            "final": final,
+            "placement": placement,
+            "ppm": bool(ppm),
+            "joined_from": joined_from,
+        }
+    return out
+
+
+def label(value: str | None) -> str | None:
+    return LABELS[value] if value else None
+
+
+def test_ratings_sheet_matches_the_store_person_by_person(workbook: Path, db: Database) -> None:
+    expected = expected_people(db)
+    rows = {r["Staff ID"]: r for r in sheet_rows(workbook, "Ratings")}
+    assert set(rows) == set(expected)  # everyone employed during the year, once
+    for staff_id, want in expected.items():
+        got = rows[staff_id]
+        for q, column in ((1, "Q1"), (2, "Q2 (mid-year)"), (3, "Q3"), (4, "Q4")):
+            assert got[column] == label(want["quarters"].get(q)), (staff_id, column)
+        assert got["End-year recommendation"] == label(want["recommended"])
+        assert got["Rating after gates (F8/F9)"] == label(want["gated"]), staff_id
+        assert got["Final rating"] == label(want["final"]), staff_id
+        # F16: only Exceeding and High Performing; Exceeding paid first.
+        bonus = {"exceeding": "Eligible - pay first", "high_performing": "Eligible"}
+        assert got["End-year bonus (F16)"] == bonus.get(want["final"] or "", "Not eligible")
+        assert got["Moderation (F18)"] == want["placement"], staff_id
+        assert got["On poor-performance measures"] == ("Yes" if want["ppm"] else "No")
+    # The gates say why they changed a rating (F8, F9), and the F18 move names the department.
+    reasons = [
+        r["Why the gates changed it"] for r in rows.values() if r["Why the gates changed it"]
+    ]
+    assert any(r.startswith("F8:") for r in reasons) and any(r.startswith("F9:") for r in reasons)
+    moved = [r for r in rows.values() if r["Moderation (F18)"] == "Other department"]
+    assert [r["Moderated by"] for r in moved] == ["Department for Transport"]
+    # F10: four Partially Met quarters in a row expect formal measures.
+    first = rows[next(s for s, w in expected.items() if w["name"] == "Person0 0")]
+    assert first["Under-performance step (F10)"] == "Formal measures expected"
+    assert first["Development plan (F10)"] == "Prompted"
+
+
+def test_distribution_and_cabinet_office_return(workbook: Path, db: Database) -> None:
+    expected = expected_people(db)
+    ours = [w for w in expected.values() if w["placement"] == "This department" and w["final"]]
+    counts = Counter(w["final"] for w in ours)
+    dist = rows_of(workbook, "Distribution")
+    co = {r[0]: r[1:] for r in rows_of(workbook, "Cabinet Office return") if r[0]}
+    box_rows = {r[0]: r for r in dist if r and r[0] in LABELS.values()}
+    for key, name in LABELS.items():
+        assert box_rows[name][1] == counts[key]
+        assert box_rows[name][2] == pytest.approx(counts[key] / len(ours))
+    assert box_rows["Partially Met"][3] == pytest.approx(0.05)  # F20's expected share
+    units = {r[0]: r for r in dist if r and r[0] in UNITS}
+    for unit in UNITS:
+        people = [w for w in ours if w["unit"] == unit]
+        assert units[unit][5] == len(people)
+        pm = sum(w["final"] == "partially_met" for w in people)
+        assert units[unit][4] == pytest.approx(pm / len(people))
+
+    with db.read() as s:
+        approved = s.execute(
+            sa.text("SELECT count(*) FROM award WHERE year = :y AND status = 'approved'"),
+            {"y": YEAR},
+        ).scalar()
+    top = counts["exceeding"] + counts["high_performing"]  # F22
+    assert co["Rated Exceeding or High Performing"][:2] == (top, pytest.approx(top / len(ours)))
+    pm = counts["partially_met"]
+    assert co["Rated Partially Met"][:2] == (pm, pytest.approx(pm / len(ours)))
+    assert co["Non-consolidated payments in-year (approved in-year awards)"][0] == approved
+    end_year = next(v for k, v in co.items() if k.startswith("Non-consolidated payments end-year"))
+    assert end_year[0] == top
+    assert co["On formal poor-performance measures"][0] == sum(w["ppm"] for w in expected.values())
+
+
+def test_awards_and_totals_against_the_caps(
+    workbook: Path, db: Database, config: DepartmentConfig
+) -> None:
+    with db.read() as s:
+        awards = s.execute(
+            sa.text(
+                "SELECT a.id, p.staff_id, a.amount_pence, a.status FROM award a "
+                "JOIN person p ON p.id = a.nominee_id WHERE a.year = :y"
+            ),
+            {"y": YEAR},
+        ).all()
+    rows = sheet_rows(workbook, "Awards", header="Award ID")
+    assert sorted(r["Award ID"] for r in rows) == sorted(a.id for a in awards)
+    by_id = {r["Award ID"]: r for r in rows}
+    for a in awards:
+        assert by_id[a.id]["Amount"] == a.amount_pence / 100
+        assert by_id[a.id]["Status"].lower() == a.status
+    totals = {r["Staff ID"]: r for r in sheet_rows(workbook, "Award totals")}
+    cap = config.awards.per_year_pounds
+    for staff_id in {a.staff_id for a in awards}:
+        approved = sum(
+            a.amount_pence for a in awards if a.staff_id == staff_id and a.status == "approved"
+        )
+        assert totals[staff_id]["Approved total"] == approved / 100
+        assert totals[staff_id]["Headroom under the year cap"] == cap - approved / 100
+    lines = {r[0]: r[1] for r in rows_of(workbook, "Award totals")[:6] if r[0]}
+    approved_all = sum(a.amount_pence for a in awards if a.status == "approved") / 100
+    assert any(
+        k.startswith("Approved in-year awards") and v == approved_all for k, v in lines.items()
+    )
+
+
+def test_moderation_packs_by_unit_grade_by_grade_with_a_dropdown(
+    workbook: Path, db: Database
+) -> None:
+    expected = expected_people(db)
+    wb = load_workbook(workbook)  # full mode: validations, panes and filters
+    meta = {r[0]: r[1:] for r in wb["perfbot"].iter_rows(values_only=True)}
+    assert wb["perfbot"].sheet_state == "hidden"
+    assert meta["year"][0] == YEAR
+    grades = ["SCS1", "SCS2", "SCS3", "PermSec"]
+    for unit in UNITS:
+        ws = wb[f"Mod {unit}"]
+        rows = list(ws.iter_rows(min_row=2, values_only=True))
+        want = sorted(
+            (
+                w
+                for w in expected.values()
+                if w["unit"] == unit and w["placement"] == "This department"
+            ),
+            key=lambda w: (grades.index(w["grade"]), w["name"]),
+        )
+        assert [r[1] for r in rows] == [w["name"] for w in want]  # F19: grade by grade
+        assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:")
+        (dv,) = ws.data_validations.dataValidation
+        assert dv.type == "list"
+        assert dv.formula1 == '"Exceeding,High Performing,Achieving,Partially Met"'
+        assert str(dv.sqref) == f"M2:M{len(rows) + 1}"
+    ratings = wb["Ratings"]
+    assert ratings.freeze_panes == "A2" and ratings.auto_filter.ref
+    header = [c.value for c in ratings[1]]
+    assert ratings.cell(2, header.index("Start date") + 1).number_format == "yyyy-mm-dd"
+    assert "£" in ratings.cell(2, header.index("Awards total") + 1).number_format
+    # No formulas anywhere, and no protected characteristic beside a person.
+    for ws in wb.worksheets:
+        for row in ws.iter_rows(values_only=True):
+            assert not any(isinstance(v, str) and v.startswith("=") for v in row)
+    assert not any("sex" in str(h).lower() or "ethnic" in str(h).lower() for h in header)
+    wb.close()
+    with zipfile.ZipFile(workbook) as z:  # native charts on the Distribution sheet
+        assert len([n for n in z.namelist() if n.startswith("xl/charts/chart")]) == 2
+
+
+def test_consistency_check_publishes_suppressed_counts_only(
+    workbook: Path, db: Database, config: DepartmentConfig
+) -> None:
+    threshold = config.reporting.suppression_threshold
+    rows = rows_of(workbook, "Consistency check")
+    tables = [i for i, r in enumerate(rows) if r[0] == "Group"]
+    assert len(tables) == 4  # sex and ethnicity, mid-year and end-year
+    for i in tables:
+        body = []
+        for r in rows[i + 1 :]:
+            if r[0] == "Total":
+                totals = r
+                break
+            body.append(r)
+        for r in body:
+            shown = [v for v in r[1:5] if v != "*"]
+            assert all(v == 0 or v >= threshold for v in shown)  # F21: no small cell shown
+            assert r[5] >= threshold  # small groups pooled, never shown on their own
+            hidden = [v for v in r[1:5] if v == "*"]
+            assert len(hidden) != 1  # a lone hidden cell is its row total minus the rest
+        for c in range(1, 5):
+            column = [r[c] for r in body]
+            if column.count("*") == 1:
+                # The one hidden cell would follow from the column total: must not happen
+                # unless every other cell in the column is hidden too (impossible with one).
+                pytest.fail(f"column {c} of the table at row {i} hides a single cell")
+        assert totals[5] == sum(r[5] for r in body)
+    # Mid-year and end-year sit side by side for each characteristic.
+    stages = [r[0] for r in rows if r[0] and str(r[0]).startswith(("Mid-year", "End-year"))]
+    assert stages == ["Mid-year (Q2 indicative)", "End-year (final rating)"] * 2
+
+
+def test_only_hr_can_export(
+    db: Database, year: HRYear, config: DepartmentConfig, tmp_path: Path
+) -> None:
+    manager = Actor(next(iter(year.managers.values())), Channel.TEST)
+    with pytest.raises(PermissionDenied):
+        export_workbook(db, config, tmp_path / "x.xlsx", actor=manager, now=EXPORTED, year=YEAR)
+    assert not (tmp_path / "x.xlsx").exists()
+    with db.read() as s:
+        exports = s.execute(
+            sa.text("SELECT count(*) FROM audit_log WHERE action = 'workbook.export'")
+        ).scalar()
+    assert exports == 0
+
+
+def test_the_export_is_audited(workbook: Path, db: Database, year: HRYear) -> None:
+    with db.read() as s:
+        rows = s.execute(
+            sa.text("SELECT actor_id, entity_id FROM audit_log WHERE action = 'workbook.export'")
+        ).all()
+    export_id = next(r[1] for r in rows_of(workbook, "perfbot") if r[0] == "export_id")
+    assert rows == [(year.hr.person_id, export_id)]
+
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
+
+@pytest.mark.skipif(
+    SOFFICE is None, reason="LibreOffice is not installed (apt-get install libreoffice-calc-nogui)"
+)
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_the_workbook_opens_in_libreoffice(workbook: Path, tmp_path: Path) -> None:
+    out = tmp_path / "pdf"
+    done = subprocess.run(
+        [str(SOFFICE), "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+         "--convert-to", "pdf", "--outdir", str(out), str(workbook)],
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    pdf = out / "hr.pdf"
+    assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 10_000
