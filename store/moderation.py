@@ -24,7 +24,7 @@ from store.errors import PerfbotError
 from store.export import EXPORT_ACTION, META_SHEET
 from store.framework import Rating, year_label
 from store.models import AuditEntry, ModeratedRating, Person
-from store.services import Actor, record_moderated_rating
+from store.services import Actor, _acting_person, is_hr, record_moderated_rating
 
 STAFF_ID, RATING, NOTE = "Staff ID", "Moderated rating", "Moderation note"
 
@@ -154,10 +154,6 @@ def read_changes(
             )
             continue
         person = found
-        if staff_id in seen:
-            problems.append(f"{at}, column A ({STAFF_ID}): {staff_id} is also at {seen[staff_id]}")
-            continue
-        seen[staff_id] = at
         stored = moderated.get(person.id or 0)
         old = Rating(stored.rating) if stored else None
         where = f"{at}, column {rating_col} ({RATING})"
@@ -191,6 +187,10 @@ def read_changes(
                 "stale, export a fresh one"
             )
             continue
+        if staff_id in seen:
+            problems.append(f"{where}: {person.name} is also changed at {seen[staff_id]}")
+            continue
+        seen[staff_id] = at
         changes.append(
             Change(
                 title, n, rating_col, person.id or 0, staff_id, person.name, old, new, note or None
@@ -214,6 +214,10 @@ def import_moderation(
         export_id, year, generated, packs = _meta(wb)
         label = year_label(year, config.year.start_month)
         with db.write() as session:
+            if not is_hr(_acting_person(session, actor), actor):
+                raise ModerationImportError(
+                    "Only HR can record moderated ratings. Nothing was changed."
+                )
             if not _export_known(session, export_id):
                 raise ModerationImportError(
                     f"{path.name} was not exported by this perfbot (export id {export_id} is "
