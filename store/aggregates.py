@@ -110,7 +110,7 @@ def _merge_small_groups(counts: dict[str, list[int]], threshold: int) -> dict[st
     return merged
 
 
-def _table(
+def consistency_table(
     characteristic: str, stage: str, counts: dict[str, list[int]], threshold: int
 ) -> ConsistencyTable:
     boxes = len(fw.Rating)
@@ -167,8 +167,8 @@ def consistency_check(
                 groups.setdefault(value, [0] * boxes)[rating - 1] += 1
     return [
         (
-            _table(name, "Mid-year (Q2 indicative)", mid.get(name, {}), threshold),
-            _table(name, "End-year (final rating)", end.get(name, {}), threshold),
+            consistency_table(name, "Mid-year (Q2 indicative)", mid.get(name, {}), threshold),
+            consistency_table(name, "End-year (final rating)", end.get(name, {}), threshold),
         )
         for name in sorted(set(mid) | set(end))
     ]
