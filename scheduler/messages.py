@@ -78,6 +78,7 @@ def compose(config: DepartmentConfig, ctx: NudgeContext) -> Nudge:
     deadline = _deadline(config, ctx)
     who = ctx.subject_name or "your report"
     snooze = Action("snooze", "Snooze 2 working days", f"{ctx.outbox_id}:2")
+    workbook = Action("get_workbook", "Get the workbook", str(ctx.year or ""))  # HR only
     escalation = ctx.step.startswith("overdue_")
     facts: list[tuple[str, str]] = []
     if ctx.year:
@@ -161,7 +162,7 @@ def compose(config: DepartmentConfig, ctx: NudgeContext) -> Nudge:
             f"The consistency check of indicative ratings across protected "
             f"characteristics {_when(ctx.step, deadline)}."
         )
-        actions = (snooze,)
+        actions = (workbook, snooze)
     else:  # Kind.MODERATION_READINESS
         payload = ctx.payload or {}
         title = f"Moderation readiness: {payload.get('unit', '')}"
@@ -170,5 +171,5 @@ def compose(config: DepartmentConfig, ctx: NudgeContext) -> Nudge:
             f"are done for {payload.get('unit', 'this unit')}; local moderation "
             f"{_when(ctx.step, deadline)}."
         )
-        actions = (snooze,)
+        actions = (workbook, snooze)
     return Nudge(ctx.outbox_id, ctx.kind, title, text, tuple(facts), actions)

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -49,6 +50,7 @@ from store.models import (
     ObjectiveMilestone,
     ObjectiveRevision,
     Person,
+    PlanStatus,
     WriteUp,
 )
 from store.services import Actor, _acting_person, audit, is_hr
@@ -62,7 +64,6 @@ PACK_EDITABLE = ("Moderated rating", "Moderation note")
 BOXES = tuple(Rating)
 GBP = '"£"#,##0.00'
 PERCENT = "0.0%"
-DATE = "yyyy-mm-dd"
 DATETIME = "yyyy-mm-dd hh:mm"
 
 _BOLD = Font(bold=True)
@@ -222,55 +223,90 @@ def people_query(year: int, start_month: int) -> sa.Select[Any]:
     )
 
 
-def _rating(value: str | None) -> Rating | None:
-    return Rating(value) if value else None
+@dataclass(frozen=True)
+class Derived:
+    """What the framework derives from one person's ratings, as the workbook shows it. Many
+    people share the same inputs, so it is worked out once per distinct record (cached)."""
 
-
-@dataclass
-class PersonYear:
-    """One person's year, with everything the framework derives from it."""
-
-    row: Any
-    quarters: dict[int, Rating]
-    recommended: Rating | None
-    gated: fw.GatedRating | None
-    moderated: Rating | None
+    quarters: tuple[str | None, ...]  # labels, Q1-Q4
+    recommended: str | None
+    standards: tuple[str | None, ...]  # Met / Not met per minimum standard
+    finance: str | None
+    gated: str | None
+    reasons: str | None
+    moderated: str | None
     final: Rating | None
-    standards: dict[MinimumStandard, bool | None]
-    placement: fw.ModeratedBy
-    step: fw.UnderperformanceStep
+    step: str | None
+    bonus: str
+    code: int  # aggregates.rating_code(Q2) * 5 + aggregates.rating_code(final)
+    complete_standards: bool
 
-    @classmethod
-    def of(cls, row: Any, year: int) -> PersonYear:
-        quarters = {q: Rating(v) for q in fw.QUARTERS if (v := getattr(row, f"q{q}")) is not None}
-        standards: dict[MinimumStandard, bool | None] = {
-            s: (None if (v := getattr(row, f"ms_{s.value}")) is None else bool(v))
-            for s in MinimumStandard
-        }
-        recommended = _rating(row.recommended_rating)
-        finance = None if row.finance_met is None else bool(row.finance_met)
-        gated = fw.apply_gates(recommended, standards, finance) if recommended else None
-        moderated = _rating(row.moderated)
-        final = fw.final_rating(gated.rating if gated else None, moderated)  # F7
-        placement = fw.moderation_placement(  # F18
-            start_year=year,
-            civil_service_start=row.civil_service_start or row.start_date,
-            joined_department=row.start_date,
-            left_department=row.left_on,
-            left_to_other_department=bool(row.left_to_department),
-        )
-        step = fw.underperformance_step(quarters, gated.rating if gated else None)  # F10
-        return cls(row, quarters, recommended, gated, moderated, final, standards, placement, step)
 
-    def moderating_department(self, own: str) -> str:
-        """F18: which department moderates this person."""
-        if self.placement is fw.ModeratedBy.THIS_DEPARTMENT:
-            return own
-        if self.placement is fw.ModeratedBy.NOT_ELIGIBLE:
-            return "Not eligible (joined the Civil Service after 31 December)"
-        if self.row.left_to_department and self.row.left_on:
-            return self.row.left_to_department
-        return self.row.joined_from_department or "Previous department"
+_LABELS = {r.value: r.label for r in Rating}
+
+
+@lru_cache(maxsize=65536)
+def derive(
+    quarters: tuple[str | None, ...],
+    recommended: str | None,
+    standards: tuple[int | None, ...],
+    finance: int | None,
+    moderated: str | None,
+) -> Derived:
+    met = {
+        s: (None if v is None else bool(v)) for s, v in zip(MinimumStandard, standards, strict=True)
+    }
+    finance_met = None if finance is None else bool(finance)
+    gated = fw.apply_gates(Rating(recommended), met, finance_met) if recommended else None  # F8/F9
+    gated_rating = gated.rating if gated else None
+    final = fw.final_rating(gated_rating, Rating(moderated) if moderated else None)  # F7
+    step = fw.underperformance_step(  # F10
+        {q: Rating(v) for q, v in enumerate(quarters, 1) if v}, gated_rating
+    )
+    q2 = Rating(quarters[1]) if quarters[1] else None
+    return Derived(
+        quarters=tuple(_LABELS[v] if v else None for v in quarters),
+        recommended=_LABELS[recommended] if recommended else None,
+        standards=tuple(_met(v) for v in met.values()),
+        finance=_met(finance_met),
+        gated=gated_rating.label if gated_rating else None,
+        reasons="; ".join(gated.reasons) if gated and gated.reasons else None,
+        moderated=_LABELS[moderated] if moderated else None,
+        final=final,
+        step=_STEP_LABELS[step],
+        bonus=bonus_label(final),  # F16
+        code=aggregates.rating_code(q2) * 5 + aggregates.rating_code(final),
+        complete_standards=all(v is not None for v in standards),
+    )
+
+
+@lru_cache(maxsize=65536)
+def placement(
+    year: int, civil_service_start: date, start: date, left_on: date | None, moved_out: bool
+) -> fw.ModeratedBy:
+    """F18: who moderates this person (guidance §67-68)."""
+    return fw.moderation_placement(
+        start_year=year,
+        civil_service_start=civil_service_start,
+        joined_department=start,
+        left_department=left_on,
+        left_to_other_department=moved_out,
+    )
+
+
+def moderating_department(row: Any, where: fw.ModeratedBy, own: str) -> str:
+    """F18: the department that moderates this person."""
+    if where is fw.ModeratedBy.THIS_DEPARTMENT:
+        return own
+    if where is fw.ModeratedBy.NOT_ELIGIBLE:
+        return "Not eligible (joined the Civil Service after 31 December)"
+    if row.left_to_department and row.left_on:
+        return str(row.left_to_department)
+    return str(row.joined_from_department or "Previous department")
+
+
+_PLACEMENT_LABELS = {m: m.value.replace("_", " ").capitalize() for m in fw.ModeratedBy}
+_PLAN_LABELS = {None: None} | {s.value: s.value.replace("_", " ").capitalize() for s in PlanStatus}
 
 
 def _label(rating: Rating | None) -> str | None:
@@ -364,8 +400,8 @@ RATINGS_COLUMNS: list[tuple[str, float, str | None]] = [
     ("Location", 12, None),
     ("Line manager", 22, None),
     ("Director General", 22, None),
-    ("Start date", 11, DATE),
-    ("Left on", 11, DATE),
+    ("Start date", 11, None),  # dates get yyyy-mm-dd from openpyxl itself
+    ("Left on", 11, None),
     ("Objectives", 10, None),
     ("Q1", 15, None),
     ("Q2 (mid-year)", 15, None),
@@ -539,8 +575,10 @@ class _Writer:
         consistency = wb.create_sheet("Consistency check")
         co_return = wb.create_sheet("Cabinet Office return")
         population = people_query(self.year, self.config.year.start_month).order_by(None)
-        unit = population.subquery().c.business_unit
-        units = self.session.connection().execute(sa.select(unit).distinct().order_by(unit))
+        unit_column = population.subquery().c.business_unit
+        units = self.session.connection().execute(
+            sa.select(unit_column).distinct().order_by(unit_column)
+        )
         packs: dict[str, Sheet] = {}
         taken = {s.title.lower() for s in wb.worksheets} | {META_SHEET}
         for (unit,) in units:
@@ -594,12 +632,23 @@ class _Writer:
         rows = conn.execution_options(yield_per=2000).execute(
             people_query(self.year, self.config.year.start_month)
         )
+        year = self.year
         for n, row in enumerate(rows, 1):
-            py = PersonYear.of(row, self.year)
-            ours = py.placement is fw.ModeratedBy.THIS_DEPARTMENT
-            q = py.quarters
-            gated = py.gated
-            reasons = "; ".join(gated.reasons) if gated else None
+            d = derive(
+                (row.q1, row.q2, row.q3, row.q4),
+                row.recommended_rating,
+                (row.ms_value_for_money, row.ms_delivery, row.ms_culture, row.ms_talent),
+                row.finance_met,
+                row.moderated,
+            )
+            where = placement(
+                year,
+                row.civil_service_start or row.start_date,
+                row.start_date,
+                row.left_on,
+                bool(row.left_to_department),
+            )
+            ours = where is fw.ModeratedBy.THIS_DEPARTMENT
             ratings.add(
                 [
                     row.staff_id,
@@ -613,25 +662,22 @@ class _Writer:
                     row.start_date,
                     row.left_on,
                     row.objectives,
-                    _label(q.get(1)),
-                    _label(q.get(2)),
-                    _label(q.get(3)),
-                    _label(q.get(4)),
+                    *d.quarters,
                     "Done" if row.mid_done else None,
                     "Done" if row.end_done else None,
-                    _label(py.recommended),
-                    *[_met(py.standards[s]) for s in MinimumStandard],
-                    _met(None if row.finance_met is None else bool(row.finance_met)),
-                    _label(gated.rating if gated else None),
-                    reasons,
-                    _label(py.moderated),
-                    _label(py.final),
-                    (row.plan_status or "").replace("_", " ").capitalize() or None,
-                    _STEP_LABELS[py.step],
+                    d.recommended,
+                    *d.standards,
+                    d.finance,
+                    d.gated,
+                    d.reasons,
+                    d.moderated,
+                    d.final.label if d.final else None,
+                    _PLAN_LABELS[row.plan_status],
+                    d.step,
                     "Yes" if row.poor_performance_measures else "No",
-                    py.placement.value.replace("_", " ").capitalize(),
-                    py.moderating_department(own),
-                    bonus_label(py.final),
+                    _PLACEMENT_LABELS[where],
+                    own if ours else moderating_department(row, where, own),
+                    d.bonus,
                     row.evidence,
                     row.awards,
                     row.award_pence / 100,
@@ -644,47 +690,45 @@ class _Writer:
                         row.name,
                         row.grade,
                         row.line_manager,
-                        _label(q.get(1)),
-                        _label(q.get(2)),
-                        _label(q.get(3)),
-                        _label(q.get(4)),
-                        _label(py.recommended),
-                        _label(gated.rating if gated else None),
-                        reasons,
+                        *d.quarters,
+                        d.recommended,
+                        d.gated,
+                        d.reasons,
                         row.evidence,
-                        _label(py.moderated),
+                        d.moderated,
                         None,
                     ]
                 )
-            self._count(py, ours)
-            codes[row.id] = aggregates.rating_code(q.get(2)) * 5 + aggregates.rating_code(py.final)
+            self._count(row, d, ours)
+            codes[row.id] = d.code
             if progress and (n % 1000 == 0):
                 progress(n, total)
         if progress:
             progress(tally.headcount, tally.headcount)
         return codes
 
-    def _count(self, py: PersonYear, ours: bool) -> None:
-        tally, row = self.tally, py.row
+    def _count(self, row: Any, d: Derived, ours: bool) -> None:
+        tally = self.tally
         tally.headcount += 1
         stages = tally.stages
         stages["objectives"] += row.objectives > 0
-        for q in py.quarters:
-            stages[f"q{q}"] += 1
+        for q, label in enumerate(d.quarters, 1):
+            stages[f"q{q}"] += label is not None
         stages["mid"] += bool(row.mid_done)
         stages["end"] += bool(row.end_done)
-        stages["standards"] += all(v is not None for v in py.standards.values())
+        stages["standards"] += d.complete_standards
         stages["finance"] += row.finance_met is not None
         tally.poor_performance += bool(row.poor_performance_measures)
         if not ours:
             return
         tally.ours += 1
-        stages["moderated"] += py.moderated is not None
-        if py.final is not None:
-            tally.overall[py.final] += 1
-            tally.by_grade.setdefault(row.grade, Counter())[py.final] += 1
-            tally.by_unit.setdefault(row.business_unit, Counter())[py.final] += 1
-            tally.bonus_eligible += fw.end_year_bonus_eligible(py.final)
+        stages["moderated"] += d.moderated is not None
+        final = d.final
+        if final is not None:
+            tally.overall[final] += 1
+            tally.by_grade.setdefault(row.grade, Counter())[final] += 1
+            tally.by_unit.setdefault(row.business_unit, Counter())[final] += 1
+            tally.bonus_eligible += fw.end_year_bonus_eligible(final)
 
     def _awards(self, awards: Sheet, totals: Sheet) -> int:
         t = _tables()

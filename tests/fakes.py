@@ -106,6 +106,7 @@ class FakeSlack:
         self.runner: web.AppRunner | None = None
         self.port = 0
         self._ts = 0
+        self.uploads: dict[str, bytes] = {}  # file id -> bytes sent to its upload URL
 
     # -- control ----------------------------------------------------------------------------
     def fail_next(self, method: str, *answers: Scripted) -> None:
@@ -134,6 +135,7 @@ class FakeSlack:
             app.router.add_get("/api/{method}", self._handle)
             app.router.add_get("/_stats", self._stats)
             app.router.add_post("/response/{id}", self._response_url)
+            app.router.add_post("/upload/{file_id}", self._upload)
             self.runner = web.AppRunner(app, access_log=None)
             self.loop.run_until_complete(self.runner.setup())
             site = web.TCPSite(self.runner, "127.0.0.1", 0)
@@ -190,6 +192,7 @@ class FakeSlack:
             args = json.loads(raw or b"{}")
         else:
             args = dict((await request.post()).items()) if raw else {}
+        args = {**dict(request.query), **args}  # some methods send their arguments in the URL
         with self._lock:
             scripted = self.script.get(method, [])
             answer = scripted.pop(0) if scripted else None
@@ -243,6 +246,13 @@ class FakeSlack:
             self.responses.append(await request.json())
         return web.Response(text="ok")
 
+    async def _upload(self, request: web.Request) -> web.Response:
+        """Step 2 of files_upload_v2: the bytes go to the URL that getUploadURLExternal gave."""
+        data = await request.read()
+        with self._lock:
+            self.uploads[request.match_info["file_id"]] = data
+        return web.Response(text=f"OK - {len(data)}")
+
     def calls_to(self, method: str) -> list[dict[str, Any]]:
         with self._lock:
             return [c["args"] for c in self.calls if c["method"] == method]
@@ -272,6 +282,18 @@ class FakeSlack:
                 "permalink": f"https://example.slack.com/archives/"
                 f"{args.get('channel')}/p{str(args.get('message_ts')).replace('.', '')}",
             }
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{len(self.uploads) + len(self.calls):06d}"
+            return {
+                "ok": True,
+                "file_id": file_id,
+                "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}",
+            }
+        if method == "files.completeUploadExternal":
+            files = (
+                json.loads(args["files"]) if isinstance(args.get("files"), str) else args["files"]
+            )
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
         if method == "views.open":
             return {"ok": True, "view": {"id": "V1"}}
         return {"ok": True}

@@ -11,6 +11,7 @@ COMMANDS = (
     ("objectives", "add an objective for yourself or a report"),
     ("award", "nominate someone you manage for an in-year award"),
     ("status", "your record, your team, approvals waiting for you, or HR's completion view"),
+    ("export", "HR only: the HR workbook for a year, sent to you here (e.g. `export 2026`)"),
     ("help", "this list"),
 )
 

@@ -12,8 +12,10 @@ import asyncio
 import hashlib
 import logging
 import re
+import tempfile
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -39,8 +41,10 @@ from scheduler.delivery import Clock, SystemClock, snooze
 from store.config import DepartmentConfig
 from store.db import Database
 from store.errors import PerfbotError
+from store.export import export_workbook
+from store.framework import performance_year_of, year_label
 from store.models import Channel, ChatIdentity, Person
-from store.services import first_time, link_chat_identity
+from store.services import Actor, first_time, link_chat_identity, local_date
 
 logger = logging.getLogger(__name__)
 
@@ -199,6 +203,9 @@ class SlackAdapter:
         if person_id is None:
             await respond(text=NOT_IN_ROSTER.text)
             return
+        if verb == "export":
+            await self.send_workbook(body["user_id"], person_id, args[0] if args else "", respond)
+            return
         ctx, config = self.context(person_id), self.config
         openers: dict[str, Callable[[Session], Form | Message]] = {
             "rate": lambda s: rate.open_form(s, ctx, config),
@@ -318,6 +325,57 @@ class SlackAdapter:
             await self._post_pending(body, ctx)
         elif name == "snooze":
             await self._snooze(body, ctx, value)
+        elif name == "get_workbook":
+            await self.send_workbook(
+                body["user"]["id"], person_id, value, partial(respond, replace_original=False)
+            )
+
+    async def send_workbook(self, user_id: str, person_id: int, year: str, respond: Any) -> None:
+        """`/perf export [YEAR]` and the HR nudges' button: build the HR workbook in a worker
+        thread (it takes seconds) and upload it to the person's direct messages. HR only: the
+        store refuses anyone else and nothing is written."""
+        config, now = self.config, self.clock.now()
+        if year and not (year.isdigit() and len(year) == 4):
+            await respond(text=f"'{year}' is not a year. Try `/perf export 2026` for 2026-27.")
+            return
+        start_year = (
+            int(year)
+            if year
+            else performance_year_of(local_date(config, now), config.year.start_month)
+        )
+        label = year_label(start_year, config.year.start_month)
+        is_hr = await self._db(self._read, lambda s: bool(s.get(Person, person_id).is_hr))
+        if not is_hr:
+            await respond(text="Only HR can export the workbook: it holds everyone's ratings.")
+            return
+        await respond(text=f"Preparing the HR workbook for {label}; it will arrive here shortly.")
+        with tempfile.TemporaryDirectory(prefix="perfbot-export-") as folder:
+            path = Path(folder) / f"perfbot-{label}.xlsx"
+            try:
+                result = await asyncio.get_running_loop().run_in_executor(
+                    None,
+                    partial(
+                        export_workbook, self.db, config, path,
+                        actor=Actor(person_id, Channel.SLACK), now=now, year=start_year,
+                    ),
+                )  # fmt: skip
+                channel = (await self.client.conversations_open(users=user_id))["channel"]["id"]
+                await self.client.files_upload_v2(
+                    channel=channel,
+                    file=str(path),
+                    filename=path.name,
+                    title=f"HR workbook {label}",
+                    initial_comment=(
+                        f"The HR workbook for {label}: {result.people} people, "
+                        f"{len(result.moderation_sheets)} moderation packs. It holds personal "
+                        "data: keep it in your department's secure storage."
+                    ),
+                )
+            except PerfbotError as error:
+                await respond(text=error.message)
+            except (SlackApiError, OSError):
+                logger.exception("workbook upload failed user=%s", user_id)
+                await respond(text="The workbook could not be sent. Please try again.")
 
     async def _approve(self, body: dict[str, Any], ctx: Context, award_id: int) -> None:
         try:
