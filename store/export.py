@@ -49,6 +49,8 @@ from store.models import (
     Objective,
     ObjectiveMilestone,
     ObjectiveRevision,
+    Outbox,
+    OutboxStatus,
     Person,
     PlanStatus,
     WriteUp,
@@ -354,7 +356,7 @@ class Sheet:
     columns: list[tuple[str, float, str | None]]  # header, width, number format
     header_row: int = 1
     rows: int = 0
-    _formats: list[str | None] = field(default_factory=list)
+    _styled: list[tuple[int, WriteOnlyCell]] = field(default_factory=list)
 
     def start(self, before: list[list[Any]] | None = None) -> None:
         before = before or []
@@ -365,19 +367,21 @@ class Sheet:
         for line in before:
             self.ws.append(line)
         self.ws.append([self.cell(h, font=_BOLD, fill=_HEADER_FILL) for h, _, _ in self.columns])
-        self._formats = [fmt for _, _, fmt in self.columns]
+        self._styled = [
+            (i, self.cell(None, fmt=f)) for i, (_, _, f) in enumerate(self.columns) if f
+        ]
 
     def cell(self, value: Any, *, fmt: str | None = None, **style: Any) -> WriteOnlyCell:
         return styled(self.ws, value, fmt=fmt, **style)
 
     def add(self, values: list[Any]) -> None:
-        """A data row; columns with a number format get a styled cell."""
-        self.ws.append(
-            [
-                self.cell(v, fmt=f) if f and v is not None else v
-                for v, f in zip(values, self._formats, strict=True)
-            ]
-        )
+        """A data row; columns with a number format get a styled cell. One cell per such
+        column is reused: openpyxl writes a row out before ``append`` returns."""
+        for i, template in self._styled:
+            if values[i] is not None:
+                template.value = values[i]
+                values[i] = template
+        self.ws.append(values)
         self.rows += 1
 
     def finish(self) -> None:
@@ -472,6 +476,18 @@ TOTAL_COLUMNS: list[tuple[str, float, str | None]] = [
     ("Headroom under the year cap", 14, GBP),
     ("Share of the year cap", 12, PERCENT),
     ("CST approval needed (F15)", 12, None),
+]
+
+
+UNDELIVERED_COLUMNS: list[tuple[str, float, str | None]] = [
+    ("Staff ID", 10, None),
+    ("Recipient", 24, None),
+    ("Email", 30, None),
+    ("Nudge", 22, None),
+    ("Step", 16, None),
+    ("Due", 16, DATETIME),
+    ("Status", 14, None),
+    ("Why", 50, None),
 ]
 
 
@@ -574,6 +590,7 @@ class _Writer:
         distribution = wb.create_sheet("Distribution")
         consistency = wb.create_sheet("Consistency check")
         co_return = wb.create_sheet("Cabinet Office return")
+        undelivered = Sheet(wb.create_sheet("Undelivered nudges"), UNDELIVERED_COLUMNS)
         population = people_query(self.year, self.config.year.start_month).order_by(None)
         unit_column = population.subquery().c.business_unit
         units = self.session.connection().execute(
@@ -611,6 +628,7 @@ class _Writer:
         self._distribution(distribution)
         self._consistency(consistency, codes)
         self._cabinet_office(co_return, in_year)
+        self._undelivered(undelivered)
         self._summary(summary)
         meta.append(["export_id", self.export_id])
         meta.append(["year", self.year])
@@ -870,6 +888,44 @@ class _Writer:
         totals.finish()
         return approved_count
 
+    def _undelivered(self, sheet: Sheet) -> None:
+        """Nudges that could not reach someone: no Slack or Teams account matched their email
+        (undeliverable) or the platform kept failing (dead). HR can chase these by hand."""
+        o = Outbox.__table__  # type: ignore[attr-defined]
+        p = Person.__table__  # type: ignore[attr-defined]
+        rows = self.session.connection().execute(
+            sa.select(
+                p.c.staff_id, p.c.name, p.c.email, o.c.kind, o.c.step, o.c.due_at, o.c.status,
+                o.c.last_error,
+            )
+            .join(p, p.c.id == o.c.recipient_id)
+            .where(
+                o.c.year.in_((self.year, 0)),
+                o.c.status.in_((OutboxStatus.UNDELIVERABLE.value, OutboxStatus.DEAD.value)),
+            )
+            .order_by(p.c.name, o.c.due_at)
+        )  # fmt: skip
+        sheet.start()
+        for r in rows:
+            why = r.last_error or (
+                "No Slack or Teams account matches this email"
+                if r.status == OutboxStatus.UNDELIVERABLE.value
+                else None
+            )
+            sheet.add(
+                [
+                    r.staff_id,
+                    r.name,
+                    r.email,
+                    r.kind.replace("_", " ").capitalize(),
+                    r.step.replace("_", " "),
+                    self._local(r.due_at),
+                    r.status.capitalize(),
+                    why,
+                ]
+            )
+        sheet.finish()
+
     def _distribution(self, ws: Any) -> None:
         tally = self.tally
         for n, width in enumerate((26, 15, 15, 15, 15, 10), 1):
@@ -1067,6 +1123,8 @@ class _Writer:
             "Consistency check: protected characteristics as counts only, small cells hidden "
             "(F21).",
             "Cabinet Office return: the autumn figures (F22).",
+            "Undelivered nudges: reminders that could not reach someone (no chat account "
+            "matched their email, or the platform kept failing), to chase by hand.",
             "Mod sheets: one moderation pack per business unit, grade by grade (F19). Choose a "
             "box in the yellow 'Moderated rating' column (and a note if you like), save, and "
             "run 'perfbot moderation import FILE'. Do not rename sheets or move columns.",

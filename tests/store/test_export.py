@@ -349,3 +349,37 @@ def test_the_workbook_opens_in_libreoffice(workbook: Path, tmp_path: Path) -> No
     assert done.returncode == 0, done.stderr
     pdf = out / "hr.pdf"
     assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 10_000
+
+
+def test_undelivered_nudges_are_listed_for_hr(
+    db: Database, year: HRYear, config: DepartmentConfig, tmp_path: Path
+) -> None:
+    person = year.ids["person1.1@dept.example"]
+    with db.write() as s:
+        for status, error in (
+            ("undeliverable", None),
+            ("dead", "HTTP 500 after 8 tries"),
+            ("sent", None),
+        ):
+            s.execute(
+                sa.text(
+                    "INSERT INTO outbox (recipient_id, kind, subject_key, subject_id, milestone, "
+                    "step, year, due_at, status, attempts, last_error, created_at) VALUES "
+                    "(:p, 'rating_due', :k, :p, 'q2_conversation', :step, :y, :at, :status, 0, "
+                    ":error, :at)"
+                ),
+                {"p": person, "k": f"p:{person}", "step": f"reminder_{status}", "y": YEAR,
+                 "at": EXPORTED, "status": status, "error": error},
+            )  # fmt: skip
+    path = tmp_path / "hr.xlsx"
+    export_workbook(db, config, path, actor=year.hr, now=EXPORTED, year=YEAR)
+    rows = sheet_rows(path, "Undelivered nudges")
+    assert sorted((r["Email"], r["Status"]) for r in rows) == [
+        ("person1.1@dept.example", "Dead"),
+        ("person1.1@dept.example", "Undeliverable"),
+    ]  # the sent one is not listed
+    why = {r["Status"]: r["Why"] for r in rows}
+    assert why == {
+        "Undeliverable": "No Slack or Teams account matches this email",
+        "Dead": "HTTP 500 after 8 tries",
+    }
