@@ -1,0 +1,186 @@
+"""Neutral forms and messages as Adaptive Cards 1.5 (the highest version Teams renders).
+
+Plain JSON: no botbuilder import is needed to build a card. A form is submitted with
+``Action.Execute`` (an ``adaptiveCard/action`` invoke) whose verb names the flow and whose
+data carries the signed flow state; the answer is another card - the same form with the
+errors beside their fields and the user's values kept, or a confirmation.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.flows.model import Field, Form, Message, Note
+
+SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+VERSION = "1.5"
+FORM_VERB = "perf:"  # Action.Execute verbs for form submissions start with this
+_BOLD = re.compile(r"(?<![*\w])\*([^*\n]+)\*(?![*\w])")
+
+
+def _markdown(text: str) -> str:
+    """The flows write Slack-style *bold*; Adaptive Cards want **bold**."""
+    return _BOLD.sub(r"**\1**", text)
+
+
+def _card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None) -> dict:
+    card: dict[str, Any] = {
+        "type": "AdaptiveCard",
+        "$schema": SCHEMA,
+        "version": VERSION,
+        "body": body,
+    }
+    if actions:
+        card["actions"] = actions
+    return card
+
+
+def _text(text: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": _markdown(text), "wrap": True, **extra}
+
+
+def _input(field: Field, value: Any) -> dict[str, Any]:
+    common: dict[str, Any] = {"id": field.id, "label": field.label, "isRequired": field.required}
+    if field.required:
+        common["errorMessage"] = f"{field.label} is required."
+    kind = field.kind
+    if kind in ("choice", "person"):
+        expanded = kind == "choice" and 0 < len(field.options) <= 5
+        element = {
+            "type": "Input.ChoiceSet",
+            **common,
+            "style": "expanded" if expanded else "compact",
+            "choices": [
+                {
+                    "title": f"{o.label} - {o.hint}" if o.hint and expanded else o.label,
+                    "value": o.value,
+                }
+                for o in field.options
+            ],
+        }
+        if value not in (None, ""):
+            element["value"] = str(value)
+        return element
+    if kind == "toggle":
+        return {
+            "type": "Input.Toggle",
+            **common,
+            "title": field.hint or field.label,
+            "valueOn": "true",
+            "valueOff": "false",
+            "value": "true" if value in (True, "true") else "false",
+        }
+    if kind == "date":
+        element = {"type": "Input.Date", **common}
+    elif kind == "number":
+        element = {"type": "Input.Number", **common}
+        if field.min_value is not None:
+            element["min"] = field.min_value
+        if field.max_value is not None:
+            element["max"] = field.max_value
+    else:  # text, and money typed as text so "£1,500" reads as the user wrote it
+        element = {"type": "Input.Text", **common, "isMultiline": field.multiline}
+        if kind == "money":
+            element["placeholder"] = "£"
+        if field.max_length:
+            element["maxLength"] = field.max_length
+    if value in (None, ""):
+        return element
+    if kind == "number":  # the schema wants a number here; a non-number typed is not kept
+        try:
+            element["value"] = float(value)
+        except (TypeError, ValueError):
+            pass
+    else:
+        element["value"] = str(value)
+    return element
+
+
+def form_card(
+    form: Form,
+    sealed_state: str,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """A flow's form. ``values`` (what the user sent) win over each field's initial value;
+    ``errors`` appear under their fields in the attention colour."""
+    values, errors = values or {}, errors or {}
+    body: list[dict[str, Any]] = [_text(form.title, size="Medium", weight="Bolder")]
+    for item in form.items:
+        if isinstance(item, Note):
+            body.append(_text(item.text))
+            continue
+        value = values.get(item.id, item.initial)
+        body.append(_input(item, value))
+        if item.hint and item.kind != "toggle":
+            body.append(_text(item.hint, isSubtle=True, size="Small", spacing="None"))
+        if item.id in errors:
+            body.append(_text(errors[item.id], color="Attention", spacing="None"))
+    unplaced = [
+        m for f, m in errors.items() if f not in {getattr(i, "id", None) for i in form.items}
+    ]
+    for message in unplaced:
+        body.append(_text(message, color="Attention"))
+    submit = {
+        "type": "Action.Execute",
+        "title": form.submit,
+        "verb": FORM_VERB + form.flow,
+        "data": {
+            "state": sealed_state,
+            "toggles": [i.id for i in form.items if isinstance(i, Field) and i.kind == "toggle"],
+        },
+        "style": "positive",
+    }
+    return _card(body, [submit])
+
+
+def message_card(message: Message) -> dict[str, Any]:
+    """A confirmation, status page or nudge, with its buttons as ``Action.Execute``."""
+    body: list[dict[str, Any]] = []
+    if message.title:
+        body.append(_text(message.title, size="Medium", weight="Bolder"))
+    body.append(_text(message.text))
+    if message.facts:
+        body.append(
+            {
+                "type": "FactSet",
+                "facts": [{"title": k, "value": _markdown(v)} for k, v in message.facts],
+            }
+        )
+    body += [_text(section) for section in message.sections]
+    actions = [
+        {
+            "type": "Action.Execute",
+            "title": button.label,
+            "verb": button.action_id,
+            "data": {"value": button.value},
+            **(
+                {"style": "positive" if button.style == "primary" else "destructive"}
+                if button.style
+                else {}
+            ),
+        }
+        for button in message.buttons
+    ]
+    return _card(body, actions)
+
+
+def parse_inputs(data: dict[str, Any]) -> dict[str, Any]:
+    """An ``Action.Execute``'s data (card inputs arrive as strings) as the neutral values
+    every flow's submit expects: toggles as booleans, empty inputs as None."""
+    toggles = set(data.get("toggles") or ())
+    values: dict[str, Any] = {}
+    for key, raw in data.items():
+        if key in ("state", "toggles", "value"):
+            continue
+        if key in toggles:
+            values[key] = str(raw).lower() == "true"
+        elif raw is None or (isinstance(raw, str) and raw.strip() == ""):
+            values[key] = None
+        else:
+            values[key] = str(raw)
+    for key in toggles - set(values):
+        values[key] = False
+    return values
