@@ -46,6 +46,8 @@ roster_app = typer.Typer(
 )
 app.add_typer(db_app, name="db")
 app.add_typer(roster_app, name="roster")
+teams_app = typer.Typer(help="Microsoft Teams: the app package.", no_args_is_help=True)
+app.add_typer(teams_app, name="teams")
 moderation_app = typer.Typer(
     help="Moderation: read moderated ratings back from the HR workbook.", no_args_is_help=True
 )
@@ -278,6 +280,31 @@ def moderation_import(
     console.print(f"Recorded {len(result.changes)} moderated ratings:")
     for change in result.changes:
         console.print(f"  {change}", markup=False, highlight=False)
+
+
+@teams_app.command("package")
+def teams_package(
+    out: Annotated[Path, typer.Argument(help="Where to write the app package (.zip).")],
+    app_id: Annotated[
+        str | None,
+        typer.Option(help="The bot's Microsoft App ID (default: MICROSOFT_APP_ID)."),
+    ] = None,
+) -> None:
+    """Zip teams/manifest.json (with the app id filled in) and its icons for sideloading."""
+    from bot.teams.package import write_package
+
+    app_id = app_id or os.environ.get("MICROSOFT_APP_ID", "")
+    if not app_id:
+        err.print("[red]Give the bot's Microsoft App ID: --app-id or MICROSOFT_APP_ID.[/red]")
+        raise typer.Exit(2)
+    try:
+        write_package(out, app_id)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    console.print(
+        f"Teams app package written to {out}. Upload it in Teams: Apps > Manage your apps."
+    )
 
 
 def _what_next(settings: Settings) -> None:
