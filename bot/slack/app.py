@@ -31,7 +31,8 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session, col, select
 
-from bot.flows import award, evidence, objectives, plan, rate, status, write_up
+from bot.flows import award, evidence, status
+from bot.flows.commands import SUBMITTERS, button_openers, command_openers
 from bot.flows.common import actor
 from bot.flows.help import NOT_IN_ROSTER, help_message, unknown_command
 from bot.flows.model import Context, Form, FormErrors, Message, StateError, seal, unseal
@@ -47,27 +48,6 @@ from store.models import Channel, ChatIdentity, Person
 from store.services import Actor, first_time, link_chat_identity, local_date
 
 logger = logging.getLogger(__name__)
-
-Submit = Callable[
-    [Session, Context, DepartmentConfig, dict[str, Any], dict[str, Any]], Message | Form
-]
-SUBMITTERS: dict[str, Submit] = {
-    rate.FLOW: rate.submit,
-    evidence.FLOW: evidence.submit,
-    objectives.FLOW: objectives.submit,
-    award.FLOW: award.submit,
-    award.REJECT_FLOW: award.submit_reject,
-    write_up.FLOW: write_up.submit,
-    write_up.CONFIRM_FLOW: write_up.submit_confirm,
-    write_up.SELF_FLOW: write_up.submit_self,
-    plan.FLOW: plan.submit,
-}
-
-
-def _subject(value: str) -> tuple[int | None, str | None]:
-    """A button value "<person id>[:<stage>]"."""
-    head, _, tail = (value or "").partition(":")
-    return (int(head) if head.isdigit() else None), (tail or None)
 
 
 class SlackAdapter:
@@ -206,20 +186,7 @@ class SlackAdapter:
         if verb == "export":
             await self.send_workbook(body["user_id"], person_id, args[0] if args else "", respond)
             return
-        ctx, config = self.context(person_id), self.config
-        openers: dict[str, Callable[[Session], Form | Message]] = {
-            "rate": lambda s: rate.open_form(s, ctx, config),
-            "evidence": lambda s: evidence.open_form(s, ctx, config),
-            "objectives": lambda s: objectives.open_form(s, ctx, config),
-            "objective": lambda s: objectives.open_form(s, ctx, config),
-            "award": lambda s: award.open_form(s, ctx, config),
-            "writeup": lambda s: write_up.open_form(
-                s, ctx, config, stage=args[0] if args else None
-            ),
-            "self": lambda s: write_up.open_self(s, ctx, config, args[0] if args else None),
-            "plan": lambda s: plan.open_form(s, ctx, config),
-            "status": lambda s: status.status(s, ctx, config),
-        }
+        openers = command_openers(self.context(person_id), self.config, args)
         if verb not in openers:
             message = unknown_command(verb)
             await respond(blocks=message_blocks(message), text=message.text)
@@ -290,21 +257,7 @@ class SlackAdapter:
             return
         ctx, config, name = self.context(person_id), self.config, action["action_id"]
         value = action.get("value") or ""
-        subject, stage = _subject(value)
-        openers: dict[str, Callable[[Session], Form | Message]] = {
-            "rate": lambda s: rate.open_form(s, ctx, config, subject),
-            "open_rate": lambda s: rate.open_form(s, ctx, config),
-            "objectives": lambda s: objectives.open_form(s, ctx, config, subject),
-            "open_objectives": lambda s: objectives.open_form(s, ctx, config),
-            "write_up": lambda s: write_up.open_form(s, ctx, config, subject, stage),
-            "open_write_up": lambda s: write_up.open_form(s, ctx, config),
-            "self_assessment": lambda s: write_up.open_self(s, ctx, config, stage),
-            "evidence": lambda s: evidence.open_form(s, ctx, config),
-            "open_evidence": lambda s: evidence.open_form(s, ctx, config),
-            "development_plan": lambda s: plan.open_form(s, ctx, config, subject),
-            "open_award": lambda s: award.open_form(s, ctx, config),
-            "status": lambda s: status.status(s, ctx, config),
-        }
+        openers = button_openers(ctx, config, value)
         if name in openers:
             result = await self._db(self._read, openers[name])
             await self.show(
