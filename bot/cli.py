@@ -462,12 +462,25 @@ def serve(
         _load_demo(db, settings)
         _what_next(settings)
     slack = _slack_adapter(db, settings)
-    if not os.environ.get("MICROSOFT_APP_ID") and not settings.perfbot_dev:
+    teams = None
+    if not settings.teams_enabled:
         logger.info(
             "Teams disabled: MICROSOFT_APP_ID is not set (PERFBOT_DEV=1 for a local "
             "unauthenticated trial)"
         )
-    app = make_app(db, slack=slack)
+    else:
+        from bot.teams.app import TeamsAdapter
+
+        teams = TeamsAdapter(
+            db,
+            settings.department(),
+            app_id=settings.microsoft_app_id,
+            app_password=settings.microsoft_app_password,
+            tenant_id=settings.microsoft_app_tenant_id,
+            dev=settings.perfbot_dev,
+        )
+        logger.info("Teams enabled: POST /api/messages")
+    app = make_app(db, slack=slack, teams=teams)
     if slack is not None and settings.slack_app_token:
         app.cleanup_ctx.append(partial(_socket_mode, slack, settings.slack_app_token))
     if with_scheduler:

@@ -12,6 +12,7 @@ from store.db import Database
 
 if TYPE_CHECKING:
     from bot.slack.app import SlackAdapter
+    from bot.teams.app import TeamsAdapter
 
 logger = logging.getLogger(__name__)
 
@@ -32,11 +33,15 @@ async def readyz(request: web.Request) -> web.Response:
     )
 
 
-def make_app(db: Database, *, slack: SlackAdapter | None = None) -> web.Application:
+def make_app(
+    db: Database, *, slack: SlackAdapter | None = None, teams: TeamsAdapter | None = None
+) -> web.Application:
     app = web.Application()
     app[DB_KEY] = db
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     if slack is not None:
         app.router.add_post("/slack/events", slack.handle)
+    if teams is not None:
+        app.router.add_post("/api/messages", teams.handle)
     return app

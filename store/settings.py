@@ -24,10 +24,17 @@ class Settings(BaseSettings):
     slack_signing_secret: str | None = Field(None, alias="SLACK_SIGNING_SECRET")
     slack_app_token: str | None = Field(None, alias="SLACK_APP_TOKEN")
     slack_api_url: str | None = Field(None, alias="SLACK_API_URL")
+    microsoft_app_id: str | None = Field(None, alias="MICROSOFT_APP_ID")
+    microsoft_app_password: str | None = Field(None, alias="MICROSOFT_APP_PASSWORD")
+    microsoft_app_tenant_id: str | None = Field(None, alias="MICROSOFT_APP_TENANT_ID")
 
     @property
     def slack_enabled(self) -> bool:
         return bool(self.slack_bot_token and (self.slack_signing_secret or self.slack_app_token))
+
+    @property
+    def teams_enabled(self) -> bool:
+        return bool(self.microsoft_app_id or self.perfbot_dev)
 
     def department(self) -> DepartmentConfig:
         return load_config(self.perfbot_config)

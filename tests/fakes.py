@@ -315,3 +315,124 @@ def _serve_forever() -> None:
 
 if __name__ == "__main__":
     _serve_forever()
+
+
+class FakeBotConnector:
+    """Answers like the Bot Framework Connector service that Teams exposes at a
+    conversation's serviceUrl: replies and proactive sends (POST .../activities[/{id}]),
+    updates (PUT), and member lookup (GET .../members/{id}). Records every call; can be told
+    to fail the next sends with 429 (Retry-After) or 5xx."""
+
+    def __init__(self) -> None:
+        self.members: dict[str, dict[str, Any]] = {}  # Teams user id -> TeamsChannelAccount
+        self.calls: list[dict[str, Any]] = []
+        self.script: list[Scripted] = []
+        self._lock = threading.Lock()
+        self.loop = asyncio.new_event_loop()
+        self.runner: web.AppRunner | None = None
+        self.port = 0
+        self._ids = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def fail_next(self, *answers: Scripted) -> None:
+        with self._lock:
+            self.script.extend(answers)
+
+    def start(self) -> FakeBotConnector:
+        ready = threading.Event()
+
+        def serve() -> None:
+            asyncio.set_event_loop(self.loop)
+            app = web.Application()
+            app.router.add_post("/v3/conversations/{cid}/activities", self._send)
+            app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._send)
+            app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._update)
+            app.router.add_get("/v3/conversations/{cid}/members/{mid}", self._member)
+            self.runner = web.AppRunner(app, access_log=None)
+            self.loop.run_until_complete(self.runner.setup())
+            site = web.TCPSite(self.runner, "127.0.0.1", 0)
+            self.loop.run_until_complete(site.start())
+            self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            ready.set()
+            self.loop.run_forever()
+
+        self.thread = threading.Thread(target=serve, daemon=True)
+        self.thread.start()
+        ready.wait(10)
+        return self
+
+    def stop(self) -> None:
+        async def close() -> None:
+            if self.runner:
+                await self.runner.cleanup()
+
+        asyncio.run_coroutine_threadsafe(close(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+    def sent(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [c["activity"] for c in self.calls if c["kind"] == "send" and c["status"] < 300]
+
+    def cards_sent(self) -> list[dict[str, Any]]:
+        return [
+            a["attachments"][0]["content"]
+            for a in self.sent()
+            if a.get("attachments")
+            and a["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
+        ]
+
+    def updates(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [c for c in self.calls if c["kind"] == "update"]
+
+    async def _send(self, request: web.Request) -> web.Response:
+        activity = await request.json()
+        with self._lock:
+            answer = self.script.pop(0) if self.script else None
+            status = answer.status if answer else 200
+            self.calls.append(
+                {
+                    "kind": "send",
+                    "conversation": request.match_info["cid"],
+                    "reply_to": request.match_info.get("aid"),
+                    "activity": activity,
+                    "status": status,
+                    "auth": request.headers.get("Authorization"),
+                }
+            )
+            self._ids += 1
+            new_id = f"act-{self._ids}"
+        if answer and answer.status >= 300:
+            return web.json_response(
+                answer.body
+                or {"error": {"code": "Throttled" if status == 429 else "ServiceError"}},
+                status=status,
+                headers=answer.headers,
+            )
+        return web.json_response({"id": new_id})
+
+    async def _update(self, request: web.Request) -> web.Response:
+        activity = await request.json()
+        with self._lock:
+            self.calls.append(
+                {
+                    "kind": "update",
+                    "conversation": request.match_info["cid"],
+                    "id": request.match_info["aid"],
+                    "activity": activity,
+                    "status": 200,
+                }
+            )
+        return web.json_response({"id": request.match_info["aid"]})
+
+    async def _member(self, request: web.Request) -> web.Response:
+        member = self.members.get(request.match_info["mid"])
+        if member is None:
+            return web.json_response(
+                {"error": {"code": "MemberNotFoundInConversation"}}, status=404
+            )
+        return web.json_response(member)

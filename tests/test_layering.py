@@ -35,6 +35,9 @@ BANNED = ("slack_bolt", "slack_sdk", "botbuilder")
         "bot.flows.plan",
         "bot.flows.objectives",
         "bot.flows.help",
+        "bot.flows.commands",
+        "store.export",
+        "store.moderation",
     ],
 )
 def test_core_packages_load_no_chat_sdk(package: str) -> None:
@@ -53,3 +56,25 @@ def test_store_does_not_import_scheduler_or_bot() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = json.loads(out.stdout)
     assert not [m for m in loaded if m.split(".")[0] in ("bot", "scheduler")]
+
+
+def test_only_bot_teams_imports_botbuilder() -> None:
+    """Microsoft archived the Bot Framework SDK: moving to its successor must touch one folder.
+    Every module outside bot/teams/ is read for a botbuilder import (the source, so a lazy
+    import inside a function is caught too)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    offenders = []
+    for path in root.glob("**/*.py"):
+        relative = path.relative_to(root).as_posix()
+        if relative.startswith(("bot/teams/", ".venv/", "tests/")) or "/site-packages/" in relative:
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            words = line.strip().split()
+            if words[:1] in (["import"], ["from"]) and len(words) > 1:
+                if words[1].split(".")[0] in ("botbuilder", "botframework"):
+                    offenders.append(f"{relative}: {line.strip()}")
+    assert offenders == []
+    # ...and bot/teams/ really is where it lives.
+    assert "from botbuilder" in (root / "bot" / "teams" / "app.py").read_text()

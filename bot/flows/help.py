@@ -17,7 +17,7 @@ COMMANDS = (
 
 
 def help_message(prefix: str = "/perf") -> Message:
-    lines = [f"`{prefix} {name}` - {what}" for name, what in COMMANDS]
+    lines = [f"`{' '.join(filter(None, (prefix, name)))}` - {what}" for name, what in COMMANDS]
     return Message(
         title="perfbot",
         text="perfbot helps you run the Senior Civil Service performance year.",

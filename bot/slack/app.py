@@ -13,7 +13,6 @@ import hashlib
 import logging
 import re
 import tempfile
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,7 @@ from bot.flows.help import NOT_IN_ROSTER, help_message, unknown_command
 from bot.flows.model import Context, Form, FormErrors, Message, StateError, seal, unseal
 from bot.slack.channel import SLACK_API_URL
 from bot.slack.render import home_view, message_blocks, message_modal, modal, parse_values
+from bot.store_calls import StoreCalls
 from scheduler.delivery import Clock, SystemClock, snooze
 from store.config import DepartmentConfig
 from store.db import Database
@@ -50,7 +50,7 @@ from store.services import Actor, first_time, link_chat_identity, local_date
 logger = logging.getLogger(__name__)
 
 
-class SlackAdapter:
+class SlackAdapter(StoreCalls):
     def __init__(
         self,
         db: Database,
@@ -87,23 +87,6 @@ class SlackAdapter:
         """aiohttp route for POST /slack/events: convert, dispatch, convert back."""
         response = await self.app.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(response)
-
-    async def _db(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Run a store call. SQLite lives in this process: a request's statements take well
-        under a millisecond and writers queue on one lock anyway, so a thread hand-off would
-        only add GIL contention (it cost 0.3x on the p99 of the latency benchmark). With
-        PostgreSQL the call waits on the network, so it goes to a worker thread."""
-        if self.db.is_sqlite:
-            return fn(*args, **kwargs)
-        return await asyncio.get_running_loop().run_in_executor(None, partial(fn, *args, **kwargs))
-
-    def _write(self, fn: Callable[..., Any], *args: Any) -> Any:
-        with self.db.write() as session:
-            return fn(session, *args)
-
-    def _read(self, fn: Callable[..., Any], *args: Any) -> Any:
-        with self.db.read() as session:
-            return fn(session, *args)
 
     def context(self, person_id: int) -> Context:
         return Context(person_id=person_id, via=Channel.SLACK, now=self.clock.now())

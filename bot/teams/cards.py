@@ -9,9 +9,10 @@ errors beside their fields and the user's values kept, or a confirmation.
 from __future__ import annotations
 
 import re
+from dataclasses import asdict
 from typing import Any
 
-from bot.flows.model import Field, Form, Message, Note
+from bot.flows.model import Field, Form, Message, Note, Option
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
@@ -129,6 +130,7 @@ def form_card(
         "verb": FORM_VERB + form.flow,
         "data": {
             "state": sealed_state,
+            "form": form_to_data(form),
             "toggles": [i.id for i in form.items if isinstance(i, Field) and i.kind == "toggle"],
         },
         "style": "positive",
@@ -173,7 +175,7 @@ def parse_inputs(data: dict[str, Any]) -> dict[str, Any]:
     toggles = set(data.get("toggles") or ())
     values: dict[str, Any] = {}
     for key, raw in data.items():
-        if key in ("state", "toggles", "value"):
+        if key in ("state", "toggles", "value", "form"):
             continue
         if key in toggles:
             values[key] = str(raw).lower() == "true"
@@ -184,3 +186,34 @@ def parse_inputs(data: dict[str, Any]) -> dict[str, Any]:
     for key in toggles - set(values):
         values[key] = False
     return values
+
+
+def form_to_data(form: Form) -> dict[str, Any]:
+    """The form itself rides in the card's data, so that a submission with errors can be
+    shown again with them beside their fields. It decides only what is drawn for the same
+    user: what is stored is checked against the signed state and the store."""
+    return {
+        "flow": form.flow,
+        "title": form.title,
+        "submit": form.submit,
+        "items": [
+            {"note": item.text}
+            if isinstance(item, Note)
+            else {
+                **{k: v for k, v in asdict(item).items() if k != "options"},
+                "options": [asdict(o) for o in item.options],
+            }
+            for item in form.items
+        ],
+    }
+
+
+def form_from_data(data: dict[str, Any]) -> Form:
+    items: list[Field | Note] = []
+    for item in data["items"]:
+        if "note" in item:
+            items.append(Note(item["note"]))
+        else:
+            options = tuple(Option(**o) for o in item.get("options", ()))
+            items.append(Field(**{**item, "options": options}))
+    return Form(flow=data["flow"], title=data["title"], submit=data["submit"], items=tuple(items))

@@ -1,0 +1,329 @@
+"""The Teams app: a botbuilder ``ActivityHandler`` on a ``CloudAdapter``, served by perfbot's
+aiohttp server at ``POST /api/messages``. Every botbuilder import lives in ``bot/teams/``.
+
+Text commands in a personal chat (``rate``, ``award``, ``evidence``, ``status``, ``help``...)
+open the same neutral flows as Slack, drawn as Adaptive Cards; a card's ``Action.Execute``
+arrives as an ``adaptiveCard/action`` invoke and is answered with the next card. People are
+matched to the roster by email or UPN (``TeamsInfo.get_member``) and their conversation
+reference is kept for proactive nudges.
+
+Authentication: with ``MICROSOFT_APP_ID`` / ``MICROSOFT_APP_PASSWORD`` (and
+``MICROSOFT_APP_TENANT_ID`` for a single-tenant bot) every activity must carry a valid Bot
+Framework token. ``PERFBOT_DEV=1`` without credentials accepts unauthenticated activities,
+from loopback only, like the Bot Framework Emulator.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import secrets
+from types import SimpleNamespace
+from typing import Any
+
+from aiohttp import web
+from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
+from botbuilder.core.teams import TeamsInfo
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
+from botbuilder.schema import (
+    Activity,
+    AdaptiveCardInvokeResponse,
+    AdaptiveCardInvokeValue,
+    Attachment,
+)
+from sqlmodel import Session, col, select
+
+from bot.flows import award
+from bot.flows.commands import SUBMITTERS, button_openers, command_openers
+from bot.flows.common import actor
+from bot.flows.help import NOT_IN_ROSTER, help_message, unknown_command
+from bot.flows.model import Context, Form, FormErrors, Message, StateError, seal, unseal
+from bot.store_calls import StoreCalls
+from bot.teams.cards import FORM_VERB, form_card, form_from_data, message_card, parse_inputs
+from scheduler.delivery import Clock, SystemClock, snooze
+from store.config import DepartmentConfig
+from store.db import Database
+from store.errors import PerfbotError
+from store.models import Channel, ChatIdentity, Person
+from store.services import link_chat_identity
+
+logger = logging.getLogger(__name__)
+
+CARD = "application/vnd.microsoft.card.adaptive"
+LOOPBACK = {"127.0.0.1", "::1"}
+_MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE)
+
+
+def card_activity(card: dict[str, Any]) -> Activity:
+    return MessageFactory.attachment(Attachment(content_type=CARD, content=card))
+
+
+class TeamsAdapter(StoreCalls):
+    def __init__(
+        self,
+        db: Database,
+        config: DepartmentConfig,
+        *,
+        app_id: str | None,
+        app_password: str | None,
+        tenant_id: str | None = None,
+        dev: bool = False,
+        clock: Clock | None = None,
+    ) -> None:
+        self.db, self.config = db, config
+        self.clock = clock or SystemClock()
+        self.app_id = app_id or ""
+        self.dev = dev and not app_id
+        settings = SimpleNamespace(
+            APP_ID=self.app_id,
+            APP_PASSWORD=app_password or "",
+            APP_TYPE="SingleTenant" if tenant_id else "MultiTenant",
+            APP_TENANTID=tenant_id or "",
+        )
+        self.adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings))
+        self.adapter.on_turn_error = self._on_error
+        secret = app_password.encode() if app_password else secrets.token_bytes(32)
+        self.state_key = hashlib.sha256(b"perfbot-teams-state:" + secret).digest()
+        self.bot = _Bot(self)
+        self._people: dict[str, int] = {}  # AAD object id -> person id (also in the store)
+        if self.dev:
+            logger.warning(
+                "TEAMS DEVELOPMENT MODE (PERFBOT_DEV=1): /api/messages accepts UNAUTHENTICATED "
+                "activities from loopback only. Never run this way in production."
+            )
+
+    async def handle(self, request: web.Request) -> web.Response:
+        """aiohttp route for POST /api/messages."""
+        if self.dev and request.remote not in LOOPBACK:
+            return web.Response(status=403, text="development mode accepts loopback only")
+        if not self.app_id and not self.dev:
+            return web.Response(status=401)
+        if "application/json" not in request.headers.get("Content-Type", ""):
+            return web.Response(status=415)
+        try:
+            activity = Activity().deserialize(await request.json())
+        except ValueError:
+            return web.Response(status=400, text="not a Bot Framework activity")
+        if not activity.type:
+            return web.Response(status=400, text="not a Bot Framework activity")
+        # CloudAdapter.process would serialise an invoke's body a second time (botbuilder
+        # 4.17 fails on the dict it already made), so the response is written here.
+        try:  # a missing, forged or expired token: 401, and nothing runs
+            auth = await self.adapter.bot_framework_authentication.authenticate_request(
+                activity, request.headers.get("Authorization", "")
+            )
+        except Exception as error:
+            logger.info("teams request refused: %s", type(error).__name__)
+            return web.Response(status=401)
+        invoke = await self.adapter.process_activity(auth, activity, self.bot.on_turn)
+        if invoke is None:
+            return web.Response(status=201)
+        return web.json_response(invoke.body, status=invoke.status)
+
+    async def _on_error(self, context: TurnContext, error: Exception) -> None:
+        logger.error("teams turn failed: %s", type(error).__name__, exc_info=error)
+        if isinstance(error, PermissionError):
+            raise error
+        await context.send_activity("Something went wrong and nothing was saved. Please try again.")
+
+    def context(self, person_id: int) -> Context:
+        return Context(person_id=person_id, via=Channel.TEAMS, now=self.clock.now())
+
+    def seal(self, form: Form) -> str:
+        return seal({"flow": form.flow, **form.state}, self.state_key)
+
+    def card(self, result: Form | Message) -> dict[str, Any]:
+        return (
+            form_card(result, self.seal(result))
+            if isinstance(result, Form)
+            else message_card(result)
+        )
+
+    async def person_for(self, turn: TurnContext) -> int | None:
+        """The roster person behind this Teams user, matched by email or UPN once; their
+        conversation reference is stored for proactive nudges."""
+        sender = turn.activity.from_property
+        key = (sender.aad_object_id or sender.id) if sender else None
+        if not key:
+            return None
+        if key in self._people:
+            return self._people[key]
+        person_id = await self._db(self._read, _linked_person, key)
+        reference = TurnContext.get_conversation_reference(turn.activity).serialize()
+        if person_id is None:
+            try:
+                member = await TeamsInfo.get_member(turn, sender.id)
+            except Exception:  # the connector is down or refuses: treat as unknown for now
+                logger.warning("teams get_member failed user=%s", key)
+                return None
+            email = (member.email or member.user_principal_name or "").lower()
+            if not email:
+                return None
+            person_id = await self._db(
+                self._write, _link_by_email, key, email, reference, self.clock.now()
+            )
+        else:
+            await self._db(
+                self._write, _remember_reference, person_id, key, reference, self.clock.now()
+            )
+        if person_id is not None:
+            self._people[key] = person_id
+        return person_id
+
+    # --- what the bot does ---------------------------------------------------------------------
+    async def on_message(self, turn: TurnContext) -> None:
+        text = _MENTION.sub("", turn.activity.text or "").strip()
+        words = text.split()
+        verb, args = (words[0].lower(), words[1:]) if words else ("help", [])
+        if verb in ("help", "?", "hi", "hello"):
+            await turn.send_activity(card_activity(message_card(help_message(prefix=""))))
+            return
+        person_id = await self.person_for(turn)
+        if person_id is None:
+            await turn.send_activity(NOT_IN_ROSTER.text)
+            return
+        openers = command_openers(self.context(person_id), self.config, args)
+        if verb not in openers:
+            await turn.send_activity(card_activity(message_card(unknown_command(verb, prefix=""))))
+            return
+        result = await self._db(self._read, openers[verb])
+        await turn.send_activity(card_activity(self.card(result)))
+
+    async def on_card_action(
+        self, turn: TurnContext, verb: str, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """An Action.Execute: the card that replaces the one the user pressed."""
+        person_id = await self.person_for(turn)
+        if person_id is None:
+            return message_card(NOT_IN_ROSTER)
+        ctx, config = self.context(person_id), self.config
+        if verb.startswith(FORM_VERB):
+            return await self._submit(ctx, verb.removeprefix(FORM_VERB), data)
+        value = str(data.get("value") or "")
+        openers = button_openers(ctx, config, value)
+        if verb in openers:
+            return self.card(await self._db(self._read, openers[verb]))
+        if verb == "award_approve":
+            try:
+                result = await self._db(
+                    self._write, lambda s: award.approve(s, ctx, config, int(value))
+                )
+            except PerfbotError as error:  # already decided, not theirs, or over the cap
+                return message_card(Message(error.message))
+            decided = message_card(result)
+            await _replace_for_everyone(turn, decided)
+            return decided
+        if verb == "award_reject":
+            return self.card(award.open_reject(ctx, config, int(value)))
+        if verb == "snooze":
+            outbox_id, _, days = value.partition(":")
+            try:
+                await self._db(
+                    self._write,
+                    lambda s: snooze(
+                        s, config=config, actor=actor(ctx), outbox_id=int(outbox_id),
+                        working_days=int(days or 2), now=ctx.now,
+                    ),
+                )  # fmt: skip
+            except (PerfbotError, ValueError) as error:
+                return message_card(Message(getattr(error, "message", "That can't be snoozed.")))
+            return message_card(Message("Snoozed for two working days."))
+        return message_card(
+            Message("That button is not available in Teams yet: use `help` to see what is.")
+        )
+
+    async def _submit(self, ctx: Context, flow: str, data: dict[str, Any]) -> dict[str, Any]:
+        values = parse_inputs(data)
+        try:
+            form = form_from_data(data["form"])
+            state = unseal(str(data.get("state", "")), self.state_key)
+            if state.pop("flow") != flow or flow not in SUBMITTERS or form.flow != flow:
+                raise StateError("This form could not be checked. Please start again.")
+        except (StateError, KeyError, TypeError) as error:
+            return message_card(Message(getattr(error, "message", "This form could not be read.")))
+        try:
+            result = await self._db(
+                self._write, lambda s: SUBMITTERS[flow](s, ctx, self.config, state, values)
+            )
+        except FormErrors as errors:
+            form.state.update(state)
+            return form_card(form, self.seal(form), values=values, errors=errors.errors)
+        except PerfbotError as error:
+            return message_card(Message(error.message))
+        return self.card(result)
+
+
+async def _replace_for_everyone(turn: TurnContext, card: dict[str, Any]) -> None:
+    """The DG's approval card becomes the decision for everyone who sees that message."""
+    message_id = turn.activity.reply_to_id
+    if not message_id:
+        return
+    update = card_activity(card)
+    update.id = message_id
+    try:
+        await turn.update_activity(update)
+    except Exception:
+        logger.warning("could not update the approval card message=%s", message_id)
+
+
+class _Bot(ActivityHandler):
+    def __init__(self, teams: TeamsAdapter) -> None:
+        self.teams = teams
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        await self.teams.on_message(turn_context)
+
+    async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
+        """Installed in a personal chat: remember the person (and where to nudge them)."""
+        added = turn_context.activity.members_added or []
+        if any(m.id == turn_context.activity.recipient.id for m in added):
+            await self.teams.person_for(turn_context)
+            await turn_context.send_activity(card_activity(message_card(help_message(prefix=""))))
+
+    async def on_adaptive_card_invoke(
+        self, turn_context: TurnContext, invoke_value: AdaptiveCardInvokeValue
+    ) -> AdaptiveCardInvokeResponse:
+        action = invoke_value.action or {}
+        card = await self.teams.on_card_action(
+            turn_context, str(action.get("verb") or ""), dict(action.get("data") or {})
+        )
+        return AdaptiveCardInvokeResponse(status_code=200, type=CARD, value=card)
+
+
+def _linked_person(session: Session, key: str) -> int | None:
+    return session.exec(
+        select(ChatIdentity.person_id).where(
+            ChatIdentity.platform == "teams", ChatIdentity.external_id == key
+        )
+    ).first()
+
+
+def _link_by_email(
+    session: Session, key: str, email: str, reference: dict[str, Any], now: Any
+) -> int | None:
+    person = session.exec(
+        select(Person).where(Person.email == email, col(Person.left_on).is_(None))
+    ).first()
+    if person is None or person.id is None:
+        return None
+    _remember_reference(session, person.id, key, reference, now)
+    return person.id
+
+
+def _remember_reference(
+    session: Session, person_id: int, key: str, reference: dict[str, Any], now: Any
+) -> None:
+    link_chat_identity(
+        session,
+        person_id=person_id,
+        platform="teams",
+        external_id=key,
+        workspace_id=(reference.get("conversation") or {}).get("tenantId"),
+        conversation_ref=reference,
+        now=now,
+        via=Channel.TEAMS,
+    )

@@ -1,0 +1,234 @@
+"""Teams end to end: real-shaped Bot Framework activities posted over HTTP to perfbot's
+/api/messages, replies and lookups answered by a fake Bot Connector on loopback, and the
+store checked afterwards. Only bot/teams imports botbuilder (tests/test_layering.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from sqlmodel import select
+
+from bot.teams.app import TeamsAdapter
+from bot.web import make_app
+from store import services as svc
+from store.db import Database
+from store.models import Award, AwardStatus, ChatIdentity, IndicativeRating
+from tests.conftest import NOW, Org, email, make_org
+from tests.fakes import FakeBotConnector, RunningClock
+
+TENANT = "tenant-1"
+_ids = itertools.count(1)
+
+
+@pytest.fixture
+def org(sqlite_db: Database, tmp_path: Path) -> Org:
+    return make_org(sqlite_db, tmp_path)
+
+
+@pytest.fixture
+def connector(org: Org):
+    server = FakeBotConnector().start()
+    for key, pid in org.ids.items():
+        server.members[f"29:user-{pid}"] = {
+            "id": f"29:user-{pid}",
+            "name": key,
+            "aadObjectId": f"aad-{pid}",
+            "email": email(key),
+            "userPrincipalName": email(key),
+            "tenantId": TENANT,
+        }
+    yield server
+    server.stop()
+
+
+def activity(connector: FakeBotConnector, person_id: int, **fields: Any) -> dict[str, Any]:
+    return {
+        "id": f"in-{next(_ids)}",
+        "timestamp": "2026-07-15T09:30:00.000Z",
+        "serviceUrl": connector.url,
+        "channelId": "msteams",
+        "from": {"id": f"29:user-{person_id}", "aadObjectId": f"aad-{person_id}", "name": "x"},
+        "conversation": {"id": f"a:personal-{person_id}", "conversationType": "personal",
+                         "tenantId": TENANT},
+        "recipient": {"id": "28:perfbot", "name": "perfbot"},
+        "channelData": {"tenant": {"id": TENANT}},
+        **fields,
+    }  # fmt: skip
+
+
+class Teams:
+    def __init__(self, client: TestClient, connector: FakeBotConnector) -> None:
+        self.client, self.connector = client, connector
+
+    async def say(self, person_id: int, text: str) -> Any:
+        body = activity(self.connector, person_id, type="message", text=text)
+        return await self.client.post("/api/messages", json=body)
+
+    async def execute(
+        self, person_id: int, verb: str, data: dict[str, Any], reply_to: str | None = None
+    ) -> dict[str, Any]:
+        """An Action.Execute on a card: the invoke, and the card Teams is told to show."""
+        body = activity(
+            self.connector, person_id, type="invoke", name="adaptiveCard/action",
+            value={"action": {"type": "Action.Execute", "verb": verb, "data": data},
+                   "trigger": "manual"},
+            **({"replyToId": reply_to} if reply_to else {}),
+        )  # fmt: skip
+        answer = await self.client.post("/api/messages", json=body)
+        assert answer.status == 200, await answer.text()
+        payload = await answer.json()
+        assert payload["statusCode"] == 200
+        assert payload["type"] == "application/vnd.microsoft.card.adaptive"
+        return payload["value"]
+
+
+@pytest.fixture
+def teams_run(sqlite_db: Database, config, connector: FakeBotConnector):
+    def runner(body: Callable[[Teams], Awaitable[Any]], **adapter: Any) -> Any:
+        async def main() -> Any:
+            teams = TeamsAdapter(
+                sqlite_db, config, app_id=adapter.get("app_id"), app_password=adapter.get("pw"),
+                dev=adapter.get("dev", True), clock=RunningClock(NOW),
+            )  # fmt: skip
+            client = TestClient(TestServer(make_app(sqlite_db, teams=teams)))
+            await client.start_server()
+            try:
+                return await body(Teams(client, connector))
+            finally:
+                await client.close()
+
+        return asyncio.run(main())
+
+    return runner
+
+
+def submit_data(card: dict[str, Any], inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """What Teams sends when the form card's submit is pressed with these inputs."""
+    (action,) = card["actions"]
+    shown = {e["id"]: e["value"] for e in card["body"] if "id" in e and "value" in e}
+    return action["verb"], {**action["data"], **shown, **inputs}  # Teams sends every input
+
+
+def rows(db: Database, model: Any) -> list[Any]:
+    with db.read() as session:
+        return list(session.exec(select(model)).all())
+
+
+def test_rate_from_a_text_command_end_to_end(teams_run, sqlite_db, org, connector) -> None:
+    async def body(teams: Teams) -> tuple[dict, dict]:
+        answer = await teams.say(org.lm, "rate")
+        assert answer.status in (200, 201)
+        (form,) = connector.cards_sent()
+        verb, data = submit_data(
+            form, {"person": str(org.js), "rating": "achieving", "what": "Shipped it.",
+                   "how": "Brought people with them."},
+        )  # fmt: skip
+        return form, await teams.execute(org.lm, verb, data)
+
+    form, confirmation = teams_run(body)
+    ids = [e.get("id") for e in form["body"]]
+    assert "rating" in ids and form["actions"][0]["verb"] == "perf:rate"
+    (stored,) = rows(sqlite_db, IndicativeRating)
+    assert (stored.person_id, stored.rating, stored.recorded_by_id) == (org.js, "achieving", org.lm)
+    assert "Achieving" in str(confirmation)
+    # The person was matched by email through the connector, and where to nudge them is kept.
+    (identity,) = [i for i in rows(sqlite_db, ChatIdentity) if i.person_id == org.lm]
+    assert identity.platform == "teams" and identity.external_id == f"aad-{org.lm}"
+    assert identity.conversation_ref["conversation"]["id"] == f"a:personal-{org.lm}"
+    assert identity.conversation_ref["serviceUrl"] == connector.url
+
+
+def test_a_bad_submission_comes_back_with_errors_and_values_kept(
+    teams_run, sqlite_db, org, connector
+) -> None:
+    async def body(teams: Teams) -> dict:
+        await teams.say(org.lm, "rate")
+        (form,) = connector.cards_sent()
+        verb, data = submit_data(form, {"person": str(org.js), "what": "Kept text."})
+        return await teams.execute(org.lm, verb, data)
+
+    card = await_free = teams_run(body)
+    assert rows(sqlite_db, IndicativeRating) == []
+    body_ = card["body"]
+    at = next(i for i, e in enumerate(body_) if e.get("id") == "rating")
+    assert any(e.get("color") == "Attention" for e in body_[at + 1 : at + 4])
+    assert next(e for e in body_ if e.get("id") == "what")["value"] == "Kept text."
+    assert await_free["actions"][0]["verb"] == "perf:rate"  # the form again, ready to fix
+
+
+def test_a_tampered_state_is_refused_and_nothing_stored(
+    teams_run, sqlite_db, org, connector
+) -> None:
+    async def body(teams: Teams) -> dict:
+        await teams.say(org.lm, "rate")
+        (form,) = connector.cards_sent()
+        verb, data = submit_data(
+            form, {"person": str(org.js), "rating": "achieving", "what": "a", "how": "b"}
+        )
+        data["state"] = data["state"][:-4] + "AAAA"
+        return await teams.execute(org.lm, verb, data)
+
+    card = teams_run(body)
+    assert "could not be checked" in str(card) or "start again" in str(card)
+    assert rows(sqlite_db, IndicativeRating) == []
+
+
+def test_dg_approves_once_and_the_card_is_replaced_for_everyone(
+    teams_run, sqlite_db, org, connector, config
+) -> None:
+    with sqlite_db.write() as s:
+        award = svc.nominate_award(
+            s, config=config, actor=org.actor("lm"), nominee_id=org.js, amount_pence=150_000,
+            reason="Led the launch.", now=NOW,
+        )  # fmt: skip
+    award_id = str(award.id)
+
+    async def body(teams: Teams) -> tuple[dict, dict, dict]:
+        other = await teams.execute(org.dg_b, "award_approve", {"value": award_id}, "card-1")
+        first = await teams.execute(org.dg_a, "award_approve", {"value": award_id}, "card-1")
+        second = await teams.execute(org.dg_a, "award_approve", {"value": award_id}, "card-1")
+        return other, first, second
+
+    other, first, second = teams_run(body)
+    (stored,) = rows(sqlite_db, Award)
+    assert stored.status is AwardStatus.APPROVED and stored.decided_by_id == org.dg_a
+    assert "can't" in str(other).lower() or "not" in str(other).lower()
+    assert "approved" in str(first).lower() and first.get("actions") in (None, [])
+    assert "already" in str(second).lower()
+    (update,) = connector.updates()  # only the real decision replaced the card
+    assert update["id"] == "card-1"
+
+
+def test_someone_not_in_the_roster_is_told_to_ask_hr(teams_run, sqlite_db, connector) -> None:
+    async def body(teams: Teams) -> None:
+        await teams.say(999, "rate")
+
+    teams_run(body)
+    (reply,) = connector.sent()
+    assert "ask HR" in reply["text"]
+    assert rows(sqlite_db, ChatIdentity) == []
+
+
+def test_with_an_app_id_an_unauthenticated_activity_gets_401(
+    teams_run, sqlite_db, org, connector
+) -> None:
+    async def body(teams: Teams) -> list[int]:
+        missing = await teams.say(org.lm, "rate")
+        forged = await teams.client.post(
+            "/api/messages",
+            json=activity(connector, org.lm, type="message", text="rate"),
+            headers={"Authorization": "Bearer not.a.token"},
+        )
+        return [missing.status, forged.status]
+
+    statuses = teams_run(
+        body, app_id="3f2504e0-4f89-41d3-9a0c-0305e82c3301", pw="secret", dev=False
+    )
+    assert statuses == [401, 401]
+    assert connector.calls == [] and rows(sqlite_db, ChatIdentity) == []
