@@ -62,6 +62,21 @@ def card_activity(card: dict[str, Any]) -> Activity:
     return MessageFactory.attachment(Attachment(content_type=CARD, content=card))
 
 
+def bot_framework_auth(
+    app_id: str | None, app_password: str | None, tenant_id: str | None
+) -> ConfigurationBotFrameworkAuthentication:
+    """Bot Framework authentication for this app: single-tenant when a tenant id is given.
+    With no app id it is disabled (development mode only: see ``TeamsAdapter``)."""
+    return ConfigurationBotFrameworkAuthentication(
+        SimpleNamespace(
+            APP_ID=app_id or "",
+            APP_PASSWORD=app_password or "",
+            APP_TYPE="SingleTenant" if tenant_id else "MultiTenant",
+            APP_TENANTID=tenant_id or "",
+        )
+    )
+
+
 class TeamsAdapter(StoreCalls):
     def __init__(
         self,
@@ -78,14 +93,12 @@ class TeamsAdapter(StoreCalls):
         self.clock = clock or SystemClock()
         self.app_id = app_id or ""
         self.dev = dev and not app_id
-        settings = SimpleNamespace(
-            APP_ID=self.app_id,
-            APP_PASSWORD=app_password or "",
-            APP_TYPE="SingleTenant" if tenant_id else "MultiTenant",
-            APP_TENANTID=tenant_id or "",
-        )
-        self.adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings))
+        auth = bot_framework_auth(self.app_id, app_password, tenant_id)
+        self.adapter = CloudAdapter(auth)
         self.adapter.on_turn_error = self._on_error
+        # Proactive nudges go through an adapter without that handler, so that a failed send
+        # reaches the outbox (to be retried) instead of becoming an apology to the user.
+        self.proactive = CloudAdapter(auth)
         secret = app_password.encode() if app_password else secrets.token_bytes(32)
         self.state_key = hashlib.sha256(b"perfbot-teams-state:" + secret).digest()
         self.bot = _Bot(self)

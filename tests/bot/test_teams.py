@@ -232,3 +232,72 @@ def test_with_an_app_id_an_unauthenticated_activity_gets_401(
     )
     assert statuses == [401, 401]
     assert connector.calls == [] and rows(sqlite_db, ChatIdentity) == []
+
+
+# --- proactive nudges ---------------------------------------------------------------------------
+def test_nudges_go_out_proactively_once_despite_429s_and_5xx(
+    sqlite_db, org, config, connector
+) -> None:
+    from bot.teams.channel import TeamsChannel
+    from scheduler.delivery import Deliverer
+    from store.models import Outbox, OutboxStatus
+    from tests.fakes import FakeClock, Scripted
+    from tests.scheduler.test_delivery import MONDAY_10, fast, plan_now, statuses
+
+    everyone_but = org.lm_b  # never opened perfbot in Teams: undeliverable, and HR sees it
+    with sqlite_db.write() as s:
+        for pid in org.ids.values():
+            if pid == everyone_but:
+                continue
+            svc.link_chat_identity(
+                s, person_id=pid, platform="teams", external_id=f"aad-{pid}", now=MONDAY_10,
+                workspace_id=TENANT,
+                conversation_ref={
+                    "activityId": "in-1", "channelId": "msteams", "serviceUrl": connector.url,
+                    "user": {"id": f"29:user-{pid}", "aadObjectId": f"aad-{pid}"},
+                    "bot": {"id": "28:perfbot", "name": "perfbot"},
+                    "conversation": {"id": f"a:personal-{pid}", "conversationType": "personal",
+                                     "tenantId": TENANT},
+                },
+            )  # fmt: skip
+    plan_now(sqlite_db, config, MONDAY_10)
+    before = statuses(sqlite_db)
+    connector.fail_next(
+        Scripted(429, headers={"Retry-After": "1"}),
+        Scripted(502),
+        Scripted(504),
+        Scripted(412),
+        Scripted(502),
+    )
+    teams = TeamsAdapter(sqlite_db, config, app_id=None, app_password=None, dev=True)
+    clock = FakeClock(MONDAY_10)
+    deliverer = Deliverer(
+        sqlite_db, fast(config), {"teams": TeamsChannel(teams.proactive)}, clock=clock
+    )
+
+    async def drain() -> None:
+        for _ in range(20):
+            await deliverer.run_until_idle()
+            clock.advance(seconds=2)
+
+    asyncio.run(drain())
+    after = statuses(sqlite_db)
+    with sqlite_db.read() as s:
+        undeliverable = s.exec(
+            select(Outbox).where(Outbox.status == OutboxStatus.UNDELIVERABLE)
+        ).all()
+        sent = s.exec(select(Outbox).where(Outbox.status == OutboxStatus.SENT)).all()
+    assert {r.recipient_id for r in undeliverable} == {everyone_but}
+    assert after == {"sent": len(sent), "undeliverable": len(undeliverable)}
+    assert sum(before.values()) == len(sent) + len(undeliverable)
+    # Every nudge arrived exactly once, in the right personal chat, as a card.
+    delivered = [c for c in connector.calls if c["kind"] == "send" and c["status"] == 200]
+    assert len(delivered) == len(sent)
+    failed = [c["status"] for c in connector.calls if c["status"] != 200]
+    assert sorted(failed) == [412, 429, 502, 502, 504]
+    by_person = {r.recipient_id: f"a:personal-{r.recipient_id}" for r in sent}
+    assert {c["conversation"] for c in delivered} == set(by_person.values())
+    assert all(
+        c["activity"]["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
+        for c in delivered
+    )
