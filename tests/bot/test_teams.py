@@ -301,3 +301,48 @@ def test_nudges_go_out_proactively_once_despite_429s_and_5xx(
         c["activity"]["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
         for c in delivered
     )
+
+
+# --- botbuilder's own TestAdapter ---------------------------------------------------------------
+def test_flows_through_botbuilders_test_adapter(sqlite_db, org, config) -> None:
+    """The bot's turn logic on botbuilder's in-memory TestAdapter (no HTTP, no connector):
+    the manager, already linked, asks for the rating form and submits it with Action.Execute."""
+    from botbuilder.core.adapters import TestAdapter
+    from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
+
+    with sqlite_db.write() as s:
+        svc.link_chat_identity(
+            s, person_id=org.lm, platform="teams", external_id="User1", now=NOW,
+            conversation_ref={"conversation": {"id": "Convo1"}},
+        )  # fmt: skip
+    teams = TeamsAdapter(sqlite_db, config, app_id=None, app_password=None, dev=True,
+                         clock=RunningClock(NOW))  # fmt: skip
+    template = Activity(
+        channel_id="msteams", service_url="https://test.example",
+        from_property=ChannelAccount(id="User1", name="lm"),
+        recipient=ChannelAccount(id="bot", name="perfbot"),
+        conversation=ConversationAccount(id="Convo1", conversation_type="personal"),
+    )  # fmt: skip
+    adapter = TestAdapter(teams.bot.on_turn, template)
+
+    async def dialogue() -> Any:
+        await adapter.receive_activity("rate")
+        (reply,) = adapter.activity_buffer
+        form = reply.attachments[0].content
+        verb, data = submit_data(
+            form, {"person": str(org.js), "rating": "exceeding", "what": "w", "how": "h"}
+        )
+        adapter.activity_buffer.clear()
+        await adapter.process_activity(
+            Activity(type="invoke", name="adaptiveCard/action",
+                     value={"action": {"type": "Action.Execute", "verb": verb, "data": data}}),
+            teams.bot.on_turn,
+        )  # fmt: skip
+        return adapter.activity_buffer
+
+    answered = asyncio.run(dialogue())
+    (invoke_response,) = [a for a in answered if a.type == "invokeResponse"]
+    assert invoke_response.value.status == 200
+    assert "Exceeding" in str(invoke_response.value.body)
+    (stored,) = rows(sqlite_db, IndicativeRating)
+    assert (stored.person_id, stored.rating) == (org.js, "exceeding")
