@@ -9,7 +9,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Self
 
 from aiohttp import web
 from sqlmodel import select
@@ -77,7 +77,49 @@ class Scripted:
     delay: float = 0.0
 
 
-class FakeSlack:
+class LoopbackServer:
+    """A real HTTP server on 127.0.0.1 in its own thread and event loop; subclasses add their
+    routes in ``routes``."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.runner: web.AppRunner | None = None
+        self.port = 0
+
+    def routes(self, app: web.Application) -> None:
+        raise NotImplementedError
+
+    def start(self) -> Self:
+        ready = threading.Event()
+
+        def serve() -> None:
+            asyncio.set_event_loop(self.loop)
+            app = web.Application()
+            self.routes(app)
+            self.runner = web.AppRunner(app, access_log=None)
+            self.loop.run_until_complete(self.runner.setup())
+            site = web.TCPSite(self.runner, "127.0.0.1", 0)
+            self.loop.run_until_complete(site.start())
+            self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            ready.set()
+            self.loop.run_forever()
+
+        self.thread = threading.Thread(target=serve, daemon=True)
+        self.thread.start()
+        ready.wait(10)
+        return self
+
+    def stop(self) -> None:
+        async def close() -> None:
+            if self.runner:
+                await self.runner.cleanup()
+
+        asyncio.run_coroutine_threadsafe(close(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+class FakeSlack(LoopbackServer):
     """Answers like Slack's Web API (``POST /api/<method>``), records every call, can be told
     to fail (429 with Retry-After, 500, slow answers) and can enforce Slack's rate limits."""
 
@@ -102,9 +144,7 @@ class FakeSlack:
         self._ws_tat = 0.0
         self.rejected_for_rate = 0
         self._lock = threading.Lock()
-        self.loop = asyncio.new_event_loop()
-        self.runner: web.AppRunner | None = None
-        self.port = 0
+        super().__init__()
         self._ts = 0
         self.uploads: dict[str, bytes] = {}  # file id -> bytes sent to its upload URL
 
@@ -125,38 +165,12 @@ class FakeSlack:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/api/"
 
-    def start(self) -> FakeSlack:
-        ready = threading.Event()
-
-        def serve() -> None:
-            asyncio.set_event_loop(self.loop)
-            app = web.Application()
-            app.router.add_post("/api/{method}", self._handle)
-            app.router.add_get("/api/{method}", self._handle)
-            app.router.add_get("/_stats", self._stats)
-            app.router.add_post("/response/{id}", self._response_url)
-            app.router.add_post("/upload/{file_id}", self._upload)
-            self.runner = web.AppRunner(app, access_log=None)
-            self.loop.run_until_complete(self.runner.setup())
-            site = web.TCPSite(self.runner, "127.0.0.1", 0)
-            self.loop.run_until_complete(site.start())
-            self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-            ready.set()
-            self.loop.run_forever()
-
-        self.thread = threading.Thread(target=serve, daemon=True)
-        self.thread.start()
-        ready.wait(10)
-        return self
-
-    def stop(self) -> None:
-        async def close() -> None:
-            if self.runner:
-                await self.runner.cleanup()
-
-        asyncio.run_coroutine_threadsafe(close(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
+    def routes(self, app: web.Application) -> None:
+        app.router.add_post("/api/{method}", self._handle)
+        app.router.add_get("/api/{method}", self._handle)
+        app.router.add_get("/_stats", self._stats)
+        app.router.add_post("/response/{id}", self._response_url)
+        app.router.add_post("/upload/{file_id}", self._upload)
 
     # -- serving ------------------------------------------------------------------------------
     def _rate_check(self, channel: str, now: float) -> float | None:
@@ -317,7 +331,7 @@ if __name__ == "__main__":
     _serve_forever()
 
 
-class FakeBotConnector:
+class FakeBotConnector(LoopbackServer):
     """Answers like the Bot Framework Connector service that Teams exposes at a
     conversation's serviceUrl: replies and proactive sends (POST .../activities[/{id}]),
     updates (PUT), and member lookup (GET .../members/{id}). Records every call; can be told
@@ -328,9 +342,7 @@ class FakeBotConnector:
         self.calls: list[dict[str, Any]] = []
         self.script: list[Scripted] = []
         self._lock = threading.Lock()
-        self.loop = asyncio.new_event_loop()
-        self.runner: web.AppRunner | None = None
-        self.port = 0
+        super().__init__()
         self._ids = 0
 
     @property
@@ -341,37 +353,11 @@ class FakeBotConnector:
         with self._lock:
             self.script.extend(answers)
 
-    def start(self) -> FakeBotConnector:
-        ready = threading.Event()
-
-        def serve() -> None:
-            asyncio.set_event_loop(self.loop)
-            app = web.Application()
-            app.router.add_post("/v3/conversations/{cid}/activities", self._send)
-            app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._send)
-            app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._update)
-            app.router.add_get("/v3/conversations/{cid}/members/{mid}", self._member)
-            self.runner = web.AppRunner(app, access_log=None)
-            self.loop.run_until_complete(self.runner.setup())
-            site = web.TCPSite(self.runner, "127.0.0.1", 0)
-            self.loop.run_until_complete(site.start())
-            self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-            ready.set()
-            self.loop.run_forever()
-
-        self.thread = threading.Thread(target=serve, daemon=True)
-        self.thread.start()
-        ready.wait(10)
-        return self
-
-    def stop(self) -> None:
-        async def close() -> None:
-            if self.runner:
-                await self.runner.cleanup()
-
-        asyncio.run_coroutine_threadsafe(close(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
+    def routes(self, app: web.Application) -> None:
+        app.router.add_post("/v3/conversations/{cid}/activities", self._send)
+        app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._send)
+        app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._update)
+        app.router.add_get("/v3/conversations/{cid}/members/{mid}", self._member)
 
     def sent(self) -> list[dict[str, Any]]:
         with self._lock:

@@ -8,16 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.flows import award, evidence, objectives, plan, rate, status, write_up
-from bot.flows.help import help_message
-from bot.flows.model import Context, Form, Message
+from bot.flows import award
+from bot.flows.model import Context, Form
 from bot.flows.nudges import nudge_message
 from bot.teams.cards import form_card, message_card, parse_inputs
 from scheduler.messages import NudgeContext, compose
 from scheduler.tasks import Kind
 from store.db import Database
 from store.models import Channel
-from tests.bot.test_render import END_YEAR
+from tests.bot.test_render import END_YEAR, every_form_and_page
 from tests.conftest import NOW, make_org
 
 SCHEMA = (
@@ -47,23 +46,7 @@ def _valid(validator, card: dict) -> None:
 def test_every_form_and_message_is_a_valid_adaptive_card(
     validator, sqlite_db: Database, tmp_path: Path, config, when
 ) -> None:
-    org = make_org(sqlite_db, tmp_path)
-    built: list[Form | Message] = [help_message()]
-    with sqlite_db.read() as session:
-        for key in ("lm", "js", "dg_a", "hr"):
-            ctx = Context(org.ids[key], Channel.TEAMS, when)
-            built += [
-                rate.open_form(session, ctx, config),
-                evidence.open_form(session, ctx, config),
-                objectives.open_form(session, ctx, config),
-                award.open_form(session, ctx, config),
-                write_up.open_form(session, ctx, config),
-                write_up.open_self(session, ctx, config),
-                plan.open_form(session, ctx, config),
-                award.open_reject(ctx, config, 1),
-                status.status(session, ctx, config),
-                status.home(session, ctx, config),
-            ]
+    built = every_form_and_page(sqlite_db, tmp_path, config, when, Channel.TEAMS)
     forms = [b for b in built if isinstance(b, Form)]
     assert len(forms) >= 20
     for item in built:

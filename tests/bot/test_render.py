@@ -38,15 +38,15 @@ def _check_message(blocks: list[dict]) -> None:
             assert len(block["text"]["text"]) <= 3000
 
 
-@pytest.mark.parametrize("when", [NOW, END_YEAR], ids=["mid-year", "end-year"])
-def test_every_form_and_status_renders_within_slacks_limits(
-    sqlite_db: Database, tmp_path: Path, config, when
-):
-    org = make_org(sqlite_db, tmp_path)
+def every_form_and_page(
+    db: Database, tmp_path: Path, config, when: datetime, via: Channel = Channel.SLACK
+) -> list[Form | Message]:
+    """Every form and page perfbot can show, for a manager, a member, a DG and HR."""
+    org = make_org(db, tmp_path)
     built: list[Form | Message] = [help_message()]
-    with sqlite_db.read() as session:
+    with db.read() as session:
         for key in ("lm", "js", "dg_a", "hr"):
-            ctx = Context(org.ids[key], Channel.SLACK, when)
+            ctx = Context(org.ids[key], via, when)
             built += [
                 rate.open_form(session, ctx, config),
                 evidence.open_form(session, ctx, config),
@@ -59,6 +59,14 @@ def test_every_form_and_status_renders_within_slacks_limits(
                 status.status(session, ctx, config),
                 status.home(session, ctx, config),
             ]
+    return built
+
+
+@pytest.mark.parametrize("when", [NOW, END_YEAR], ids=["mid-year", "end-year"])
+def test_every_form_and_status_renders_within_slacks_limits(
+    sqlite_db: Database, tmp_path: Path, config, when
+):
+    built = every_form_and_page(sqlite_db, tmp_path, config, when)
     forms = [b for b in built if isinstance(b, Form)]
     assert len(forms) >= 20
     for item in built:
