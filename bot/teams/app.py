@@ -167,6 +167,10 @@ class TeamsAdapter(StoreCalls):
             return self._people[key]
         person_id = await self._db(self._read, _linked_person, key)
         reference = TurnContext.get_conversation_reference(turn.activity).serialize()
+        data = turn.activity.channel_data
+        tenant = (data.get("tenant") or {}).get("id") if isinstance(data, dict) else None
+        conversation = reference.setdefault("conversation", {})
+        conversation["tenantId"] = conversation.get("tenantId") or tenant
         if person_id is None:
             try:
                 member = await TeamsInfo.get_member(turn, sender.id)
@@ -335,6 +339,7 @@ def _remember_reference(
         person_id=person_id,
         platform="teams",
         external_id=key,
+        # the tenant: the outbox's per-workspace rate limit is per tenant for Teams
         workspace_id=(reference.get("conversation") or {}).get("tenantId"),
         conversation_ref=reference,
         now=now,

@@ -74,21 +74,21 @@ def _input(field: Field, value: Any) -> dict[str, Any]:
         }
     if kind == "date":
         element = {"type": "Input.Date", **common}
-    elif kind == "number":
+    elif kind in ("number", "money"):  # money in pounds; the flow checks it again (F15)
         element = {"type": "Input.Number", **common}
+        if kind == "money":
+            element["placeholder"] = "Amount in £"
         if field.min_value is not None:
             element["min"] = field.min_value
         if field.max_value is not None:
             element["max"] = field.max_value
-    else:  # text, and money typed as text so "£1,500" reads as the user wrote it
+    else:
         element = {"type": "Input.Text", **common, "isMultiline": field.multiline}
-        if kind == "money":
-            element["placeholder"] = "£"
         if field.max_length:
             element["maxLength"] = field.max_length
     if value in (None, ""):
         return element
-    if kind == "number":  # the schema wants a number here; a non-number typed is not kept
+    if kind in ("number", "money"):  # the schema wants a number; a non-number is not kept
         try:
             element["value"] = float(value)
         except (TypeError, ValueError):

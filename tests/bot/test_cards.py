@@ -88,7 +88,7 @@ def test_errors_sit_beside_their_fields_and_values_are_kept(
     _valid(validator, card)
     body = card["body"]
     at = next(i for i, e in enumerate(body) if e.get("id") == amount.id)
-    assert body[at]["value"] == "-5"  # the user's value, kept
+    assert body[at]["type"] == "Input.Number" and body[at]["value"] == -5  # kept
     after = body[at + 1 : at + 3]
     assert any(e.get("color") == "Attention" and "above £0" in e["text"] for e in after)
     assert next(e for e in body if e.get("id") == reason.id)["value"] == "Led the launch"

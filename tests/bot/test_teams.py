@@ -346,3 +346,46 @@ def test_flows_through_botbuilders_test_adapter(sqlite_db, org, config) -> None:
     assert "Exceeding" in str(invoke_response.value.body)
     (stored,) = rows(sqlite_db, IndicativeRating)
     assert (stored.person_id, stored.rating) == (org.js, "exceeding")
+
+
+def test_installing_the_app_remembers_the_person_and_says_hello(
+    teams_run, sqlite_db, org, connector
+) -> None:
+    async def body(teams: Teams) -> int:
+        update = activity(
+            connector, org.js, type="conversationUpdate",
+            membersAdded=[{"id": "28:perfbot"}, {"id": f"29:user-{org.js}"}],
+        )  # fmt: skip
+        answer = await teams.client.post("/api/messages", json=update)
+        return answer.status
+
+    assert teams_run(body) in (200, 201)
+    (identity,) = rows(sqlite_db, ChatIdentity)
+    assert identity.person_id == org.js and identity.workspace_id == TENANT
+    assert identity.conversation_ref["conversation"]["id"] == f"a:personal-{org.js}"
+    (welcome,) = connector.cards_sent()
+    assert "perfbot" in str(welcome) and "rate" in str(welcome)
+
+
+def test_development_mode_refuses_anything_but_loopback(sqlite_db, config) -> None:
+    from unittest.mock import MagicMock
+
+    from aiohttp.test_utils import make_mocked_request
+
+    teams = TeamsAdapter(sqlite_db, config, app_id=None, app_password=None, dev=True)
+    transport = MagicMock()
+    transport.get_extra_info.return_value = ("10.1.2.3", 50000)  # another machine
+    request = make_mocked_request(
+        "POST", "/api/messages", headers={"Content-Type": "application/json"},
+        transport=transport,
+    )  # fmt: skip
+    answer = asyncio.run(teams.handle(request))
+    assert answer.status == 403
+    # Without credentials and without PERFBOT_DEV, Teams is not served at all.
+    off = TeamsAdapter(sqlite_db, config, app_id=None, app_password=None, dev=False)
+    transport.get_extra_info.return_value = ("127.0.0.1", 50000)
+    request = make_mocked_request(
+        "POST", "/api/messages", headers={"Content-Type": "application/json"},
+        transport=transport,
+    )  # fmt: skip
+    assert asyncio.run(off.handle(request)).status == 401
