@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -35,7 +35,6 @@ from store import aggregates
 from store import framework as fw
 from store.config import DepartmentConfig
 from store.db import Database
-from store.errors import PermissionDenied
 from store.framework import Grade, MinimumStandard, Rating, Stage
 from store.models import (
     Award,
@@ -55,14 +54,16 @@ from store.models import (
     PlanStatus,
     WriteUp,
 )
-from store.services import Actor, _acting_person, audit, is_hr
+from store.services import Actor, audit, require_hr
 
 Progress = Callable[[int, int], None]
 
 EXPORT_ACTION = "workbook.export"
+EXPORT_REFUSED = "Only HR can export the workbook: it holds everyone's ratings."
 META_SHEET = "perfbot"  # hidden: the export's id and which sheet is which business unit
 PACK_PREFIX = "Mod "
-PACK_EDITABLE = ("Moderated rating", "Moderation note")
+STAFF_ID, PACK_RATING, PACK_NOTE = "Staff ID", "Moderated rating", "Moderation note"
+PACK_EDITABLE = (PACK_RATING, PACK_NOTE)  # the panel types here: yellow, with a drop-down
 BOXES = tuple(Rating)
 GBP = '"£"#,##0.00'
 PERCENT = "0.0%"
@@ -360,8 +361,9 @@ class Sheet:
 
     def start(self, before: list[list[Any]] | None = None) -> None:
         before = before or []
-        for n, (_, width, _fmt) in enumerate(self.columns, 1):
-            self.ws.column_dimensions[get_column_letter(n)].width = width
+        for n, (_h, width, _fmt) in enumerate(self.columns, 1):
+            column = self.ws.column_dimensions[get_column_letter(n)]
+            column.width = width
         self.header_row = len(before) + 1
         self.ws.freeze_panes = f"A{self.header_row + 1}"
         for line in before:
@@ -540,9 +542,7 @@ def export_workbook(
     """Write the HR workbook for ``year`` to ``path`` (HR only) and audit who took it."""
     path = Path(path)
     with db.read() as session:
-        acting = _acting_person(session, actor)
-        if not is_hr(acting, actor):
-            raise PermissionDenied("Only HR can export the workbook: it holds everyone's ratings.")
+        acting = require_hr(session, actor, EXPORT_REFUSED)
         generated_by = acting.name if acting else "perfbot operator (command line)"
         writer = _Writer(session, config, year=year, now=now, generated_by=generated_by)
         writer.write(path, progress)
@@ -621,7 +621,7 @@ class _Writer:
                 errorTitle="Not a box rating",
                 error="Choose one of the four boxes: " + ", ".join(r.label for r in BOXES),
             )
-            column = get_column_letter(PACK_COLUMNS.index(("Moderated rating", 18, None)) + 1)
+            column = get_column_letter([h for h, _, _ in PACK_COLUMNS].index(PACK_RATING) + 1)
             boxes.add(f"{column}{pack.first_data_row}:{column}{last}")
             pack.ws.data_validations.append(boxes)
         in_year = self._awards(awards, totals)
@@ -1037,7 +1037,7 @@ class _Writer:
     def _cabinet_office(self, ws: Any, in_year_payments: int) -> None:
         tally = self.tally
         ret = fw.cabinet_office_return(
-            _expand(tally.overall),
+            tally.overall.elements(),
             in_year_payments=in_year_payments,
             end_year_payments=tally.bonus_eligible,
             on_poor_performance_measures=tally.poor_performance,
@@ -1132,12 +1132,6 @@ class _Writer:
             ws.append([styled(ws, line, alignment=_WRAP)])
 
 
-def _expand(counts: Counter[Rating]) -> Iterator[Rating]:
-    for rating, count in counts.items():
-        for _ in range(count):
-            yield rating
-
-
 def _local(value: datetime | None, zone: ZoneInfo) -> datetime | None:
     """Excel has no time zones: datetimes are written as the department's local time."""
     if value is None:
@@ -1145,7 +1139,3 @@ def _local(value: datetime | None, zone: ZoneInfo) -> datetime | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(zone).replace(tzinfo=None)
-
-
-def default_year(config: DepartmentConfig, today: date) -> int:
-    return fw.performance_year_of(today, config.year.start_month)

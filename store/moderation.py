@@ -20,13 +20,13 @@ from sqlmodel import Session, col, select
 
 from store.config import DepartmentConfig
 from store.db import Database
-from store.errors import PerfbotError
-from store.export import EXPORT_ACTION, META_SHEET
+from store.errors import PerfbotError, PermissionDenied
+from store.export import EXPORT_ACTION, META_SHEET, PACK_NOTE, PACK_RATING, STAFF_ID
 from store.framework import Rating, year_label
 from store.models import AuditEntry, ModeratedRating, Person
-from store.services import Actor, _acting_person, is_hr, record_moderated_rating
+from store.services import Actor, record_moderated_rating, require_hr
 
-STAFF_ID, RATING, NOTE = "Staff ID", "Moderated rating", "Moderation note"
+RATING, NOTE = PACK_RATING, PACK_NOTE
 
 
 class ModerationImportError(PerfbotError):
@@ -214,10 +214,10 @@ def import_moderation(
         export_id, year, generated, packs = _meta(wb)
         label = year_label(year, config.year.start_month)
         with db.write() as session:
-            if not is_hr(_acting_person(session, actor), actor):
-                raise ModerationImportError(
-                    "Only HR can record moderated ratings. Nothing was changed."
-                )
+            try:
+                require_hr(session, actor, "Only HR can record moderated ratings.")
+            except PermissionDenied as denied:
+                raise ModerationImportError(f"{denied.message} Nothing was changed.") from None
             if not _export_known(session, export_id):
                 raise ModerationImportError(
                     f"{path.name} was not exported by this perfbot (export id {export_id} is "

@@ -241,6 +241,14 @@ def is_hr(actor: Person | None, actor_ref: Actor) -> bool:
     return actor.is_hr if actor is not None else actor_ref.person_id is None
 
 
+def require_hr(session: Session, actor: Actor, refusal: str) -> Person | None:
+    """The acting HR person (None for the CLI operator); anyone else gets ``refusal``."""
+    acting = _acting_person(session, actor)
+    if not is_hr(acting, actor):
+        raise PermissionDenied(refusal)
+    return acting
+
+
 def _require_line_manager(session: Session, actor: Actor, subject_id: int, what: str) -> Person:
     load_people(session, actor.person_id, subject_id)
     acting = _acting_person(session, actor)
@@ -779,9 +787,7 @@ def record_moderated_rating(
     year: int | None = None,
 ) -> ModeratedRating:
     """F7: HR records the moderated rating beside (never over) the recommendation."""
-    acting = _acting_person(session, actor)
-    if not is_hr(acting, actor):
-        raise _deny("record a moderated rating - only HR can")
+    require_hr(session, actor, _deny("record a moderated rating - only HR can").message)
     subject = get_person(session, subject_id)  # leavers after 1 January are still moderated
     parsed = Rating.parse(rating)
     reason = _clean(reason, "reason", required=True)
@@ -841,9 +847,7 @@ def record_department_move(
     left_on: date | None = None,
 ) -> Person:
     """F18: HR records a move into or out of the department (decides who moderates)."""
-    acting = _acting_person(session, actor)
-    if not is_hr(acting, actor):
-        raise _deny("record a department move - only HR can")
+    require_hr(session, actor, _deny("record a department move - only HR can").message)
     subject = get_person(session, subject_id)
     if (joined_from is None) == (left_to is None):
         raise InvalidInput("Record either a move in (from) or a move out (to).", field="move")
@@ -1497,6 +1501,46 @@ def link_chat_identity(
             new=new,
         )
     return row
+
+
+def linked_person(session: Session, platform: str, external_id: str) -> int | None:
+    """The person a Slack or Teams user was linked to, if any."""
+    return session.exec(
+        select(ChatIdentity.person_id).where(
+            ChatIdentity.platform == platform, ChatIdentity.external_id == external_id
+        )
+    ).first()
+
+
+def link_by_email(
+    session: Session,
+    *,
+    platform: str,
+    external_id: str,
+    email: str,
+    now: datetime,
+    via: Channel,
+    workspace_id: str | None = None,
+    conversation_ref: dict[str, Any] | None = None,
+) -> int | None:
+    """Link a chat user to the active roster person with this work email (None if there is
+    none: the adapter then says "not in the roster")."""
+    person = session.exec(
+        select(Person).where(Person.email == email.lower(), col(Person.left_on).is_(None))
+    ).first()
+    if person is None or person.id is None:
+        return None
+    link_chat_identity(
+        session,
+        person_id=person.id,
+        platform=platform,
+        external_id=external_id,
+        workspace_id=workspace_id,
+        conversation_ref=conversation_ref,
+        now=now,
+        via=via,
+    )
+    return person.id
 
 
 # --- Idempotency -------------------------------------------------------------------------------

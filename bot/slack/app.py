@@ -28,7 +28,6 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlmodel import Session, col, select
 
 from bot.flows import award, evidence, status
 from bot.flows.commands import SUBMITTERS, button_openers, command_openers
@@ -42,10 +41,10 @@ from scheduler.delivery import Clock, SystemClock, snooze
 from store.config import DepartmentConfig
 from store.db import Database
 from store.errors import PerfbotError
-from store.export import export_workbook
+from store.export import EXPORT_REFUSED, export_workbook
 from store.framework import performance_year_of, year_label
-from store.models import Channel, ChatIdentity, Person
-from store.services import Actor, first_time, link_chat_identity, local_date
+from store.models import Channel
+from store.services import Actor, first_time, link_by_email, linked_person, local_date, require_hr
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +94,7 @@ class SlackAdapter(StoreCalls):
         """The roster person behind a Slack user, matched by email once and remembered."""
         if user_id in self._people:
             return self._people[user_id]
-        person_id = await self._db(self._read, _linked_person, user_id)
+        person_id = await self._db(self._read, linked_person, "slack", user_id)
         if person_id is None:
             try:
                 info = await self.client.users_info(user=user_id)
@@ -106,7 +105,16 @@ class SlackAdapter(StoreCalls):
             if not email:
                 return None
             person_id = await self._db(
-                self._write, _link_by_email, user_id, team_id, email.lower(), self.clock.now()
+                self._write,
+                partial(
+                    link_by_email,
+                    platform="slack",
+                    external_id=user_id,
+                    email=email,
+                    workspace_id=team_id,
+                    now=self.clock.now(),
+                    via=Channel.SLACK,
+                ),
             )
         if person_id is not None:
             self._people[user_id] = person_id
@@ -280,9 +288,11 @@ class SlackAdapter(StoreCalls):
             else performance_year_of(local_date(config, now), config.year.start_month)
         )
         label = year_label(start_year, config.year.start_month)
-        is_hr = await self._db(self._read, lambda s: bool(s.get(Person, person_id).is_hr))
-        if not is_hr:
-            await respond(text="Only HR can export the workbook: it holds everyone's ratings.")
+        hr_only = partial(require_hr, actor=Actor(person_id, Channel.SLACK), refusal=EXPORT_REFUSED)
+        try:
+            await self._db(self._read, hr_only)
+        except PerfbotError as error:
+            await respond(text=error.message)
             return
         await respond(text=f"Preparing the HR workbook for {label}; it will arrive here shortly.")
         with tempfile.TemporaryDirectory(prefix="perfbot-export-") as folder:
@@ -397,32 +407,3 @@ class SlackAdapter(StoreCalls):
             ctx = self.context(person_id)
             message = await self._db(self._read, lambda s: status.home(s, ctx, self.config))
         await self.client.views_publish(user_id=event["user"], view=home_view(message))
-
-
-def _linked_person(session: Session, user_id: str) -> int | None:
-    row = session.exec(
-        select(ChatIdentity.person_id).where(
-            ChatIdentity.platform == "slack", ChatIdentity.external_id == user_id
-        )
-    ).first()
-    return row
-
-
-def _link_by_email(
-    session: Session, user_id: str, team_id: str | None, email: str, now: Any
-) -> int | None:
-    person = session.exec(
-        select(Person).where(Person.email == email, col(Person.left_on).is_(None))
-    ).first()
-    if person is None or person.id is None:
-        return None
-    link_chat_identity(
-        session,
-        person_id=person.id,
-        platform="slack",
-        external_id=user_id,
-        workspace_id=team_id,
-        now=now,
-        via=Channel.SLACK,
-    )
-    return person.id

@@ -19,6 +19,8 @@ import hashlib
 import logging
 import re
 import secrets
+from collections.abc import Callable
+from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
@@ -35,7 +37,7 @@ from botbuilder.schema import (
     AdaptiveCardInvokeValue,
     Attachment,
 )
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.flows import award
 from bot.flows.commands import SUBMITTERS, button_openers, command_openers
@@ -48,8 +50,8 @@ from scheduler.delivery import Clock, SystemClock, snooze
 from store.config import DepartmentConfig
 from store.db import Database
 from store.errors import PerfbotError
-from store.models import Channel, ChatIdentity, Person
-from store.services import link_chat_identity
+from store.models import Channel
+from store.services import link_by_email, link_chat_identity, linked_person
 
 logger = logging.getLogger(__name__)
 
@@ -165,12 +167,26 @@ class TeamsAdapter(StoreCalls):
             return None
         if key in self._people:
             return self._people[key]
-        person_id = await self._db(self._read, _linked_person, key)
+        person_id = await self._db(self._read, linked_person, "teams", key)
         reference = TurnContext.get_conversation_reference(turn.activity).serialize()
         data = turn.activity.channel_data
         tenant = (data.get("tenant") or {}).get("id") if isinstance(data, dict) else None
         conversation = reference.setdefault("conversation", {})
         conversation["tenantId"] = conversation.get("tenantId") or tenant
+
+        def link(service: Callable[..., Any], **more: Any) -> Callable[[Session], Any]:
+            return partial(
+                service,
+                platform="teams",
+                external_id=key,
+                # the tenant: the outbox's per-workspace rate limit is per tenant for Teams
+                workspace_id=conversation["tenantId"],
+                conversation_ref=reference,
+                now=self.clock.now(),
+                via=Channel.TEAMS,
+                **more,
+            )
+
         if person_id is None:
             try:
                 member = await TeamsInfo.get_member(turn, sender.id)
@@ -180,13 +196,9 @@ class TeamsAdapter(StoreCalls):
             email = (member.email or member.user_principal_name or "").lower()
             if not email:
                 return None
-            person_id = await self._db(
-                self._write, _link_by_email, key, email, reference, self.clock.now()
-            )
-        else:
-            await self._db(
-                self._write, _remember_reference, person_id, key, reference, self.clock.now()
-            )
+            person_id = await self._db(self._write, link(link_by_email, email=email))
+        else:  # known: refresh where to reach them
+            await self._db(self._write, link(link_chat_identity, person_id=person_id))
         if person_id is not None:
             self._people[key] = person_id
         return person_id
@@ -309,39 +321,3 @@ class _Bot(ActivityHandler):
             turn_context, str(action.get("verb") or ""), dict(action.get("data") or {})
         )
         return AdaptiveCardInvokeResponse(status_code=200, type=CARD, value=card)
-
-
-def _linked_person(session: Session, key: str) -> int | None:
-    return session.exec(
-        select(ChatIdentity.person_id).where(
-            ChatIdentity.platform == "teams", ChatIdentity.external_id == key
-        )
-    ).first()
-
-
-def _link_by_email(
-    session: Session, key: str, email: str, reference: dict[str, Any], now: Any
-) -> int | None:
-    person = session.exec(
-        select(Person).where(Person.email == email, col(Person.left_on).is_(None))
-    ).first()
-    if person is None or person.id is None:
-        return None
-    _remember_reference(session, person.id, key, reference, now)
-    return person.id
-
-
-def _remember_reference(
-    session: Session, person_id: int, key: str, reference: dict[str, Any], now: Any
-) -> None:
-    link_chat_identity(
-        session,
-        person_id=person_id,
-        platform="teams",
-        external_id=key,
-        # the tenant: the outbox's per-workspace rate limit is per tenant for Teams
-        workspace_id=(reference.get("conversation") or {}).get("tenantId"),
-        conversation_ref=reference,
-        now=now,
-        via=Channel.TEAMS,
-    )

@@ -30,6 +30,7 @@ from tests.conftest import write_csv
 YEAR = 2026
 LOADED = datetime(2026, 3, 20, 9, tzinfo=UTC)
 LATE = datetime(2027, 3, 25, 10, tzinfo=UTC)  # end of the year: every quarter is open
+EXPORTED = datetime(2027, 4, 10, 9, tzinfo=UTC)  # after the year: the workbook for moderation
 UNITS = ("Policy", "Delivery", "Digital", "Corporate Services")
 ETHNICITY = (
     ["White"] * 30 + ["Asian"] * 8 + ["Black"] * 3 + ["Mixed"] * 2 + ["Prefer not to say"] * 9

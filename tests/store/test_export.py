@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import zipfile
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +21,8 @@ from store.errors import PermissionDenied
 from store.export import export_workbook
 from store.models import Channel
 from store.services import Actor
-from tests.store.hr_year import UNITS, YEAR, HRYear, build
+from tests.store.hr_year import EXPORTED, UNITS, YEAR, HRYear
 
-EXPORTED = datetime(2027, 4, 10, 9, tzinfo=UTC)
 LABELS = {
     "exceeding": "Exceeding",
     "high_performing": "High Performing",
@@ -31,18 +30,6 @@ LABELS = {
     "partially_met": "Partially Met",
 }
 ORDER = list(LABELS)
-
-
-@pytest.fixture
-def year(db: Database, tmp_path: Path, config: DepartmentConfig) -> HRYear:
-    return build(db, tmp_path, config)
-
-
-@pytest.fixture
-def workbook(db: Database, year: HRYear, config: DepartmentConfig, tmp_path: Path) -> Path:
-    path = tmp_path / "hr.xlsx"
-    export_workbook(db, config, path, actor=year.hr, now=EXPORTED, year=YEAR)
-    return path
 
 
 def rows_of(path: Path, name: str) -> list[tuple[Any, ...]]:

@@ -13,26 +13,12 @@ from openpyxl import load_workbook
 
 from store.config import DepartmentConfig
 from store.db import Database
-from store.export import export_workbook
 from store.moderation import ModerationImportError, import_moderation
 from store.services import record_moderated_rating
-from tests.store.hr_year import YEAR, HRYear, build
+from tests.store.hr_year import YEAR, HRYear
 
-EXPORTED = datetime(2027, 4, 10, 9, tzinfo=UTC)
 IMPORTED = datetime(2027, 4, 14, 15, tzinfo=UTC)
 HEADER = {"Staff ID": 1, "Name": 2, "Moderated rating": 13, "Moderation note": 14}
-
-
-@pytest.fixture
-def year(db: Database, tmp_path: Path, config: DepartmentConfig) -> HRYear:
-    return build(db, tmp_path, config)
-
-
-@pytest.fixture
-def workbook(db: Database, year: HRYear, config: DepartmentConfig, tmp_path: Path) -> Path:
-    path = tmp_path / "hr.xlsx"
-    export_workbook(db, config, path, actor=year.hr, now=EXPORTED, year=YEAR)
-    return path
 
 
 def row_of(ws: Any, name: str) -> int:
