@@ -361,9 +361,11 @@ class Sheet:
 
     def start(self, before: list[list[Any]] | None = None) -> None:
         before = before or []
-        for n, (_h, width, _fmt) in enumerate(self.columns, 1):
+        for n, (header, width, _fmt) in enumerate(self.columns, 1):
             column = self.ws.column_dimensions[get_column_letter(n)]
             column.width = width
+            if header in PACK_EDITABLE:
+                column.fill = _EDIT_FILL
         self.header_row = len(before) + 1
         self.ws.freeze_panes = f"A{self.header_row + 1}"
         for line in before:

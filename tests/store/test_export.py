@@ -249,6 +249,10 @@ def test_moderation_packs_by_unit_grade_by_grade_with_a_dropdown(
         assert dv.type == "list"
         assert dv.formula1 == '"Exceeding,High Performing,Achieving,Partially Met"'
         assert str(dv.sqref) == f"M2:M{len(rows) + 1}"
+        # The columns the panel edits are yellow, as the Summary sheet tells them.
+        assert ws.column_dimensions["M"].fill.fgColor.rgb.endswith("FFF2CC")
+        assert ws.column_dimensions["N"].fill.fgColor.rgb.endswith("FFF2CC")
+        assert ws.column_dimensions["L"].fill.fgColor.rgb in (None, "00000000")
     ratings = wb["Ratings"]
     assert ratings.freeze_panes == "A2" and ratings.auto_filter.ref
     header = [c.value for c in ratings[1]]
