@@ -155,3 +155,18 @@ def test_scheduler_runs_alone_and_stops_cleanly_on_sigterm(tmp_path: Path) -> No
     assert "scheduler started plan=True deliver=False" in output
     assert "nudge delivery off: no chat platform is configured" in output
     assert "F3: overall moderation" in output  # the calendar warning, at start
+
+
+def test_export_and_moderation_import_from_the_command_line(tmp_path: Path) -> None:
+    assert run(["demo"], tmp_path).returncode == 0
+    wrong = run(["export", "hr.csv"], tmp_path)
+    assert wrong.returncode == 2 and "is an .xlsx file" in wrong.stderr
+    assert not (tmp_path / "hr.csv").exists()
+    out = run(["export", "hr.xlsx", "--year", "2026"], tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "Workbook for 2026-27 written to hr.xlsx: 57 people" in " ".join(out.stdout.split())
+    same = run(["moderation", "import", "hr.xlsx"], tmp_path)
+    assert same.returncode == 0 and "No moderated ratings changed" in same.stdout
+    (tmp_path / "notes.xlsx").write_text("not a workbook")
+    bad = run(["moderation", "import", "notes.xlsx"], tmp_path)
+    assert bad.returncode == 1 and "is not an .xlsx workbook" in bad.stderr
