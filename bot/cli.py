@@ -21,7 +21,7 @@ from store.config import order_warnings
 from store.db import Database
 from store.errors import PerfbotError
 from store.framework import performance_year_of
-from store.models import Channel
+from store.models import Via
 from store.roster import RosterError, import_roster, write_template
 from store.services import Actor, local_date
 from store.settings import Settings
@@ -97,7 +97,7 @@ def _import(db: Database, settings: Settings, path: Path) -> None:
             result = import_roster(
                 session,
                 path=path,
-                actor=Actor.system(Channel.CLI),
+                actor=Actor.system(Via.CLI),
                 now=now,
                 today=local_date(config, now),
                 progress=progress,
@@ -245,7 +245,7 @@ def export(
             db,
             config,
             file,
-            actor=Actor.system(Channel.CLI),
+            actor=Actor.system(Via.CLI),
             now=now,
             year=year,
             progress=progress,
@@ -268,7 +268,7 @@ def moderation_import(
     config = settings.department()
     db = _database(settings)
     try:
-        result = import_moderation(db, config, file, actor=Actor.system(Channel.CLI), now=_now())
+        result = import_moderation(db, config, file, actor=Actor.system(Via.CLI), now=_now())
     except ModerationImportError as exc:
         err.print(f"[red]{exc.message}[/red]")
         for problem in exc.problems:
@@ -320,15 +320,15 @@ def _what_next(settings: Settings) -> None:
 def _scheduler(
     db: Database, settings: Settings, *, plan_enabled: bool = True, deliver_enabled: bool = True
 ) -> PerfScheduler:
-    from bot.channels import build_channels
+    from bot.messengers import build_messengers
     from scheduler.runner import PerfScheduler
 
     config = settings.department()
     year = performance_year_of(local_date(config, _now()), config.year.start_month)
     for warning in order_warnings(config, year):  # F3
         logger.warning("%s", warning)
-    channels = build_channels(settings)
-    if deliver_enabled and not channels:
+    messengers = build_messengers(settings)
+    if deliver_enabled and not messengers:
         logger.info(
             "nudge delivery off: no chat platform is configured; nudges wait in the "
             "outbox until one is"
@@ -337,7 +337,7 @@ def _scheduler(
     return PerfScheduler(
         db,
         settings.department(),
-        channels,
+        messengers,
         plan_enabled=plan_enabled,
         deliver_enabled=deliver_enabled,
     )
@@ -408,7 +408,7 @@ def simulate(
             import_roster(
                 session,
                 path=write_demo_roster(Path(tmp) / "demo.csv"),
-                actor=Actor.system(Channel.CLI),
+                actor=Actor.system(Via.CLI),
                 now=loaded,
                 today=loaded.date(),
             )

@@ -4,7 +4,7 @@ retry what can be retried, dead-letter what cannot, and never send a nudge whose
 Delivery is at-least-once: a nudge is marked sent only after the platform accepted it, so a
 crash can repeat only messages in flight (sent, result not yet written); a crashed worker's
 claims come back when their lease expires. The scheduler knows platforms only through the
-``Channel`` protocol below; ``bot/`` implements it for Slack and Teams.
+``Messenger`` protocol below; ``bot/`` implements it for Slack and Teams.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import uuid
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -25,12 +25,11 @@ from sqlmodel import Session, col, select
 
 from scheduler.messages import Nudge, NudgeContext, compose
 from scheduler.tasks import Kind, award_pending, task_done
-from scheduler.worktime import WorkingTime
+from store.clock import Clock, SystemClock
 from store.config import DepartmentConfig, Milestone
 from store.db import Database
-from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Award, AwardStatus, ChatIdentity, Outbox, OutboxStatus, Person
-from store.services import Actor, audit
+from store.worktime import WorkingTime
 
 logger = logging.getLogger(__name__)
 
@@ -62,27 +61,18 @@ class PermanentError(DeliveryError):
 
 @dataclass(frozen=True)
 class Address:
-    platform: str  # "slack" | "teams" | any name a Channel answers to
+    platform: str  # "slack" | "teams" | any name a Messenger answers to
     user_id: str
     workspace_id: str | None = None
     conversation_ref: dict[str, Any] | None = None
 
 
-class Channel(Protocol):
+class Messenger(Protocol):
     """Sends one nudge to one person; returns the platform's message reference."""
 
     platform: str
 
     async def send(self, address: Address, nudge: Nudge) -> str: ...
-
-
-class Clock(Protocol):
-    def now(self) -> datetime: ...
-
-
-class SystemClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 # --- rate limits ---------------------------------------------------------------------------
@@ -204,19 +194,19 @@ def _is_done(session: Session, row: Outbox, config: DepartmentConfig) -> bool:
 
 
 class Deliverer:
-    """Claims due nudges and sends them through the channels, one batch at a time."""
+    """Claims due nudges and sends them through the messengers, one batch at a time."""
 
     def __init__(
         self,
         db: Database,
         config: DepartmentConfig,
-        channels: Mapping[str, Channel],
+        messengers: Mapping[str, Messenger],
         *,
         clock: Clock | None = None,
         owner: str | None = None,
         rng: random.Random | None = None,
     ) -> None:
-        self.db, self.config, self.channels = db, config, dict(channels)
+        self.db, self.config, self.messengers = db, config, dict(messengers)
         self.clock = clock or SystemClock()
         self.owner = owner or f"worker-{uuid.uuid4().hex[:8]}"
         self.rng = rng or random.Random()
@@ -266,11 +256,11 @@ class Deliverer:
             for ident in session.exec(
                 select(ChatIdentity).where(
                     col(ChatIdentity.person_id).in_({r.recipient_id for r in rows}),
-                    col(ChatIdentity.platform).in_(list(self.channels)),
+                    col(ChatIdentity.platform).in_(list(self.messengers)),
                 )
             ).all():
                 current = identities.get(ident.person_id)
-                order = list(self.channels)
+                order = list(self.messengers)
                 if current is None or order.index(ident.platform) < order.index(current.platform):
                     identities[ident.person_id] = ident
             lease = now + timedelta(seconds=d.lease_seconds)
@@ -338,7 +328,7 @@ class Deliverer:
     async def _send_one(
         self, item: Claimed, attempts_before: int, gate: asyncio.Semaphore
     ) -> tuple[int, str, dict[str, Any]]:
-        channel = self.channels[item.address.platform]
+        channel = self.messengers[item.address.platform]
         d = self.config.delivery
         released = {"lease_owner": None, "lease_until": None}
         while True:
@@ -472,45 +462,3 @@ class Deliverer:
             if report.claimed == 0:
                 break
         return total
-
-
-# --- snooze ------------------------------------------------------------------------------------
-def snooze(
-    session: Session,
-    *,
-    config: DepartmentConfig,
-    actor: Actor,
-    outbox_id: int,
-    working_days: int,
-    now: datetime,
-) -> Outbox:
-    """The recipient pushes their own nudge back N working days. Escalations to others are
-    separate nudges, so the deadline logic still escalates on time."""
-    if not 1 <= working_days <= 20:
-        raise InvalidInput("Snooze for 1 to 20 working days.", field="working_days")
-    row = session.get(Outbox, outbox_id)
-    if row is None:
-        raise NotFound("That reminder no longer exists.", field="nudge")
-    if actor.person_id != row.recipient_id:
-        raise PermissionDenied("You can't snooze someone else's reminder.")
-    recipient = session.get(Person, row.recipient_id)
-    assert recipient is not None
-    work = WorkingTime(config)
-    day = work.add_working_days(work.today(now), working_days, recipient.location)
-    old = {"due_at": row.due_at.isoformat(), "status": row.status.value}
-    row.due_at = work.opening(day)
-    row.status = OutboxStatus.PENDING  # a snoozed nudge comes back, even once sent
-    row.lease_owner = row.lease_until = row.next_attempt_at = None
-    session.flush()
-    audit(
-        session,
-        actor=actor,
-        now=now,
-        action="nudge.snooze",
-        entity="outbox",
-        entity_id=row.id,
-        subject_id=row.subject_id,
-        old=old,
-        new={"due_at": row.due_at.isoformat(), "working_days": working_days},
-    )
-    return row

@@ -32,7 +32,6 @@ from scheduler.tasks import (
     deadline_ladder,
     task_done,
 )
-from scheduler.worktime import WorkingTime
 from store.config import DepartmentConfig, Milestone, milestone_dates
 from store.framework import Grade, Nation, Stage, performance_year_of, year_end, year_start
 from store.models import (
@@ -46,6 +45,7 @@ from store.models import (
     WriteUp,
 )
 from store.types import UTCDateTime
+from store.worktime import WorkingTime
 
 logger = logging.getLogger(__name__)
 

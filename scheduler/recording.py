@@ -9,7 +9,7 @@ from scheduler.messages import Nudge
 
 
 @dataclass
-class RecordingChannel:
+class RecordingMessenger:
     platform: str = "slack"
     sent: list[tuple[Address, Nudge]] = field(default_factory=list)
 

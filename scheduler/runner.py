@@ -14,11 +14,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from scheduler.delivery import Channel, Clock, Deliverer, SystemClock
+from scheduler.delivery import Deliverer, Messenger
 from scheduler.planner import PlanReport, plan
-from scheduler.worktime import WorkingTime
+from store.clock import Clock, SystemClock
 from store.config import DepartmentConfig
 from store.db import Database
+from store.worktime import WorkingTime
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ class PerfScheduler:
         self,
         db: Database,
         config: DepartmentConfig,
-        channels: Mapping[str, Channel],
+        messengers: Mapping[str, Messenger],
         *,
         clock: Clock | None = None,
         plan_enabled: bool = True,
@@ -41,7 +42,7 @@ class PerfScheduler:
         self.db, self.config = db, config
         self.clock = clock or SystemClock()
         self.work = WorkingTime(config)
-        self.deliverer = Deliverer(db, config, channels, clock=self.clock)
+        self.deliverer = Deliverer(db, config, messengers, clock=self.clock)
         self.plan_enabled, self.deliver_enabled = plan_enabled, deliver_enabled
         self.scheduler = AsyncIOScheduler(timezone=config.department.timezone)
         self._delivering = asyncio.Lock()

@@ -21,9 +21,8 @@ from sqlmodel import col, select
 
 from scheduler.delivery import Deliverer
 from scheduler.planner import OUTBOX_KEY, plan
-from scheduler.recording import RecordingChannel
+from scheduler.recording import RecordingMessenger
 from scheduler.tasks import Kind
-from scheduler.worktime import WorkingTime
 from store import services as svc
 from store.config import DepartmentConfig
 from store.db import Database
@@ -36,7 +35,8 @@ from store.framework import (
     year_end,
     year_start,
 )
-from store.models import Channel, Outbox, Person
+from store.models import Outbox, Person, Via
+from store.worktime import WorkingTime
 
 Call = tuple[Callable[..., Any], dict[str, Any]]
 RATINGS = (
@@ -70,7 +70,7 @@ class _Simulation:
         self.rng = random.Random(seed)
         self.work = WorkingTime(config)
         self.clock = _Clock(datetime.combine(year_start(start_year), time(6), tzinfo=UTC))
-        self.channel = RecordingChannel()
+        self.channel = RecordingMessenger()
         self.deliverer = Deliverer(
             db, _unthrottled(config), {"slack": self.channel}, clock=self.clock, rng=self.rng
         )
@@ -109,7 +109,7 @@ class _Simulation:
         """Some people act on a nudge a day or two later; some never do."""
         if not self.diligent.get(recipient) or self.rng.random() < 0.25:
             return
-        actor = svc.Actor(recipient, Channel.SLACK)
+        actor = svc.Actor(recipient, Via.SLACK)
         base = {"config": self.config, "actor": actor}
         subject, kind = row.subject_id, Kind(row.kind)
         manages = bool(subject) and self.people[subject].line_manager_id == recipient
@@ -243,7 +243,7 @@ class _Simulation:
             self.write(
                 svc.nominate_award,
                 config=self.config,
-                actor=svc.Actor(nominee.line_manager_id, Channel.SLACK),
+                actor=svc.Actor(nominee.line_manager_id, Via.SLACK),
                 nominee_id=nominee.id,
                 amount_pence=self.rng.choice([50_000, 100_000, 250_000]),
                 reason="Real-time recognition",

@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
-from scheduler.worktime import WorkingTime
 from store.config import DepartmentConfig, Milestone
 from store.framework import OBJECTIVES_RECOMMENDED, MinimumStandard, Nation, Stage
 from store.models import (
@@ -31,6 +30,7 @@ from store.models import (
     PlanStatus,
     WriteUp,
 )
+from store.worktime import WorkingTime
 
 
 class Kind(StrEnum):

@@ -48,7 +48,7 @@ def _year_fk() -> Any:
     return Field(foreign_key="performance_year.start_year", index=True)
 
 
-class Channel(StrEnum):
+class Via(StrEnum):
     """How a write reached the store (audit log 'via')."""
 
     SLACK = "slack"
@@ -373,7 +373,7 @@ class AuditEntry(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = _ts(index=True)
     actor_id: int | None = _person_fk(nullable=True, index=False)
-    via: Channel = Field(sa_type=_enum(Channel))
+    via: Via = Field(sa_type=_enum(Via))
     action: str = Field(max_length=64)
     entity: str = Field(max_length=64)
     entity_id: str | None = Field(default=None, max_length=64)

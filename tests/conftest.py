@@ -23,7 +23,7 @@ from sqlmodel import SQLModel
 from store import migrate
 from store.config import DepartmentConfig
 from store.db import Database
-from store.models import Channel
+from store.models import Via
 from store.roster import COLUMNS, import_roster
 from store.services import Actor
 
@@ -186,7 +186,7 @@ class Org:
         except KeyError:
             raise AttributeError(key) from None
 
-    def actor(self, key: str, via: Channel = Channel.TEST) -> Actor:
+    def actor(self, key: str, via: Via = Via.TEST) -> Actor:
         return Actor(self.ids[key], via)
 
 
@@ -202,7 +202,7 @@ def make_org(db: Database, tmp_path: Path) -> Org:
         import_roster(
             session,
             path=path,
-            actor=Actor.system(Channel.IMPORT),
+            actor=Actor.system(Via.IMPORT),
             now=ROSTER_LOADED,
             today=ROSTER_LOADED.date(),
         )

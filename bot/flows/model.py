@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from store.errors import PerfbotError
-from store.models import Channel
+from store.models import Via
 
 FieldKind = Literal["choice", "text", "number", "money", "date", "toggle", "person"]
 
@@ -104,7 +104,7 @@ class Context:
     """Who is acting, through which platform, and when."""
 
     person_id: int
-    via: Channel
+    via: Via
     now: datetime
 
 

@@ -34,17 +34,25 @@ from bot.flows.commands import SUBMITTERS, button_openers, command_openers
 from bot.flows.common import actor
 from bot.flows.help import NOT_IN_ROSTER, help_message, unknown_command
 from bot.flows.model import Context, Form, FormErrors, Message, StateError, seal, unseal
-from bot.slack.channel import SLACK_API_URL
+from bot.slack.messenger import SLACK_API_URL
 from bot.slack.render import home_view, message_blocks, message_modal, modal, parse_values
 from bot.store_calls import StoreCalls
-from scheduler.delivery import Clock, SystemClock, snooze
+from store.clock import Clock, SystemClock
 from store.config import DepartmentConfig
 from store.db import Database
 from store.errors import PerfbotError
 from store.export import EXPORT_REFUSED, export_workbook
 from store.framework import performance_year_of, year_label
-from store.models import Channel
-from store.services import Actor, first_time, link_by_email, linked_person, local_date, require_hr
+from store.models import Via
+from store.services import (
+    Actor,
+    claim_idempotency_key,
+    link_by_email,
+    linked_person,
+    local_date,
+    require_hr,
+    snooze,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +96,7 @@ class SlackAdapter(StoreCalls):
         return await to_aiohttp_response(response)
 
     def context(self, person_id: int) -> Context:
-        return Context(person_id=person_id, via=Channel.SLACK, now=self.clock.now())
+        return Context(person_id=person_id, via=Via.SLACK, now=self.clock.now())
 
     async def person_for(self, user_id: str, team_id: str | None) -> int | None:
         """The roster person behind a Slack user, matched by email once and remembered."""
@@ -113,7 +121,7 @@ class SlackAdapter(StoreCalls):
                     email=email,
                     workspace_id=team_id,
                     now=self.clock.now(),
-                    via=Channel.SLACK,
+                    via=Via.SLACK,
                 ),
             )
         if person_id is not None:
@@ -157,7 +165,8 @@ class SlackAdapter(StoreCalls):
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id:
             new = await self._db(
-                self._write, lambda s: first_time(s, key=f"slack:{event_id}", now=self.clock.now())
+                self._write,
+                lambda s: claim_idempotency_key(s, key=f"slack:{event_id}", now=self.clock.now()),
             )
             if not new:
                 return BoltResponse(status=200, body="")
@@ -288,7 +297,7 @@ class SlackAdapter(StoreCalls):
             else performance_year_of(local_date(config, now), config.year.start_month)
         )
         label = year_label(start_year, config.year.start_month)
-        hr_only = partial(require_hr, actor=Actor(person_id, Channel.SLACK), refusal=EXPORT_REFUSED)
+        hr_only = partial(require_hr, actor=Actor(person_id, Via.SLACK), refusal=EXPORT_REFUSED)
         try:
             await self._db(self._read, hr_only)
         except PerfbotError as error:
@@ -302,7 +311,7 @@ class SlackAdapter(StoreCalls):
                     None,
                     partial(
                         export_workbook, self.db, config, path,
-                        actor=Actor(person_id, Channel.SLACK), now=now, year=start_year,
+                        actor=Actor(person_id, Via.SLACK), now=now, year=start_year,
                     ),
                 )  # fmt: skip
                 channel = (await self.client.conversations_open(users=user_id))["channel"]["id"]

@@ -46,12 +46,12 @@ from bot.flows.help import NOT_IN_ROSTER, help_message, unknown_command
 from bot.flows.model import Context, Form, FormErrors, Message, StateError, seal, unseal
 from bot.store_calls import StoreCalls
 from bot.teams.cards import FORM_VERB, form_card, form_from_data, message_card, parse_inputs
-from scheduler.delivery import Clock, SystemClock, snooze
+from store.clock import Clock, SystemClock
 from store.config import DepartmentConfig
 from store.db import Database
 from store.errors import PerfbotError
-from store.models import Channel
-from store.services import link_by_email, link_chat_identity, linked_person
+from store.models import Via
+from store.services import link_by_email, link_chat_identity, linked_person, snooze
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +146,7 @@ class TeamsAdapter(StoreCalls):
         await context.send_activity("Something went wrong and nothing was saved. Please try again.")
 
     def context(self, person_id: int) -> Context:
-        return Context(person_id=person_id, via=Channel.TEAMS, now=self.clock.now())
+        return Context(person_id=person_id, via=Via.TEAMS, now=self.clock.now())
 
     def seal(self, form: Form) -> str:
         return seal({"flow": form.flow, **form.state}, self.state_key)
@@ -183,7 +183,7 @@ class TeamsAdapter(StoreCalls):
                 workspace_id=conversation["tenantId"],
                 conversation_ref=reference,
                 now=self.clock.now(),
-                via=Channel.TEAMS,
+                via=Via.TEAMS,
                 **more,
             )
 

@@ -48,12 +48,12 @@ from datetime import UTC, datetime
 from store.config import DepartmentConfig
 from store.db import Database
 from store.export import export_workbook
-from store.models import Channel
+from store.models import Via
 from store.services import Actor
 db = Database(sys.argv[1])
 start = time.perf_counter()
 result = export_workbook(
-    db, DepartmentConfig(), sys.argv[2], actor=Actor.system(Channel.CLI),
+    db, DepartmentConfig(), sys.argv[2], actor=Actor.system(Via.CLI),
     now=datetime(2027, 4, 10, 9, tzinfo=UTC), year=int(sys.argv[3]),
 )
 seconds = time.perf_counter() - start

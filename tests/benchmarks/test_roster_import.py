@@ -18,7 +18,7 @@ from sqlmodel import func, select
 
 from store import migrate
 from store.db import Database
-from store.models import Channel, Person
+from store.models import Person, Via
 from store.roster import COLUMNS, import_roster
 from store.services import Actor
 
@@ -93,7 +93,7 @@ def test_roster_import_10k_against_bare_openpyxl(tmp_path: Path) -> None:
         start = time.perf_counter()
         with db.write() as session:
             result = import_roster(
-                session, path=roster, actor=Actor.system(Channel.CLI), now=now, today=now.date()
+                session, path=roster, actor=Actor.system(Via.CLI), now=now, today=now.date()
             )
         ours.append(time.perf_counter() - start)
         assert result.created == PEOPLE

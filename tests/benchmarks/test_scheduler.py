@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.slack.channel import SlackChannel, outbox_client
+from bot.slack.messenger import SlackMessenger, outbox_client
 from scheduler.delivery import Deliverer
 from scheduler.planner import plan
 from store import migrate
@@ -206,7 +206,7 @@ def test_delivery_10k_against_the_theoretical_minimum(tmp_path: Path) -> None:
                 )
             }
         )
-        channel = SlackChannel(outbox_client(FakeSlack.TOKEN, url, timeout=10))
+        channel = SlackMessenger(outbox_client(FakeSlack.TOKEN, url, timeout=10))
         deliverer = Deliverer(db, config, {"slack": channel}, clock=RunningClock(now))
 
         async def run() -> None:

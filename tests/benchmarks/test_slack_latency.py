@@ -30,7 +30,7 @@ from bot.web import make_app
 from store import migrate
 from store.config import DepartmentConfig
 from store.db import Database
-from store.models import Channel, ChatIdentity, Person
+from store.models import ChatIdentity, Person, Via
 from tests.benchmarks.test_scheduler import synthetic_people
 from tests.bot.slack_harness import SECRET, sign
 from tests.conftest import NOW
@@ -98,7 +98,7 @@ def test_rating_submission_latency_against_bare_bolt(tmp_path: Path) -> None:
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         with db.read() as session:
-            form = rate.open_form(session, Context(MANAGER, Channel.SLACK, NOW), config)
+            form = rate.open_form(session, Context(MANAGER, Via.SLACK, NOW), config)
         view = adapter._seal(form)  # type: ignore[arg-type]
 
         def body(n: int) -> str:

@@ -15,7 +15,7 @@ from bot.teams.cards import form_card, message_card, parse_inputs
 from scheduler.messages import NudgeContext, compose
 from scheduler.tasks import Kind
 from store.db import Database
-from store.models import Channel
+from store.models import Via
 from tests.bot.test_render import END_YEAR, every_form_and_page
 from tests.conftest import NOW, make_org
 
@@ -46,7 +46,7 @@ def _valid(validator, card: dict) -> None:
 def test_every_form_and_message_is_a_valid_adaptive_card(
     validator, sqlite_db: Database, tmp_path: Path, config, when
 ) -> None:
-    built = every_form_and_page(sqlite_db, tmp_path, config, when, Channel.TEAMS)
+    built = every_form_and_page(sqlite_db, tmp_path, config, when, Via.TEAMS)
     forms = [b for b in built if isinstance(b, Form)]
     assert len(forms) >= 20
     for item in built:
@@ -79,7 +79,7 @@ def test_errors_sit_beside_their_fields_and_values_are_kept(
 ) -> None:
     org = make_org(sqlite_db, tmp_path)
     with sqlite_db.read() as session:
-        form = award.open_form(session, Context(org.lm, Channel.TEAMS, NOW), config)
+        form = award.open_form(session, Context(org.lm, Via.TEAMS, NOW), config)
     fields = [i for i in form.items if hasattr(i, "kind")]
     amount = next(f for f in fields if f.kind == "money")
     reason = next(f for f in fields if f.kind == "text")

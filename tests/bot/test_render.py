@@ -15,7 +15,7 @@ from bot.slack.render import home_view, message_blocks, modal
 from scheduler.messages import NudgeContext, compose
 from scheduler.tasks import Kind
 from store.db import Database
-from store.models import Channel
+from store.models import Via
 from tests.conftest import NOW, make_org
 
 END_YEAR = datetime(2027, 3, 22, 10, tzinfo=UTC)
@@ -39,7 +39,7 @@ def _check_message(blocks: list[dict]) -> None:
 
 
 def every_form_and_page(
-    db: Database, tmp_path: Path, config, when: datetime, via: Channel = Channel.SLACK
+    db: Database, tmp_path: Path, config, when: datetime, via: Via = Via.SLACK
 ) -> list[Form | Message]:
     """Every form and page perfbot can show, for a manager, a member, a DG and HR."""
     org = make_org(db, tmp_path)

@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import select
 
 from bot.flows.model import seal
-from bot.slack.channel import SlackChannel, outbox_client
+from bot.slack.messenger import SlackMessenger, outbox_client
 from scheduler.delivery import Deliverer
 from scheduler.planner import plan
 from store import services as svc
@@ -479,7 +479,7 @@ def test_nudge_button_to_modal_to_rating_then_the_nudge_stops(
         plan(session, config=config, now=monday)
 
     async def body(slack: Slack) -> None:
-        channel = SlackChannel(outbox_client(FakeSlack.TOKEN, fake.url))
+        channel = SlackMessenger(outbox_client(FakeSlack.TOKEN, fake.url))
         deliverer = Deliverer(sqlite_db, config, {"slack": channel}, clock=FakeClock(monday))
         await deliverer.run_until_idle()
         posts = fake.calls_to("chat.postMessage")

@@ -238,7 +238,7 @@ def test_with_an_app_id_an_unauthenticated_activity_gets_401(
 def test_nudges_go_out_proactively_once_despite_429s_and_5xx(
     sqlite_db, org, config, connector
 ) -> None:
-    from bot.teams.channel import TeamsChannel
+    from bot.teams.messenger import TeamsMessenger
     from scheduler.delivery import Deliverer
     from store.models import Outbox, OutboxStatus
     from tests.fakes import FakeClock, Scripted
@@ -272,7 +272,7 @@ def test_nudges_go_out_proactively_once_despite_429s_and_5xx(
     teams = TeamsAdapter(sqlite_db, config, app_id=None, app_password=None, dev=True)
     clock = FakeClock(MONDAY_10)
     deliverer = Deliverer(
-        sqlite_db, fast(config), {"teams": TeamsChannel(teams.proactive)}, clock=clock
+        sqlite_db, fast(config), {"teams": TeamsMessenger(teams.proactive)}, clock=clock
     )
 
     async def drain() -> None:

@@ -12,7 +12,7 @@ import sys
 import time
 from datetime import datetime, timedelta
 
-from bot.slack.channel import SlackChannel, outbox_client
+from bot.slack.messenger import SlackMessenger, outbox_client
 from scheduler.delivery import Deliverer
 from store.config import DepartmentConfig
 from store.db import Database
@@ -53,7 +53,7 @@ async def main(db_url: str, slack_url: str, start: str, anchor: str) -> None:
             )
         }
     )
-    channel = SlackChannel(outbox_client(FakeSlack.TOKEN, slack_url, timeout=5))
+    channel = SlackMessenger(outbox_client(FakeSlack.TOKEN, slack_url, timeout=5))
     deliverer = LoggingDeliverer(
         Database(db_url),
         config,

@@ -9,23 +9,23 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from bot.slack.channel import SlackChannel, outbox_client
+from bot.slack.messenger import SlackMessenger, outbox_client
 from scheduler.delivery import (
     Address,
     Deliverer,
     PermanentError,
     RateLimited,
     TransientError,
-    snooze,
 )
 from scheduler.messages import Nudge
 from scheduler.planner import plan
-from scheduler.recording import RecordingChannel
+from scheduler.recording import RecordingMessenger
 from store import services as svc
 from store.config import DepartmentConfig
 from store.db import Database
 from store.errors import PermissionDenied
 from store.models import Outbox, OutboxStatus
+from store.services import snooze
 from tests.conftest import Org
 from tests.fakes import FakeClock, FakeSlack, Scripted, give_everyone_slack_ids
 
@@ -63,7 +63,7 @@ def plan_now(db: Database, config: DepartmentConfig, now: datetime) -> None:
 def test_sends_once_to_people_with_an_identity_and_records_the_rest(db, org, config) -> None:
     give_everyone_slack_ids(db, MONDAY_10, except_ids=(org.lm_b,))
     plan_now(db, config, MONDAY_10)
-    channel = RecordingChannel()
+    channel = RecordingMessenger()
     deliverer = Deliverer(db, fast(config), {"slack": channel}, clock=FakeClock(MONDAY_10))
     report = asyncio.run(deliverer.run_until_idle())
     assert report.outcomes["sent"] == len(channel.sent) > 0
@@ -89,7 +89,7 @@ def test_waits_for_working_hours_in_the_recipients_nation(db, org, config) -> No
     with db.write() as session:
         plan(session, config=config, now=MONDAY_10)
         session.execute(sa.update(Outbox).values(due_at=saturday))
-    channel = RecordingChannel()
+    channel = RecordingMessenger()
     report = asyncio.run(
         Deliverer(db, config, {"slack": channel}, clock=FakeClock(saturday)).run_until_idle()
     )
@@ -114,7 +114,7 @@ def test_never_sent_once_the_task_is_done(db, org, config) -> None:
             how_note="h",
             now=MONDAY_10,
         )
-    channel = RecordingChannel()
+    channel = RecordingMessenger()
     asyncio.run(
         Deliverer(db, fast(config), {"slack": channel}, clock=FakeClock(MONDAY_10)).run_until_idle()
     )
@@ -221,7 +221,7 @@ def test_snooze_moves_my_nudge_only(db, org, config) -> None:
     with db.read() as session:
         # Monday 29 June + 2 working days = Wednesday 1 July, 09:00 BST.
         assert session.exec(select(Outbox.due_at)).one() == datetime(2026, 7, 1, 8, 0, tzinfo=UTC)
-    channel = RecordingChannel()
+    channel = RecordingMessenger()
     asyncio.run(
         Deliverer(db, config, {"slack": channel}, clock=FakeClock(MONDAY_10)).run_until_idle()
     )
@@ -248,7 +248,7 @@ def test_fake_slack_429_500_and_slow_answers_every_nudge_delivered_once(
         Scripted(200, delay=3.0),  # slower than the client's timeout: counts as a failure
         Scripted(503),
     )
-    channel = SlackChannel(outbox_client(FakeSlack.TOKEN, fake_slack.url, timeout=1))
+    channel = SlackMessenger(outbox_client(FakeSlack.TOKEN, fake_slack.url, timeout=1))
     clock = FakeClock(MONDAY_10)
     deliverer = Deliverer(db, fast(config), {"slack": channel}, clock=clock)
 

@@ -22,11 +22,11 @@ from sqlmodel import select as sql_select
 
 from scheduler.delivery import Deliverer
 from scheduler.planner import plan
-from scheduler.recording import RecordingChannel
+from scheduler.recording import RecordingMessenger
 from store.config import DepartmentConfig
 from store.db import Database
 from store.demo import write_demo_roster
-from store.models import Channel, Outbox, OutboxStatus
+from store.models import Outbox, OutboxStatus, Via
 from store.roster import import_roster
 from store.services import Actor
 from tests.fakes import FakeClock, FakeSlack, give_everyone_slack_ids
@@ -41,7 +41,7 @@ def demo_department(db: Database, tmp: Path) -> None:
         import_roster(
             session,
             path=write_demo_roster(tmp / "demo.csv"),
-            actor=Actor.system(Channel.CLI),
+            actor=Actor.system(Via.CLI),
             now=LOADED,
             today=LOADED.date(),
         )
@@ -131,7 +131,7 @@ def test_two_planners_two_workers_on_postgres_through_a_year(
     give_everyone_slack_ids(pg_db, LOADED)
     config = fast(DepartmentConfig())
     clock = FakeClock(datetime(2026, 4, 1, 8, 30, tzinfo=UTC))
-    channels = [RecordingChannel(), RecordingChannel()]
+    channels = [RecordingMessenger(), RecordingMessenger()]
     workers = [
         Deliverer(pg_db, config, {"slack": ch}, clock=clock, owner=f"w{i}")
         for i, ch in enumerate(channels)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from scheduler.worktime import WorkingTime
 from store.config import DepartmentConfig
 from store.framework import Nation
+from store.worktime import WorkingTime
 
 WORK = WorkingTime(DepartmentConfig())
 ENG, SCT, NIR, WLS = Nation.ENGLAND, Nation.SCOTLAND, Nation.NORTHERN_IRELAND, Nation.WALES

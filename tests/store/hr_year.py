@@ -12,7 +12,7 @@ from pathlib import Path
 from store.config import DepartmentConfig
 from store.db import Database
 from store.framework import MinimumStandard, Rating
-from store.models import Channel
+from store.models import Via
 from store.roster import import_roster
 from store.services import (
     Actor,
@@ -102,7 +102,7 @@ def build(db: Database, tmp_path: Path, config: DepartmentConfig, seed: int = 7)
     path = write_csv(tmp_path / "hr-roster.csv", rows)
     with db.write() as session:
         import_roster(
-            session, path=path, actor=Actor.system(Channel.IMPORT), now=LOADED, today=LOADED.date()
+            session, path=path, actor=Actor.system(Via.IMPORT), now=LOADED, today=LOADED.date()
         )
     import sqlalchemy as sa
 
@@ -111,13 +111,13 @@ def build(db: Database, tmp_path: Path, config: DepartmentConfig, seed: int = 7)
     ids = {e: i for e, i, _ in found}
     staff = {e: s for e, _, s in found}
     managers = {unit: ids[f"manager{u}@dept.example"] for u, unit in enumerate(UNITS)}
-    year = HRYear(ids, staff, Actor(ids[hr], Channel.TEST), Actor(ids[dg], Channel.TEST), managers)
+    year = HRYear(ids, staff, Actor(ids[hr], Via.TEST), Actor(ids[dg], Via.TEST), managers)
 
     boxes, weights = list(BOX_WEIGHTS), list(BOX_WEIGHTS.values())
     kw = {"config": config, "now": LATE, "year": YEAR}
     with db.write() as session:
         for u, unit in enumerate(UNITS):
-            lm = Actor(managers[unit], Channel.TEST)
+            lm = Actor(managers[unit], Via.TEST)
             for k in range(12):
                 pid = ids[f"person{u}.{k}@dept.example"]
                 quarters = 4 if k < 9 else (2 if k < 11 else 0)  # some not yet rated
@@ -131,7 +131,7 @@ def build(db: Database, tmp_path: Path, config: DepartmentConfig, seed: int = 7)
                     )  # fmt: skip
                 for e in range(k % 4):
                     add_evidence(
-                        session, actor=Actor(pid, Channel.TEST), subject_id=pid,
+                        session, actor=Actor(pid, Via.TEST), subject_id=pid,
                         text=f"Evidence {e}", standard=MinimumStandard.DELIVERY, **kw,
                     )  # fmt: skip
                 if k >= 9:
@@ -157,7 +157,7 @@ def build(db: Database, tmp_path: Path, config: DepartmentConfig, seed: int = 7)
             )  # fmt: skip
         awards = []
         for u, unit in enumerate(UNITS):
-            lm = Actor(managers[unit], Channel.TEST)
+            lm = Actor(managers[unit], Via.TEST)
             for k, pounds in ((4, 5000), (4, 4000), (5, 2500), (6, 1000)):
                 awards.append(
                     nominate_award(

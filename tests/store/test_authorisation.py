@@ -14,7 +14,7 @@ from store import services as svc
 from store.config import DepartmentConfig
 from store.db import Database
 from store.errors import PermissionDenied
-from store.models import Channel
+from store.models import Via
 from tests.conftest import Org
 
 # self, line manager, countersigning officer, the DG of js's group, another DG, HR, a peer
@@ -223,7 +223,7 @@ def test_authorisation_matrix(
         made = setup(session, org, config, now)
     outcome = {}
     for role, key in ROLES.items():
-        actor = org.actor(key) if key else svc.Actor.system(Channel.CLI)
+        actor = org.actor(key) if key else svc.Actor.system(Via.CLI)
         # Each cell in its own transaction, always rolled back, so cells can't affect each other.
         with db.read() as session:
             try:

@@ -19,7 +19,7 @@ from store.config import DepartmentConfig
 from store.db import Database
 from store.errors import PermissionDenied
 from store.export import export_workbook
-from store.models import Channel
+from store.models import Via
 from store.services import Actor
 from tests.store.hr_year import EXPORTED, UNITS, YEAR, HRYear
 
@@ -303,7 +303,7 @@ def test_consistency_check_publishes_suppressed_counts_only(
 def test_only_hr_can_export(
     db: Database, year: HRYear, config: DepartmentConfig, tmp_path: Path
 ) -> None:
-    manager = Actor(next(iter(year.managers.values())), Channel.TEST)
+    manager = Actor(next(iter(year.managers.values())), Via.TEST)
     with pytest.raises(PermissionDenied):
         export_workbook(db, config, tmp_path / "x.xlsx", actor=manager, now=EXPORTED, year=YEAR)
     assert not (tmp_path / "x.xlsx").exists()

@@ -13,7 +13,7 @@ from sqlmodel import SQLModel
 
 from store import migrate
 from store.db import Database
-from store.models import AuditEntry, Channel
+from store.models import AuditEntry, Via
 
 
 def _check_fresh_migration(db: Database) -> None:
@@ -55,7 +55,7 @@ def test_postgres_migrates_from_empty(postgres_url: str) -> None:
 
 def test_audit_log_is_append_only(db: Database) -> None:
     with db.write() as session:
-        session.add(AuditEntry(at=datetime.now(UTC), via=Channel.TEST, action="x", entity="y"))
+        session.add(AuditEntry(at=datetime.now(UTC), via=Via.TEST, action="x", entity="y"))
     for statement in ("UPDATE audit_log SET action = 'changed'", "DELETE FROM audit_log"):
         with pytest.raises(sa.exc.DatabaseError, match="append-only"):
             with db.write() as session:
@@ -70,7 +70,7 @@ def test_naive_datetimes_are_refused(db: Database) -> None:
             session.add(
                 AuditEntry(
                     at=datetime(2026, 1, 1),  # noqa: DTZ001 - the point
-                    via=Channel.TEST,
+                    via=Via.TEST,
                     action="x",
                     entity="y",
                 )

@@ -13,7 +13,7 @@ from openpyxl import Workbook, load_workbook
 from sqlmodel import select
 
 from store.db import Database
-from store.models import AuditEntry, Channel, Person, ProtectedCharacteristic
+from store.models import AuditEntry, Person, ProtectedCharacteristic, Via
 from store.roster import COLUMNS, RosterError, import_roster, write_template
 from store.services import Actor
 from tests.conftest import Org, org_rows, write_csv
@@ -24,9 +24,7 @@ TODAY = date(2026, 7, 15)
 
 def run_import(db: Database, path: Path, now: datetime) -> Any:
     with db.write() as session:
-        return import_roster(
-            session, path=path, actor=Actor.system(Channel.CLI), now=now, today=TODAY
-        )
+        return import_roster(session, path=path, actor=Actor.system(Via.CLI), now=now, today=TODAY)
 
 
 def rows_with(index: int, **changes: str) -> list[dict[str, str]]:
@@ -278,7 +276,7 @@ def test_progress_is_reported(db: Database, tmp_path: Path, now) -> None:
         import_roster(
             session,
             path=write_csv(tmp_path / "r.csv", org_rows()),
-            actor=Actor.system(Channel.CLI),
+            actor=Actor.system(Via.CLI),
             now=now,
             today=TODAY,
             progress=lambda done, total: seen.append((done, total)),

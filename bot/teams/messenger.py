@@ -1,4 +1,4 @@
-"""The scheduler's ``Channel`` for Teams: a proactive message into the personal chat whose
+"""The scheduler's ``Messenger`` for Teams: a proactive message into the personal chat whose
 conversation reference was stored when the person installed or first wrote to perfbot.
 
 botbuilder neither paces nor retries, so this channel turns the Bot Connector's answers into
@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 RETRIED = {412, 500, 502, 503, 504}
 
 
-class TeamsChannel:
+class TeamsMessenger:
     platform = "teams"
 
     def __init__(self, adapter: CloudAdapter, app_id: str = "") -> None:
@@ -70,11 +70,11 @@ def _seconds(value: str) -> float:
         return 1.0
 
 
-def teams_channel(
+def teams_messenger(
     app_id: str | None, app_password: str | None, tenant_id: str | None
-) -> TeamsChannel:
+) -> TeamsMessenger:
     """The outbox's Teams channel for a process that may not serve /api/messages itself
     (``perfbot scheduler``): its own adapter, with no turn-error handler."""
-    return TeamsChannel(
+    return TeamsMessenger(
         CloudAdapter(bot_framework_auth(app_id, app_password, tenant_id)), app_id or ""
     )

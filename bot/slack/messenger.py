@@ -1,4 +1,4 @@
-"""The scheduler's ``Channel`` for Slack: a DM via conversations.open + chat.postMessage.
+"""The scheduler's ``Messenger`` for Slack: a DM via conversations.open + chat.postMessage.
 
 Retries are the outbox's job (it honours Retry-After and backs off with jitter, and survives
 restarts), so this client has no retry handlers of its own: it turns Slack's answers into the
@@ -30,7 +30,7 @@ def outbox_client(token: str, base_url: str | None = None, timeout: int = 15) ->
     )
 
 
-class SlackChannel:
+class SlackMessenger:
     platform = "slack"
 
     def __init__(self, client: AsyncWebClient) -> None:

@@ -1,31 +1,31 @@
-"""The scheduler's channels for this process, from the settings (DESIGN.md "External contract")."""
+"""The scheduler's messengers for this process, from the settings (see DESIGN.md)."""
 
 from __future__ import annotations
 
 import logging
 
-from scheduler.delivery import Channel
+from scheduler.delivery import Messenger
 from store.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 
-def build_channels(settings: Settings) -> dict[str, Channel]:
+def build_messengers(settings: Settings) -> dict[str, Messenger]:
     """Slack when its token is set, Teams when its app id is (or PERFBOT_DEV=1). Order is
     preference: a person with both gets Slack."""
-    channels: dict[str, Channel] = {}
+    messengers: dict[str, Messenger] = {}
     if settings.slack_bot_token:
-        from bot.slack.channel import SlackChannel, outbox_client
+        from bot.slack.messenger import SlackMessenger, outbox_client
 
-        channels["slack"] = SlackChannel(
+        messengers["slack"] = SlackMessenger(
             outbox_client(settings.slack_bot_token, settings.slack_api_url)
         )
     if settings.teams_enabled:
-        from bot.teams.channel import teams_channel
+        from bot.teams.messenger import teams_messenger
 
-        channels["teams"] = teams_channel(
+        messengers["teams"] = teams_messenger(
             settings.microsoft_app_id,
             settings.microsoft_app_password,
             settings.microsoft_app_tenant_id,
         )
-    return channels
+    return messengers

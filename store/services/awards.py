@@ -1,0 +1,239 @@
+"""In-year awards (F15): nominated by a line manager or countersigning officer, decided once
+by the nominee's Director General, within the per-award and per-year caps."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, func, select
+
+from store import framework as fw
+from store.config import DepartmentConfig
+from store.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from store.models import Award, AwardStatus, Objective, ObjectiveMilestone, Person
+from store.services.base import (
+    Actor,
+    acting_person,
+    active_subject,
+    actor_id,
+    audited,
+    clean_text,
+    deny,
+    is_countersigning,
+    is_dg_for,
+    is_line_manager,
+    resolve_year,
+)
+
+
+def approved_award_total(session: Session, person_id: int, year: int) -> int:
+    """F15: pence already approved for this person in this year."""
+    total = session.exec(
+        select(func.coalesce(func.sum(Award.amount_pence), 0)).where(
+            Award.nominee_id == person_id,
+            Award.year == year,
+            Award.status == AwardStatus.APPROVED,
+        )
+    ).one()
+    return int(total)
+
+
+def award_headroom(session: Session, config: DepartmentConfig, person_id: int, year: int) -> int:
+    """F15: how much more can be approved for this person this year (pence)."""
+    limits = config.award_limits
+    return max(limits.per_year_pence - approved_award_total(session, person_id, year), 0)
+
+
+def _lock_person(session: Session, person_id: int) -> Person:
+    """Serialise award decisions for one person: a row lock on PostgreSQL; on SQLite the
+    write transaction already began IMMEDIATE, so writers queue."""
+    stmt = select(Person).where(Person.id == person_id)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    person = session.exec(stmt.execution_options(populate_existing=True)).first()
+    if person is None:
+        raise NotFound("That person is not in the roster.", field="nominee")
+    return person
+
+
+def _check_links(
+    session: Session, nominee_id: int, objective_id: int | None, milestone_id: int | None
+) -> int | None:
+    """The nominee's own objective (and milestone) an award recognises; returns the objective."""
+    if milestone_id is not None:
+        milestone = session.get(ObjectiveMilestone, milestone_id)
+        owner = session.get(Objective, milestone.objective_id) if milestone else None
+        if owner is None or owner.person_id != nominee_id:
+            raise InvalidInput("Pick one of the nominee's milestones.", field="milestone")
+        objective_id = objective_id or owner.id
+    if objective_id is not None:
+        objective = session.get(Objective, objective_id)
+        if objective is None or objective.person_id != nominee_id:
+            raise InvalidInput("Pick one of the nominee's objectives.", field="objective")
+    return objective_id
+
+
+def nominate_award(
+    session: Session,
+    *,
+    config: DepartmentConfig,
+    actor: Actor,
+    nominee_id: int,
+    amount_pence: int,
+    reason: str,
+    now: datetime,
+    objective_id: int | None = None,
+    milestone_id: int | None = None,
+    year: int | None = None,
+) -> Award:
+    """F15: a line manager (or countersigning officer) nominates; caps checked now and again
+    at decision."""
+    acting = acting_person(session, actor)
+    nominee = active_subject(session, nominee_id, field="nominee")
+    if acting is not None and acting.id == nominee_id:
+        raise deny("nominate yourself for an award")
+    if not (is_line_manager(acting, nominee) or is_countersigning(acting, nominee)):
+        raise deny(
+            f"nominate {nominee.name} - only their line manager or countersigning officer can"
+        )
+    if not isinstance(amount_pence, int) or isinstance(amount_pence, bool):
+        raise InvalidInput("The amount must be a whole number of pence.", field="amount")
+    reason = clean_text(reason, "reason", required=True)
+    year = resolve_year(session, config, now, year)
+    if nominee.dg_id is None:
+        raise RuleViolation(
+            "F15",
+            f"{nominee.name} has no Director General in the roster to "
+            "decide an award; ask HR to fix the roster.",
+            field="nominee",
+        )
+    fw.check_award(
+        amount_pence=amount_pence,
+        approved_total_pence=approved_award_total(session, nominee_id, year),
+        on_poor_performance_measures=nominee.poor_performance_measures,
+        limits=config.award_limits,
+    )
+    award = Award(
+        nominee_id=nominee_id,
+        year=year,
+        amount_pence=amount_pence,
+        reason=reason,
+        objective_id=_check_links(session, nominee_id, objective_id, milestone_id),
+        milestone_id=milestone_id,
+        nominated_by_id=actor_id(actor),
+        nominated_at=now,
+    )
+    return audited(
+        session,
+        award,
+        actor=actor,
+        now=now,
+        action="award.nominate",
+        subject_id=nominee_id,
+        fields=("amount_pence", "status", "objective_id", "milestone_id"),
+    )
+
+
+def _decided_message(session: Session, award: Award) -> str:
+    who = session.get(Person, award.decided_by_id) if award.decided_by_id else None
+    by = f" by {who.name}" if who else ""
+    when = f" on {award.decided_at:%d %b %Y %H:%M} UTC" if award.decided_at else ""
+    return f"This nomination was already {award.status.value}{by}{when}."
+
+
+def decide_award(
+    session: Session,
+    *,
+    config: DepartmentConfig,
+    actor: Actor,
+    award_id: int,
+    approve: bool,
+    now: datetime,
+    reason: str | None = None,
+) -> Award:
+    """F15: the nominee's Director General approves or rejects, once.
+
+    Never their own nomination or award; caps re-checked under a lock so concurrent approvals
+    can't pass the yearly limit together; a second click gets ``Conflict``.
+    """
+    acting = acting_person(session, actor)
+    award = session.get(Award, award_id)
+    if award is None:
+        raise NotFound("That award nomination does not exist.", field="award")
+    nominee = _lock_person(session, award.nominee_id)
+    session.refresh(award)  # read the status after taking the lock
+    if not is_dg_for(acting, nominee):
+        raise deny("decide this award - only the Director General for the nominee's group can")
+    if acting is not None and acting.id in (award.nominated_by_id, award.nominee_id):
+        raise deny("decide a nomination you made or that names you")
+    if award.status is not AwardStatus.PENDING:
+        raise Conflict(_decided_message(session, award))
+    reason = clean_text(reason, "reason", required=not approve) or None
+    cst = False
+    if approve:
+        approved = approved_award_total(session, award.nominee_id, award.year)
+        fw.check_award(
+            amount_pence=award.amount_pence,
+            approved_total_pence=approved,
+            on_poor_performance_measures=nominee.poor_performance_measures,
+            limits=config.award_limits,
+        )
+        cst = fw.needs_cst_approval(approved + award.amount_pence, config.award_limits)
+    status = AwardStatus.APPROVED if approve else AwardStatus.REJECTED
+    # Compare-and-set: only a pending row changes, whatever else is racing.
+    result = session.execute(
+        sa.update(Award)
+        .where(col(Award.id) == award.id, col(Award.status) == AwardStatus.PENDING)
+        .values(
+            status=status,
+            decided_by_id=actor.person_id,
+            decided_at=now,
+            decision_reason=reason,
+            cst_approval_needed=cst,
+        )
+    )
+    session.refresh(award)
+    if cast(sa.CursorResult[Any], result).rowcount != 1:
+        raise Conflict(_decided_message(session, award))
+    return audited(
+        session,
+        award,
+        actor=actor,
+        now=now,
+        action=f"award.{status.value}",
+        subject_id=award.nominee_id,
+        fields=("status", "amount_pence", "cst_approval_needed"),
+        old={"status": "pending"},
+        reason=reason,
+    )
+
+
+def withdraw_award(
+    session: Session, *, actor: Actor, award_id: int, now: datetime, reason: str | None = None
+) -> Award:
+    """F15: the nominator withdraws a nomination that is still pending."""
+    acting_person(session, actor)
+    award = session.get(Award, award_id)
+    if award is None:
+        raise NotFound("That award nomination does not exist.", field="award")
+    if actor.person_id is None or award.nominated_by_id != actor.person_id:
+        raise deny("withdraw this nomination - only the person who made it can")
+    _lock_person(session, award.nominee_id)
+    session.refresh(award)
+    if award.status is not AwardStatus.PENDING:
+        raise Conflict(_decided_message(session, award))
+    award.status = AwardStatus.WITHDRAWN
+    award.decision_reason = clean_text(reason, "reason", required=False) or None
+    return audited(
+        session,
+        award,
+        actor=actor,
+        now=now,
+        action="award.withdraw",
+        subject_id=award.nominee_id,
+        old={"status": "pending"},
+        new={"status": "withdrawn"},
+        reason=award.decision_reason,
+    )

@@ -1,0 +1,112 @@
+"""Who a Slack or Teams user is in the roster, and the keys that make platform retries
+harmless (an event or a form delivered twice is acted on once)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from store.errors import InvalidInput
+from store.models import ChatIdentity, IdempotencyKey, Person, Via
+from store.services.base import Actor, audit, clean_text, get_person, insert_for, snapshot
+
+
+def link_chat_identity(
+    session: Session,
+    *,
+    person_id: int,
+    platform: str,
+    external_id: str,
+    now: datetime,
+    workspace_id: str | None = None,
+    conversation_ref: dict[str, Any] | None = None,
+    via: Via = Via.SLACK,
+) -> ChatIdentity:
+    """Remember which Slack/Teams user a person is (matched by email by the adapter)."""
+    if platform not in ("slack", "teams"):
+        raise InvalidInput(f"Unknown chat platform '{platform}'.", field="platform")
+    external_id = clean_text(external_id, "external_id", required=True, limit=200)
+    get_person(session, person_id)
+    row = session.exec(
+        select(ChatIdentity).where(
+            ChatIdentity.platform == platform, ChatIdentity.external_id == external_id
+        )
+    ).first()
+    old = snapshot(row, "person_id", "workspace_id")
+    if row is None:
+        row = ChatIdentity(
+            person_id=person_id, platform=platform, external_id=external_id, updated_at=now
+        )
+        session.add(row)
+    row.person_id, row.workspace_id, row.updated_at = person_id, workspace_id, now
+    if conversation_ref is not None:
+        row.conversation_ref = conversation_ref
+    session.flush()
+    new = snapshot(row, "person_id", "workspace_id")
+    if new != old:  # a refreshed conversation reference alone is not worth an audit entry
+        audit(
+            session,
+            actor=Actor.system(via),
+            now=now,
+            action="chat_identity.link",
+            entity="chat_identity",
+            entity_id=row.id,
+            subject_id=person_id,
+            old=old,
+            new=new,
+        )
+    return row
+
+
+def linked_person(session: Session, platform: str, external_id: str) -> int | None:
+    """The person a Slack or Teams user was linked to, if any."""
+    return session.exec(
+        select(ChatIdentity.person_id).where(
+            ChatIdentity.platform == platform, ChatIdentity.external_id == external_id
+        )
+    ).first()
+
+
+def link_by_email(
+    session: Session,
+    *,
+    platform: str,
+    external_id: str,
+    email: str,
+    now: datetime,
+    via: Via,
+    workspace_id: str | None = None,
+    conversation_ref: dict[str, Any] | None = None,
+) -> int | None:
+    """Link a chat user to the active roster person with this work email (None if there is
+    none: the adapter then says "not in the roster")."""
+    person = session.exec(
+        select(Person).where(Person.email == email.lower(), col(Person.left_on).is_(None))
+    ).first()
+    if person is None or person.id is None:
+        return None
+    link_chat_identity(
+        session,
+        person_id=person.id,
+        platform=platform,
+        external_id=external_id,
+        workspace_id=workspace_id,
+        conversation_ref=conversation_ref,
+        now=now,
+        via=via,
+    )
+    return person.id
+
+
+def claim_idempotency_key(session: Session, *, key: str, now: datetime) -> bool:
+    """Claim ``key`` (e.g. a Slack event id): True the first time, False for any repeat."""
+    result = session.execute(
+        insert_for(session)(IdempotencyKey)
+        .values(key=key[:200], created_at=now)
+        .on_conflict_do_nothing(),
+        execution_options={"preserve_rowcount": True},
+    )
+    return bool(cast(sa.CursorResult[Any], result).rowcount)

@@ -1,0 +1,127 @@
+"""Moderation: the moderated rating kept beside the recommendation (F7), and who moderates
+whom when people move between departments (F18)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Session, select
+
+from store import framework as fw
+from store.config import DepartmentConfig
+from store.errors import InvalidInput, RuleViolation
+from store.framework import Rating
+from store.models import ModeratedRating, Person
+from store.services.base import (
+    Actor,
+    audited,
+    clean_text,
+    deny,
+    get_person,
+    require_hr,
+    resolve_year,
+    snapshot,
+)
+
+
+def moderation_placement(person: Person, year: int) -> fw.ModeratedBy:
+    """F18 for a stored person."""
+    return fw.moderation_placement(
+        start_year=year,
+        civil_service_start=person.civil_service_start or person.start_date,
+        joined_department=person.start_date,
+        left_department=person.left_on,
+        left_to_other_department=bool(person.left_to_department),
+    )
+
+
+def record_moderated_rating(
+    session: Session,
+    *,
+    config: DepartmentConfig,
+    actor: Actor,
+    subject_id: int,
+    rating: Rating | str,
+    reason: str,
+    now: datetime,
+    year: int | None = None,
+) -> ModeratedRating:
+    """F7: HR records the moderated rating beside (never over) the recommendation."""
+    require_hr(session, actor, deny("record a moderated rating - only HR can").message)
+    subject = get_person(session, subject_id)  # leavers after 1 January are still moderated
+    parsed = Rating.parse(rating)
+    reason = clean_text(reason, "reason", required=True)
+    year = resolve_year(session, config, now, year)
+    placement = moderation_placement(subject, year)
+    if placement is not fw.ModeratedBy.THIS_DEPARTMENT:
+        raise RuleViolation(
+            "F18",
+            f"{subject.name} is not moderated by this department for "
+            f"{fw.year_label(year, config.year.start_month)} "
+            f"({placement.value.replace('_', ' ')}).",
+        )
+    row = session.exec(
+        select(ModeratedRating).where(
+            ModeratedRating.person_id == subject_id, ModeratedRating.year == year
+        )
+    ).first()
+    old = snapshot(row, "rating", "reason")
+    row = row or ModeratedRating(person_id=subject_id, year=year)
+    row.rating, row.reason = parsed, reason
+    row.recorded_by_id, row.recorded_at = actor.person_id, now
+    return audited(
+        session,
+        row,
+        actor=actor,
+        now=now,
+        action="moderation.record",
+        subject_id=subject_id,
+        fields=("rating", "reason"),
+        old=old,
+        reason=reason,
+    )
+
+
+def record_department_move(
+    session: Session,
+    *,
+    config: DepartmentConfig,
+    actor: Actor,
+    subject_id: int,
+    now: datetime,
+    joined_from: str | None = None,
+    joined_on: date | None = None,
+    left_to: str | None = None,
+    left_on: date | None = None,
+) -> Person:
+    """F18: HR records a move into or out of the department (decides who moderates)."""
+    require_hr(session, actor, deny("record a department move - only HR can").message)
+    subject = get_person(session, subject_id)
+    if (joined_from is None) == (left_to is None):
+        raise InvalidInput("Record either a move in (from) or a move out (to).", field="move")
+    fields = ("start_date", "joined_from_department", "left_on", "left_to_department")
+    old = snapshot(subject, *fields)
+    if joined_from is not None:
+        if joined_on is None:
+            raise InvalidInput("Give the date they joined.", field="joined_on")
+        subject.joined_from_department = clean_text(
+            joined_from, "joined_from", required=True, limit=200
+        )
+        subject.civil_service_start = subject.civil_service_start or subject.start_date
+        subject.start_date = joined_on
+    else:
+        if left_on is None:
+            raise InvalidInput("Give the date they left.", field="left_on")
+        subject.left_to_department = clean_text(left_to, "left_to", required=True, limit=200)
+        subject.left_on = left_on
+    subject.updated_at = now
+    return audited(
+        session,
+        subject,
+        actor=actor,
+        now=now,
+        action="person.move",
+        subject_id=subject_id,
+        fields=fields,
+        old=old,
+    )
