@@ -21,14 +21,13 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
-from scheduler.messages import Nudge, NudgeContext, compose
-from scheduler.tasks import Kind, award_pending, task_done
+from scheduler.nudges import Nudge, NudgeContext, compose, is_done
 from store.clock import Clock, SystemClock
-from store.config import DepartmentConfig, Milestone
+from store.config import DepartmentConfig
 from store.db import Database
-from store.models import Award, AwardStatus, ChatIdentity, Outbox, OutboxStatus, Person
+from store.models import ChatIdentity, Outbox, OutboxStatus, Person
 from store.worktime import WorkingTime
 
 logger = logging.getLogger(__name__)
@@ -156,43 +155,6 @@ class DeliveryReport:
     outcomes: Counter[str] = field(default_factory=Counter)
 
 
-def _is_done(session: Session, row: Outbox, config: DepartmentConfig) -> bool:
-    """True when the thing the nudge asks for has been done (or can no longer be)."""
-    kind = Kind(row.kind)
-    if kind is Kind.AWARD_DECISION:
-        award_id = int(row.milestone.split(":", 1)[1])
-        return not session.execute(sa.select(award_pending(award_id))).scalar()
-    if kind is Kind.AWARD_DIGEST:
-        pending = session.execute(
-            sa.select(sa.func.count())
-            .select_from(Award)
-            .join(Person, col(Person.id) == Award.nominee_id)
-            .where(col(Award.status) == AwardStatus.PENDING, col(Person.dg_id) == row.recipient_id)
-        ).scalar()
-        return not pending
-    if kind in (Kind.CONSISTENCY_CHECK, Kind.MODERATION_READINESS):
-        return False
-    if row.subject_id is None or not row.year:
-        return False
-    try:
-        milestone = Milestone(row.milestone)
-    except ValueError:  # evidence and plan nudges are not tied to a calendar milestone
-        milestone = Milestone.START_YEAR_MEETING
-    return bool(
-        session.execute(
-            sa.select(
-                task_done(
-                    kind,
-                    milestone,
-                    row.year,
-                    row.subject_id,
-                    evidence_min=config.reminders.evidence_thin_below_items,
-                )
-            )
-        ).scalar()
-    )
-
-
 class Deliverer:
     """Claims due nudges and sends them through the messengers, one batch at a time."""
 
@@ -269,7 +231,7 @@ class Deliverer:
                 if recipient.left_on is not None:
                     row.status, row.last_error = OutboxStatus.CANCELLED, "recipient has left"
                     skipped["cancelled"] += 1
-                elif _is_done(session, row, self.config):
+                elif is_done(session, row, self.config):
                     row.status, row.last_error = OutboxStatus.CANCELLED, "task already done"
                     skipped["cancelled"] += 1
                 elif not self.work.in_working_hours(now, recipient.location):
@@ -322,7 +284,7 @@ class Deliverer:
 
     def _backoff(self, attempts: int) -> float:
         d = self.config.delivery
-        ceiling = min(d.backoff_max_seconds, d.backoff_base_seconds * 2 ** (attempts - 1))
+        ceiling = float(min(d.backoff_max_seconds, d.backoff_base_seconds * 2 ** (attempts - 1)))
         return ceiling / 2 + self.rng.uniform(0, ceiling / 2)  # exponential, with jitter
 
     async def _send_one(

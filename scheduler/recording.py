@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from scheduler.delivery import Address
-from scheduler.messages import Nudge
+from scheduler.nudges import Nudge
 
 
 @dataclass

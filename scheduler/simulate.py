@@ -20,9 +20,9 @@ from typing import Any
 from sqlmodel import col, select
 
 from scheduler.delivery import Deliverer
+from scheduler.nudges import Kind
 from scheduler.planner import OUTBOX_KEY, plan
 from scheduler.recording import RecordingMessenger
-from scheduler.tasks import Kind
 from store import services as svc
 from store.config import DepartmentConfig
 from store.db import Database

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.flows.model import Button, Message
-from scheduler.messages import Nudge
+from scheduler.nudges import Nudge
 
 
 def nudge_message(nudge: Nudge) -> Message:

@@ -17,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.flows.nudges import nudge_message
 from bot.slack.render import message_blocks
 from scheduler.delivery import Address, PermanentError, RateLimited, TransientError
-from scheduler.messages import Nudge
+from scheduler.nudges import Nudge
 
 logger = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from bot.flows.nudges import nudge_message
 from bot.teams.app import bot_framework_auth, card_activity
 from bot.teams.cards import message_card
 from scheduler.delivery import Address, PermanentError, RateLimited, TransientError
-from scheduler.messages import Nudge
+from scheduler.nudges import Nudge
 
 logger = logging.getLogger(__name__)
 

@@ -66,7 +66,7 @@ def record_moderated_rating(
         )
     ).first()
     old = snapshot(row, "rating", "reason")
-    row = row or ModeratedRating(person_id=subject_id, year=year)
+    row = row or ModeratedRating(person_id=subject_id, year=year, rating=parsed)
     row.rating, row.reason = parsed, reason
     row.recorded_by_id, row.recorded_at = actor.person_id, now
     return audited(

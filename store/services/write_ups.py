@@ -259,7 +259,9 @@ def record_minimum_standards(
             )
         ).first()
         old = snapshot(row, *fields)
-        row = row or MinimumStandardResult(person_id=subject_id, year=year, standard=standard)
+        row = row or MinimumStandardResult(
+            person_id=subject_id, year=year, standard=standard, met=met
+        )
         row.met, row.note = met, clean_notes.get(standard) or row.note
         row.recorded_by_id, row.recorded_at = actor_id(actor), now
         audited(
@@ -297,7 +299,7 @@ def record_finance_outcome(
         )
     ).first()
     old = snapshot(row, "met", "note")
-    row = row or FinanceOutcome(person_id=subject_id, year=year)
+    row = row or FinanceOutcome(person_id=subject_id, year=year, met=met)
     row.met = met
     row.note = clean_text(note, "note", required=False) or row.note
     row.recorded_by_id, row.recorded_at = actor_id(actor), now

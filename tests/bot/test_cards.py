@@ -12,8 +12,7 @@ from bot.flows import award
 from bot.flows.model import Context, Form
 from bot.flows.nudges import nudge_message
 from bot.teams.cards import form_card, message_card, parse_inputs
-from scheduler.messages import NudgeContext, compose
-from scheduler.tasks import Kind
+from scheduler.nudges import Kind, NudgeContext, compose
 from store.db import Database
 from store.models import Via
 from tests.bot.test_render import END_YEAR, every_form_and_page

@@ -12,8 +12,7 @@ from bot.flows import award, evidence, objectives, plan, rate, status, write_up
 from bot.flows.help import help_message
 from bot.flows.model import Context, Form, Message
 from bot.slack.render import home_view, message_blocks, modal
-from scheduler.messages import NudgeContext, compose
-from scheduler.tasks import Kind
+from scheduler.nudges import Kind, NudgeContext, compose
 from store.db import Database
 from store.models import Via
 from tests.conftest import NOW, make_org

@@ -17,7 +17,7 @@ from scheduler.delivery import (
     RateLimited,
     TransientError,
 )
-from scheduler.messages import Nudge
+from scheduler.nudges import Nudge
 from scheduler.planner import plan
 from scheduler.recording import RecordingMessenger
 from store import services as svc

@@ -17,7 +17,7 @@ import pytest
 from sqlmodel import select
 
 from scheduler.delivery import Address, Deliverer
-from scheduler.messages import Nudge
+from scheduler.nudges import Nudge
 from scheduler.planner import plan
 from store import services as svc
 from store.db import Database

@@ -1,0 +1,108 @@
+"""Each pending award nomination to the nominee's Director General, with ageing reminders
+(F15). Done as soon as the nomination is decided or withdrawn."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col
+
+from scheduler.nudges.base import (
+    Action,
+    Kind,
+    Nudge,
+    NudgeKind,
+    Step,
+    Tick,
+    Words,
+    current_step,
+    exists,
+    insert_rows,
+    money,
+    outbox_row,
+)
+from store.config import DepartmentConfig
+from store.models import Award, AwardStatus, Outbox, Person
+
+
+def pending_awards(tick: Tick) -> list[Any]:
+    """Pending nominations with their DG (who has not left) and the nominee's name."""
+    dg = aliased(Person, name="dg")
+    nominee = aliased(Person, name="nominee")
+    wanted: list[Any] = [Award, dg.id, dg.location, nominee.name]
+    return list(
+        tick.session.execute(
+            sa.select(*wanted)
+            .join(nominee, col(nominee.id) == col(Award.nominee_id))
+            .join(dg, col(dg.id) == col(nominee.dg_id))
+            .where(col(Award.status) == AwardStatus.PENDING, col(dg.left_on).is_(None))
+        ).all()
+    )
+
+
+def plan(tick: Tick) -> None:
+    reminders = tick.config.reminders
+    ladder = (
+        Step("new", 0, None),
+        *(
+            Step(f"waiting_{days}", days, None)
+            for days in (
+                reminders.escalate_countersigning_after_working_days,
+                reminders.escalate_dg_after_working_days,
+            )
+        ),
+    )
+    rows = []
+    for award, dg_id, dg_location, nominee_name in pending_awards(tick):
+        found = current_step(
+            ladder, tick.work.today(award.nominated_at), tick.today, dg_location, tick.work
+        )
+        if found is None:
+            continue
+        step, day = found
+        rows.append(
+            outbox_row(
+                tick,
+                recipient=dg_id,
+                kind=Kind.AWARD_DECISION,
+                subject_key=f"p:{award.nominee_id}",
+                subject_id=award.nominee_id,
+                milestone=f"award:{award.id}",
+                step=step.name,
+                year=award.year,
+                due_at=award.nominated_at if step.offset == 0 else tick.work.opening(day),
+                payload={
+                    "award_id": award.id,
+                    "amount_pence": award.amount_pence,
+                    "nominee": nominee_name,
+                },
+            )
+        )
+    insert_rows(tick, rows)
+
+
+def is_done(session: Session, row: Outbox, _config: DepartmentConfig) -> bool:
+    award_id = int(row.milestone.split(":", 1)[1])
+    pending = exists(col(Award.id) == award_id, col(Award.status) == AwardStatus.PENDING)
+    return not session.execute(sa.select(pending)).scalar()
+
+
+def compose(w: Words) -> Nudge:
+    award = str(w.payload.get("award_id", ""))
+    amount = money(int(w.payload.get("amount_pence", 0)))
+    waiting = "" if w.ctx.step == "new" else " It is still waiting for your decision."
+    return w.nudge(
+        f"In-year award for {w.payload.get('nominee', w.who)}",
+        f"A nomination of {amount} needs your decision.{waiting}",
+        (
+            Action("award_approve", "Approve", award),
+            Action("award_reject", "Reject", award),
+            w.snooze(),
+        ),
+        [*w.facts(), ("Amount", amount)],
+    )
+
+
+KIND = NudgeKind(Kind.AWARD_DECISION, plan, is_done, compose)

@@ -1,0 +1,71 @@
+"""A Director General's daily list of the nominations waiting for them (F15). Not sent once
+nothing is waiting."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col
+
+from scheduler.nudges.award_decision import pending_awards
+from scheduler.nudges.base import (
+    Action,
+    Kind,
+    Nudge,
+    NudgeKind,
+    Tick,
+    Words,
+    insert_rows,
+    outbox_row,
+)
+from store.config import DepartmentConfig
+from store.framework import Nation
+from store.models import Award, AwardStatus, Outbox, Person
+
+
+def plan(tick: Tick) -> None:
+    counts = Counter[tuple[int, Nation]](
+        (dg_id, dg_location) for _award, dg_id, dg_location, _name in pending_awards(tick)
+    )
+    at = tick.config.delivery.digest_time
+    rows = [
+        outbox_row(
+            tick,
+            recipient=dg_id,
+            kind=Kind.AWARD_DIGEST,
+            subject_key=f"p:{dg_id}",
+            subject_id=dg_id,
+            milestone=f"digest:{tick.today.isoformat()}",
+            step="daily",
+            year=0,
+            due_at=datetime.combine(tick.today, at, tzinfo=tick.work.zone),
+            payload={"pending": count},
+        )
+        for (dg_id, dg_location), count in counts.items()
+        if tick.work.is_working_day(tick.today, dg_location)
+    ]
+    insert_rows(tick, rows)
+
+
+def is_done(session: Session, row: Outbox, _config: DepartmentConfig) -> bool:
+    pending = session.execute(
+        sa.select(sa.func.count())
+        .select_from(Award)
+        .join(Person, col(Person.id) == Award.nominee_id)
+        .where(col(Award.status) == AwardStatus.PENDING, col(Person.dg_id) == row.recipient_id)
+    ).scalar()
+    return not pending
+
+
+def compose(w: Words) -> Nudge:
+    count = int(w.payload.get("pending", 0))
+    return w.nudge(
+        "Award nominations waiting",
+        f"{count} in-year award nomination{'s' if count != 1 else ''} await your decision.",
+        (Action("award_pending", "Review them", ""),),
+    )
+
+
+KIND = NudgeKind(Kind.AWARD_DIGEST, plan, is_done, compose)

@@ -1,0 +1,521 @@
+"""What every nudge kind shares: the kinds, reminder ladders, one planner tick's context, the
+outbox inserts, and the words a nudge is built from.
+
+A nudge kind is one module in this package that says three things: how it is planned
+(``plan(tick)``), when its task is done (``is_done``, and for per-person kinds the SQL
+condition the planner and delivery both use), and how it is worded (``compose``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from functools import lru_cache
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col, select
+
+from store.config import DepartmentConfig, Milestone, milestone_dates
+from store.framework import Grade, Nation, format_pence, year_end, year_label
+from store.models import Outbox, OutboxStatus, Person
+from store.types import UTCDateTime
+from store.worktime import WorkingTime
+
+
+class Kind(StrEnum):
+    OBJECTIVES = "objectives_due"  # job holder and line manager (F11-F12)
+    RATING = "rating_due"  # line manager, each quarter (F5)
+    SELF_ASSESSMENT = "self_assessment_due"  # job holder, mid- and end-year (F23)
+    WRITE_UP = "write_up_due"  # line manager, mid- and end-year (F6-F9, F23)
+    EVIDENCE = "evidence_reminder"  # job holder with a thin portfolio (F14)
+    AWARD_DECISION = "award_decision"  # DG: a nomination and its ageing reminders (F15)
+    AWARD_DIGEST = "award_digest"  # DG: daily list of pending nominations
+    DEVELOPMENT_PLAN = "development_plan_due"  # line manager after two PM quarters (F10)
+    CONSISTENCY_CHECK = "consistency_check_due"  # HR (F21)
+    MODERATION_READINESS = "moderation_readiness"  # HR, per business unit (F19)
+
+
+class Recipient(StrEnum):
+    SELF = "self"
+    LINE_MANAGER = "line_manager"
+    COUNTERSIGNING = "countersigning"
+    DG = "dg"
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str  # part of the outbox key
+    offset: int  # working days from the deadline (negative: before it)
+    to: Recipient | None  # None: the task's own recipient
+
+
+# How long the last step of a ladder stays "current": after that the task is stale and the
+# planner stops looking at it (a restart long after a deadline does not dig it up).
+STALE_AFTER_WORKING_DAYS = 5
+
+
+def deadline_ladder(config: DepartmentConfig, *, escalate: bool = True) -> tuple[Step, ...]:
+    """Reminders before the deadline, then escalation after it (configurable)."""
+    reminders = config.reminders
+    steps = [Step(f"before_{n}", -n, None) for n in reminders.before_deadline_working_days]
+    if escalate:
+        cso = reminders.escalate_countersigning_after_working_days
+        dg = reminders.escalate_dg_after_working_days
+        steps += [
+            Step(f"overdue_{cso}", cso, Recipient.COUNTERSIGNING),
+            Step(f"overdue_{dg}", dg, Recipient.DG),
+        ]
+    return tuple(steps)
+
+
+def current_step(
+    steps: tuple[Step, ...], anchor: date, today: date, nation: Nation, work: WorkingTime
+) -> tuple[Step, date] | None:
+    """The latest step whose day has come (and is not stale), with that day.
+
+    Only the current step is ever planned: after downtime the planner sends where the ladder
+    is now, not every step it missed.
+    """
+    reached: tuple[Step, date] | None = None
+    for step in steps:
+        day = work.add_working_days(anchor, step.offset, nation)
+        if day <= today:
+            reached = (step, day)
+    if reached is None:
+        return None
+    if reached[0] is steps[-1]:
+        stale = work.add_working_days(reached[1], STALE_AFTER_WORKING_DAYS, nation)
+        if today > stale:
+            return None
+    return reached
+
+
+# --- one planner tick ------------------------------------------------------------------------
+@dataclass
+class PlanReport:
+    created: Counter[str] = field(default_factory=Counter)
+    skipped_locked: bool = False
+
+    @property
+    def total(self) -> int:
+        return sum(self.created.values())
+
+
+@dataclass
+class Tick:
+    """Everything a kind's ``plan`` needs about one planner tick."""
+
+    session: Session
+    config: DepartmentConfig
+    work: WorkingTime
+    now: datetime
+    first_known: datetime  # when perfbot first knew anyone: nothing before it is chased
+    report: PlanReport = field(default_factory=PlanReport)
+
+    @property
+    def today(self) -> date:
+        return self.work.today(self.now)
+
+    @property
+    def this_year(self) -> int:
+        from store.framework import performance_year_of
+
+        return performance_year_of(self.today, self.config.year.start_month)
+
+    @property
+    def open_years(self) -> list[int]:
+        """Last year (its end-year tasks run into April) and this one, except a year that
+        ended before perfbot knew the department."""
+        known = self.work.today(self.first_known)
+        return [
+            year
+            for year in (self.this_year - 1, self.this_year)
+            if year_end(year, self.config.year.start_month) >= known
+        ]
+
+    def deadline(self, year: int, milestone: Milestone) -> date:
+        return milestone_dates(self.config, year)[milestone]
+
+    def hr_people(self) -> list[Person]:
+        return list(
+            self.session.exec(
+                select(Person).where(col(Person.is_hr), col(Person.left_on).is_(None))
+            ).all()
+        )
+
+
+OUTBOX_KEY = ["recipient_id", "kind", "subject_key", "milestone", "year", "step"]
+_INSERT_COLUMNS = [
+    "recipient_id",
+    "kind",
+    "subject_key",
+    "subject_id",
+    "milestone",
+    "step",
+    "year",
+    "due_at",
+    "status",
+    "attempts",
+    "created_at",
+]
+PERSON: sa.Table = Person.__table__  # type: ignore[attr-defined]
+OUTBOX: sa.Table = Outbox.__table__  # type: ignore[attr-defined]
+
+
+# SQL: the task behind a nudge about ``subject`` in ``year`` is done; called as
+# ``done(milestone, year, subject, evidence_min=...)``. ``subject`` and ``year`` may be values
+# or SQL expressions (a column, a bind parameter).
+DoneCondition = Callable[..., ColumnElement[bool]]
+
+
+def exists(*where: ColumnElement[bool]) -> ColumnElement[bool]:
+    return sa.exists().where(*where)
+
+
+def count_of(table: Any, *where: ColumnElement[bool]) -> sa.ScalarSelect[Any]:
+    """A scalar subquery counting the rows of ``table`` that match."""
+    return sa.select(sa.func.count()).select_from(table).where(*where).scalar_subquery()
+
+
+def subject_expression(subject: Any) -> Any:
+    return sa.literal(subject) if isinstance(subject, int) else subject
+
+
+@lru_cache(maxsize=512)
+def _insert_statement(
+    dialect: str,
+    done: DoneCondition,
+    kind: Kind,
+    milestone: str,
+    recipient: Recipient,
+    evidence_min: int,
+) -> Any:
+    """INSERT ... SELECT for one task and recipient, built once (then only parameters change).
+
+    Subjects: active people below the permanent secretary (separate guidance applies, §6) in
+    the given nation, in post by the cutoff and known to perfbot by then (no chasing of
+    deadlines that passed before their roster import), whose task is not done.
+    """
+    s, r = PERSON.alias("s"), PERSON.alias("r")
+    recipient_col = {
+        Recipient.SELF: s.c.id,
+        Recipient.LINE_MANAGER: s.c.line_manager_id,
+        Recipient.COUNTERSIGNING: s.c.countersigning_id,
+        Recipient.DG: s.c.dg_id,
+    }[recipient]
+    year = sa.bindparam("year", type_=sa.Integer)
+    try:
+        task_milestone = Milestone(milestone)
+    except ValueError:  # evidence reminders are not tied to a calendar milestone
+        task_milestone = Milestone.START_YEAR_MEETING
+    columns: list[Any] = [
+        r.c.id,
+        sa.literal(kind.value),
+        sa.literal("p:") + sa.cast(s.c.id, sa.String),
+        s.c.id,
+        sa.literal(milestone),
+        sa.bindparam("step", type_=sa.String),
+        year,
+        sa.bindparam("due_at", type_=UTCDateTime()),
+        sa.literal(OutboxStatus.PENDING.value),
+        sa.literal(0),
+        sa.bindparam("now", type_=UTCDateTime()),
+    ]
+    chosen = (
+        sa.select(*columns)
+        .select_from(s.join(r, r.c.id == recipient_col))
+        .where(
+            s.c.left_on.is_(None),
+            s.c.grade != Grade.PERMSEC,
+            s.c.location == sa.bindparam("nation", type_=PERSON.c.location.type),
+            s.c.start_date <= sa.bindparam("cutoff", type_=sa.Date),
+            s.c.created_at <= sa.bindparam("known_by", type_=UTCDateTime()),
+            r.c.left_on.is_(None),
+            ~done(task_milestone, year, s.c.id, evidence_min=evidence_min),
+        )
+    )
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(OUTBOX).from_select(_INSERT_COLUMNS, chosen)
+    return stmt.on_conflict_do_nothing(index_elements=OUTBOX_KEY)
+
+
+@dataclass(frozen=True)
+class SubjectsTask:
+    """A task every subject has (set-based: one INSERT ... SELECT per step and nation)."""
+
+    kind: Kind
+    milestone: str
+    recipient: Recipient
+    done: DoneCondition
+
+
+def insert_for_subjects(
+    tick: Tick,
+    task: SubjectsTask,
+    *,
+    step: Step,
+    year: int,
+    due_at: datetime,
+    nation: Nation,
+    cutoff: date,
+) -> None:
+    session = tick.session
+    stmt = _insert_statement(
+        session.get_bind().dialect.name,
+        task.done,
+        task.kind,
+        task.milestone,
+        step.to or task.recipient,
+        tick.config.reminders.evidence_thin_below_items,
+    )
+    params = {
+        "year": year,
+        "step": step.name,
+        "due_at": due_at,
+        "now": tick.now,
+        "nation": nation,
+        "cutoff": cutoff,
+        "known_by": tick.work.opening(cutoff),
+    }
+    # preserve_rowcount: SQLAlchemy reports INSERT row counts only when asked (PostgreSQL).
+    result = session.execute(stmt, params, execution_options={"preserve_rowcount": True})
+    inserted = max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+    if inserted:
+        tick.report.created[task.kind.value] += inserted
+
+
+def plan_deadline(tick: Tick, task: SubjectsTask) -> None:
+    """A task with a calendar deadline: the current step of its ladder, for every open year,
+    counted in each subject's own nation's working days."""
+    ladder = deadline_ladder(tick.config)
+    milestone = Milestone(task.milestone)
+    for year in tick.open_years:
+        deadline = tick.deadline(year, milestone)
+        for nation in Nation:
+            found = current_step(ladder, deadline, tick.today, nation, tick.work)
+            if found is None:
+                continue
+            step, day = found
+            insert_for_subjects(
+                tick,
+                task,
+                step=step,
+                year=year,
+                due_at=tick.work.opening(day),
+                nation=nation,
+                cutoff=deadline,
+            )
+
+
+def insert_rows(tick: Tick, rows: list[dict[str, Any]]) -> None:
+    """Small sets, planned row by row (idempotent on the outbox key)."""
+    session = tick.session
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    for start in range(0, len(rows), 500):
+        chunk = rows[start : start + 500]
+        stmt = insert(Outbox).values(chunk).on_conflict_do_nothing(index_elements=OUTBOX_KEY)
+        result = session.execute(stmt, execution_options={"preserve_rowcount": True})
+        inserted = max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+        if inserted:
+            tick.report.created[chunk[0]["kind"]] += inserted
+
+
+def outbox_row(
+    tick: Tick,
+    *,
+    recipient: int,
+    kind: Kind,
+    subject_key: str,
+    subject_id: int | None,
+    milestone: str,
+    step: str,
+    year: int,
+    due_at: datetime,
+    payload: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    return {
+        "recipient_id": recipient,
+        "kind": kind.value,
+        "subject_key": subject_key,
+        "subject_id": subject_id,
+        "milestone": milestone,
+        "step": step,
+        "year": year,
+        "due_at": due_at,
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "created_at": tick.now,
+        "payload": payload,
+    }
+
+
+def person_id(person: Person) -> int:
+    assert person.id is not None
+    return person.id
+
+
+# --- what a nudge says -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Action:
+    action_id: str  # e.g. "rate", "award_approve", "snooze"
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Nudge:
+    outbox_id: int
+    kind: str
+    title: str
+    text: str
+    facts: tuple[tuple[str, str], ...] = ()
+    actions: tuple[Action, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class NudgeContext:
+    """What compose() needs about one outbox row (read in the claim transaction)."""
+
+    outbox_id: int
+    kind: str
+    step: str
+    milestone: str
+    year: int  # 0: not tied to a performance year
+    subject_id: int | None
+    subject_name: str | None
+    payload: dict[str, Any] | None
+
+
+MILESTONE_WORDS = {
+    Milestone.OBJECTIVES_AGREED.value: "objectives agreed",
+    Milestone.Q1_CONVERSATION.value: "the Q1 conversation",
+    Milestone.Q2_CONVERSATION.value: "the Q2 (mid-year) conversation",
+    Milestone.Q3_CONVERSATION.value: "the Q3 conversation",
+    Milestone.Q4_CONVERSATION.value: "the Q4 (end-year) conversation",
+    Milestone.MID_YEAR_WRITE_UP.value: "the mid-year write-up",
+    Milestone.END_YEAR_WRITE_UP.value: "the end-year write-up",
+}
+
+
+@dataclass(frozen=True)
+class Words:
+    """The parts most nudges are worded from: who it is about, the deadline, the facts."""
+
+    config: DepartmentConfig
+    ctx: NudgeContext
+
+    @property
+    def who(self) -> str:
+        return self.ctx.subject_name or "your report"
+
+    @property
+    def subject(self) -> str:
+        return str(self.ctx.subject_id or "")
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return self.ctx.payload or {}
+
+    @property
+    def escalation(self) -> bool:
+        return self.ctx.step.startswith("overdue_")
+
+    @property
+    def deadline(self) -> date | None:
+        if "deadline" in self.payload:
+            return date.fromisoformat(self.payload["deadline"])
+        try:
+            milestone = Milestone(self.ctx.milestone)
+        except ValueError:
+            return None
+        return milestone_dates(self.config, self.ctx.year)[milestone] if self.ctx.year else None
+
+    @property
+    def stage(self) -> str:
+        """Mid-year or end-year, for write-up nudges."""
+        return "mid-year" if self.ctx.milestone == Milestone.MID_YEAR_WRITE_UP.value else "end-year"
+
+    def when(self) -> str:
+        deadline = self.deadline
+        if self.escalation:
+            return f"was due {deadline:%d %B} and is overdue" if deadline else "is overdue"
+        return f"is due by {deadline:%A %d %B}" if deadline else "is due soon"
+
+    def snooze(self) -> Action:
+        return Action("snooze", "Snooze 2 working days", f"{self.ctx.outbox_id}:2")
+
+    def workbook(self) -> Action:
+        return Action("get_workbook", "Get the workbook", str(self.ctx.year or ""))  # HR only
+
+    def facts(self) -> list[tuple[str, str]]:
+        facts: list[tuple[str, str]] = []
+        if self.ctx.year:
+            facts.append(
+                ("Performance year", year_label(self.ctx.year, self.config.year.start_month))
+            )
+        if self.deadline is not None:
+            facts.append(("Deadline", f"{self.deadline:%d %B %Y}"))
+        return facts
+
+    def nudge(
+        self,
+        title: str,
+        text: str,
+        actions: tuple[Action, ...],
+        facts: list[tuple[str, str]] | None = None,
+    ) -> Nudge:
+        return Nudge(
+            self.ctx.outbox_id,
+            self.ctx.kind,
+            title,
+            text,
+            tuple(self.facts() if facts is None else facts),
+            actions,
+        )
+
+
+def money(pence: int) -> str:
+    return format_pence(pence)
+
+
+@dataclass(frozen=True)
+class NudgeKind:
+    """One kind of nudge: how it is planned, when its task is done, how it is worded."""
+
+    kind: Kind
+    plan: Callable[[Tick], None]
+    is_done: Callable[[Session, Outbox, DepartmentConfig], bool]
+    compose: Callable[[Words], Nudge]
+
+
+def never_done(_session: Session, _row: Outbox, _config: DepartmentConfig) -> bool:
+    """A nudge with no task to finish (HR's check reminders): sent as planned."""
+    return False
+
+
+def person_task_done(done: DoneCondition) -> Callable[[Session, Outbox, DepartmentConfig], bool]:
+    """Delivery's question for a per-person task, asked with the planner's own condition."""
+
+    def is_done(session: Session, row: Outbox, config: DepartmentConfig) -> bool:
+        if row.subject_id is None or not row.year:
+            return False
+        try:
+            milestone = Milestone(row.milestone)
+        except ValueError:  # evidence nudges are not tied to a calendar milestone
+            milestone = Milestone.START_YEAR_MEETING
+        condition = done(
+            milestone,
+            row.year,
+            row.subject_id,
+            evidence_min=config.reminders.evidence_thin_below_items,
+        )
+        return bool(session.execute(sa.select(condition)).scalar())
+
+    return is_done

@@ -1,0 +1,70 @@
+"""Each quarter's indicative rating: the line manager, before each quarterly conversation's
+deadline (F5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
+
+from scheduler.nudges.base import (
+    MILESTONE_WORDS,
+    Action,
+    Kind,
+    Nudge,
+    NudgeKind,
+    Recipient,
+    SubjectsTask,
+    Tick,
+    Words,
+    exists,
+    person_task_done,
+    plan_deadline,
+    subject_expression,
+)
+from store.config import Milestone
+from store.models import IndicativeRating
+
+QUARTER_OF = {
+    Milestone.Q1_CONVERSATION: 1,
+    Milestone.Q2_CONVERSATION: 2,
+    Milestone.Q3_CONVERSATION: 3,
+    Milestone.Q4_CONVERSATION: 4,
+}
+
+
+def done(
+    milestone: Milestone, year: Any, subject: Any, *, evidence_min: int
+) -> ColumnElement[bool]:
+    return exists(
+        col(IndicativeRating.person_id) == subject_expression(subject),
+        col(IndicativeRating.year) == year,
+        col(IndicativeRating.quarter) == QUARTER_OF[milestone],
+    )
+
+
+TASKS = tuple(
+    SubjectsTask(Kind.RATING, milestone.value, Recipient.LINE_MANAGER, done)
+    for milestone in QUARTER_OF
+)
+
+
+def plan(tick: Tick) -> None:
+    for task in TASKS:
+        plan_deadline(tick, task)
+
+
+def compose(w: Words) -> Nudge:
+    what = MILESTONE_WORDS.get(w.ctx.milestone, "this quarter")
+    text = f"{w.who}'s indicative rating after {what} {w.when()}."
+    if w.escalation:
+        text += " You are being told because you countersign or lead this area."
+    return w.nudge(
+        f"Indicative rating for {w.who}",
+        text,
+        (Action("rate", "Rate now", w.subject), w.snooze()),
+    )
+
+
+KIND = NudgeKind(Kind.RATING, plan, person_task_done(done), compose)
