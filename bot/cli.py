@@ -177,19 +177,10 @@ def _load_demo(db: Database, settings: Settings) -> None:
 
 
 def _people_count(db: Database) -> tuple[int, int]:
-    from sqlmodel import func, select
-
     from store.demo import DEMO_DOMAIN
-    from store.models import Person
+    from store.queries import people_counts
 
-    with db.read() as session:
-        total = session.exec(select(func.count()).select_from(Person)).one()
-        real = session.exec(
-            select(func.count())
-            .select_from(Person)
-            .where(~Person.email.endswith("@" + DEMO_DOMAIN))
-        ).one()  # type: ignore[attr-defined]
-    return total, real
+    return db.run(lambda session: people_counts(session, DEMO_DOMAIN))
 
 
 @app.command()

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import sqlalchemy as sa
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from scheduler.nudges import Nudge, NudgeContext, compose, is_done
 from store.clock import Clock, SystemClock
@@ -179,108 +179,95 @@ class Deliverer:
         )
         self._results: list[tuple[int, str, dict[str, Any]]] = []
 
-    # The database calls are synchronous; they run in a worker thread so the event loop
-    # (shared with the web server) is never blocked.
-    async def _db(self, fn: Any, *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
-
-    def claim(self, now: datetime) -> tuple[list[Claimed], Counter[str]]:
+    def claim(self, session: Session, now: datetime) -> tuple[list[Claimed], Counter[str]]:
+        """Claim a batch of due nudges (in the caller's write transaction)."""
         d = self.config.delivery
         skipped: Counter[str] = Counter()
         claimed: list[Claimed] = []
-        with self.db.write() as session:
-            due = (
-                select(Outbox)
-                .where(
-                    Outbox.status == OutboxStatus.PENDING,
-                    col(Outbox.due_at) <= now,
-                    sa.or_(
-                        col(Outbox.next_attempt_at).is_(None), col(Outbox.next_attempt_at) <= now
-                    ),
-                    sa.or_(col(Outbox.lease_until).is_(None), col(Outbox.lease_until) < now),
-                )
-                .order_by(col(Outbox.due_at), col(Outbox.id))
-                .limit(d.batch_size)
+        due = (
+            select(Outbox)
+            .where(
+                Outbox.status == OutboxStatus.PENDING,
+                col(Outbox.due_at) <= now,
+                sa.or_(col(Outbox.next_attempt_at).is_(None), col(Outbox.next_attempt_at) <= now),
+                sa.or_(col(Outbox.lease_until).is_(None), col(Outbox.lease_until) < now),
             )
-            if session.get_bind().dialect.name == "postgresql":
-                due = due.with_for_update(skip_locked=True)  # replicas never claim the same row
-            rows = list(session.exec(due).all())
-            if not rows:
-                return [], skipped
-            people_ids = {r.recipient_id for r in rows} | {
-                r.subject_id for r in rows if r.subject_id
-            }
-            people = {
-                p.id: p
-                for p in session.exec(select(Person).where(col(Person.id).in_(people_ids))).all()
-            }
-            identities: dict[int, ChatIdentity] = {}
-            for ident in session.exec(
-                select(ChatIdentity).where(
-                    col(ChatIdentity.person_id).in_({r.recipient_id for r in rows}),
-                    col(ChatIdentity.platform).in_(list(self.messengers)),
+            .order_by(col(Outbox.due_at), col(Outbox.id))
+            .limit(d.batch_size)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True)  # replicas never claim the same row
+        rows = list(session.exec(due).all())
+        if not rows:
+            return [], skipped
+        people_ids = {r.recipient_id for r in rows} | {r.subject_id for r in rows if r.subject_id}
+        people = {
+            p.id: p
+            for p in session.exec(select(Person).where(col(Person.id).in_(people_ids))).all()
+        }
+        identities: dict[int, ChatIdentity] = {}
+        for ident in session.exec(
+            select(ChatIdentity).where(
+                col(ChatIdentity.person_id).in_({r.recipient_id for r in rows}),
+                col(ChatIdentity.platform).in_(list(self.messengers)),
+            )
+        ).all():
+            current = identities.get(ident.person_id)
+            order = list(self.messengers)
+            if current is None or order.index(ident.platform) < order.index(current.platform):
+                identities[ident.person_id] = ident
+        lease = now + timedelta(seconds=d.lease_seconds)
+        for row in rows:
+            recipient = people[row.recipient_id]
+            if recipient.left_on is not None:
+                row.status, row.last_error = OutboxStatus.CANCELLED, "recipient has left"
+                skipped["cancelled"] += 1
+            elif is_done(session, row, self.config):
+                row.status, row.last_error = OutboxStatus.CANCELLED, "task already done"
+                skipped["cancelled"] += 1
+            elif not self.work.in_working_hours(now, recipient.location):
+                # Weekend, bank holiday in their nation, or outside working hours: wait.
+                row.due_at = self.work.next_slot(now, recipient.location)
+                skipped["deferred"] += 1
+            elif row.recipient_id not in identities:
+                row.status = OutboxStatus.UNDELIVERABLE
+                row.last_error = "no Slack or Teams identity for this person"
+                skipped["undeliverable"] += 1
+            else:
+                ident = identities[row.recipient_id]
+                row.lease_owner, row.lease_until = self.owner, lease
+                subject = people.get(row.subject_id) if row.subject_id else None
+                outbox_id = row.id
+                assert outbox_id is not None
+                ctx = NudgeContext(
+                    outbox_id,
+                    row.kind,
+                    row.step,
+                    row.milestone,
+                    row.year,
+                    row.subject_id,
+                    subject.name if subject else None,
+                    row.payload,
                 )
-            ).all():
-                current = identities.get(ident.person_id)
-                order = list(self.messengers)
-                if current is None or order.index(ident.platform) < order.index(current.platform):
-                    identities[ident.person_id] = ident
-            lease = now + timedelta(seconds=d.lease_seconds)
-            for row in rows:
-                recipient = people[row.recipient_id]
-                if recipient.left_on is not None:
-                    row.status, row.last_error = OutboxStatus.CANCELLED, "recipient has left"
-                    skipped["cancelled"] += 1
-                elif is_done(session, row, self.config):
-                    row.status, row.last_error = OutboxStatus.CANCELLED, "task already done"
-                    skipped["cancelled"] += 1
-                elif not self.work.in_working_hours(now, recipient.location):
-                    # Weekend, bank holiday in their nation, or outside working hours: wait.
-                    row.due_at = self.work.next_slot(now, recipient.location)
-                    skipped["deferred"] += 1
-                elif row.recipient_id not in identities:
-                    row.status = OutboxStatus.UNDELIVERABLE
-                    row.last_error = "no Slack or Teams identity for this person"
-                    skipped["undeliverable"] += 1
-                else:
-                    ident = identities[row.recipient_id]
-                    row.lease_owner, row.lease_until = self.owner, lease
-                    subject = people.get(row.subject_id) if row.subject_id else None
-                    outbox_id = row.id
-                    assert outbox_id is not None
-                    ctx = NudgeContext(
-                        outbox_id,
-                        row.kind,
-                        row.step,
-                        row.milestone,
-                        row.year,
-                        row.subject_id,
-                        subject.name if subject else None,
-                        row.payload,
+                claimed.append(
+                    Claimed(
+                        row.id,  # type: ignore[arg-type]
+                        Address(
+                            ident.platform,
+                            ident.external_id,
+                            ident.workspace_id,
+                            ident.conversation_ref,
+                        ),
+                        compose(self.config, ctx),
                     )
-                    claimed.append(
-                        Claimed(
-                            row.id,  # type: ignore[arg-type]
-                            Address(
-                                ident.platform,
-                                ident.external_id,
-                                ident.workspace_id,
-                                ident.conversation_ref,
-                            ),
-                            compose(self.config, ctx),
-                        )
-                    )
+                )
         return claimed, skipped
 
-    def _record(self, results: list[tuple[int, str, dict[str, Any]]]) -> None:
+    @staticmethod
+    def _record(session: Session, results: list[tuple[int, str, dict[str, Any]]]) -> None:
         """Write send results in one short transaction."""
-        if not results:
-            return
-        with self.db.write() as session:
-            for outbox_id, _outcome, values in results:
-                session.execute(
-                    sa.update(Outbox).where(col(Outbox.id) == outbox_id).values(**values)
-                )
+        for outbox_id, _outcome, values in results:
+            session.execute(sa.update(Outbox).where(col(Outbox.id) == outbox_id).values(**values))
 
     def _backoff(self, attempts: int) -> float:
         d = self.config.delivery
@@ -379,11 +366,13 @@ class Deliverer:
     async def run_once(self) -> DeliveryReport:
         """Claim one batch and send it; results are written in small batches as they come."""
         now = self.clock.now()
-        claimed, skipped = await self._db(self.claim, now)
+        # Store calls are batch work: in a worker thread, so the event loop never waits.
+        claimed, skipped = await self.db.call(lambda s: self.claim(s, now), write=True, short=False)
         report = DeliveryReport(claimed=len(claimed), outcomes=skipped)
         if not claimed:
             return report
-        attempts = await self._db(self._attempts, [c.outbox_id for c in claimed])
+        ids = [c.outbox_id for c in claimed]
+        attempts = await self.db.call(lambda s: self._attempts(s, ids), short=False)
         gate = asyncio.Semaphore(self.config.delivery.concurrency)
         pending: list[tuple[int, str, dict[str, Any]]] = []
         flush_lock = asyncio.Lock()
@@ -391,7 +380,8 @@ class Deliverer:
         async def flush() -> None:
             async with flush_lock:
                 batch, pending[:] = pending[:], []
-                await self._db(self._record, batch)
+                if batch:
+                    await self.db.call(lambda s: self._record(s, batch), write=True, short=False)
 
         async def one(item: Claimed) -> None:
             result = await self._send_one(item, attempts.get(item.outbox_id, 0), gate)
@@ -404,15 +394,15 @@ class Deliverer:
         await flush()
         return report
 
-    def _attempts(self, ids: list[int]) -> dict[int, int]:
-        with self.db.read() as session:
-            return dict(
-                session.execute(
-                    sa.select(Outbox.id, Outbox.attempts).where(  # type: ignore[call-overload]
-                        col(Outbox.id).in_(ids)
-                    )
-                ).all()
-            )
+    @staticmethod
+    def _attempts(session: Session, ids: list[int]) -> dict[int, int]:
+        return dict(
+            session.execute(
+                sa.select(Outbox.id, Outbox.attempts).where(  # type: ignore[call-overload]
+                    col(Outbox.id).in_(ids)
+                )
+            ).all()
+        )
 
     async def run_until_idle(self, max_batches: int = 1000) -> DeliveryReport:
         """Send everything due now (several batches); stops when a batch claims nothing."""

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlmodel import Session
 
 from scheduler.delivery import Deliverer, Messenger
 from scheduler.planner import PlanReport, plan
@@ -47,13 +48,15 @@ class PerfScheduler:
         self.scheduler = AsyncIOScheduler(timezone=config.department.timezone)
         self._delivering = asyncio.Lock()
 
+    def _plan(self, session: Session) -> PlanReport:
+        return plan(session, config=self.config, now=self.clock.now(), work=self.work)
+
     def plan_now(self) -> PlanReport:
-        with self.db.write() as session:
-            return plan(session, config=self.config, now=self.clock.now(), work=self.work)
+        return self.db.run(self._plan, write=True)
 
     async def tick_plan(self) -> None:
         try:
-            report = await asyncio.get_running_loop().run_in_executor(None, self.plan_now)
+            report = await self.db.call(self._plan, write=True, short=False)
             if report.skipped_locked:
                 logger.info("planner skipped: another replica holds the planning lock")
         except Exception:

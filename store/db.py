@@ -7,12 +7,14 @@ begin IMMEDIATE, so two writers queue instead of both reading a total and both w
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -23,6 +25,8 @@ from sqlmodel import Session
 logger = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+T = TypeVar("T")
 
 
 def normalise_url(url: str) -> str:
@@ -94,16 +98,52 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction: commits at the end, rolls back everything on any error."""
-        with (
-            self._write_lock or nullcontext(),
-            Session(self._writer, expire_on_commit=False) as session,
-        ):
+        with self._write_lock or nullcontext(), self._transaction() as session:
+            yield session
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        with Session(self._writer, expire_on_commit=False) as session:
             try:
                 yield session
                 session.commit()
             except BaseException:
                 session.rollback()
                 raise
+
+    def run(self, fn: Callable[[Session], T], *, write: bool = False) -> T:
+        """``fn(session)`` in a write transaction or a read session."""
+        with self.write() if write else self.read() as session:
+            return fn(session)
+
+    async def call(
+        self, fn: Callable[[Session], T], *, write: bool = False, short: bool = True
+    ) -> T:
+        """Run a store call from async code (the chat adapters, delivery) - the one policy.
+
+        The event loop must never wait on the database. PostgreSQL calls wait on the network,
+        so they run in a worker thread. SQLite lives in this process: a chat request's
+        statements take well under a millisecond, and a thread hand-off costs more than that
+        in GIL contention (0.3x on the latency benchmark's p99), so a ``short`` call runs
+        inline - a read always (WAL: readers never wait for the writer), a write only when
+        the write lock is free this instant. When another writer holds it (a planner tick for
+        100,000 people takes seconds), the write waits in a worker thread instead, and the
+        loop goes on serving. Batch work (``short=False``) always runs in a thread.
+        """
+        loop = asyncio.get_running_loop()
+        if not (self.is_sqlite and short):
+            return await loop.run_in_executor(None, partial(self.run, fn, write=write))
+        if not write:
+            with self.read() as session:
+                return fn(session)
+        assert self._write_lock is not None
+        if self._write_lock.acquire(blocking=False):
+            try:
+                with self._transaction() as session:
+                    return fn(session)
+            finally:
+                self._write_lock.release()
+        return await loop.run_in_executor(None, partial(self.run, fn, write=True))
 
     def ping(self) -> bool:
         """True when the database answers (for /readyz)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.flows.common import (
     actor,
@@ -16,13 +16,14 @@ from bot.flows.common import (
     person_options,
     reports,
     this_year,
+    value_text,
 )
-from bot.flows.common import text as value_text
 from bot.flows.model import Button, Context, Field, Form, FormErrors, Message, Note, Option
+from store import queries
 from store.config import DepartmentConfig
 from store.errors import PerfbotError
 from store.framework import format_pence, parse_money_pence
-from store.models import Award, AwardStatus, Objective, ObjectiveRevision, Person
+from store.models import Award, Person
 from store.services import award_headroom, decide_award, nominate_award
 
 FLOW = "award"
@@ -55,16 +56,7 @@ def open_form(
             return "not eligible: on poor-performance measures"
         return f"{format_pence(left)} left this year"
 
-    objectives = session.exec(
-        select(Objective.id, Person.name, ObjectiveRevision.what)
-        .join(Person, Person.id == Objective.person_id)
-        .join(ObjectiveRevision, ObjectiveRevision.objective_id == Objective.id)
-        .where(
-            Objective.person_id.in_([p.id for p in people]),  # type: ignore[union-attr]
-            Objective.year == year,
-            ObjectiveRevision.number == 1,
-        )
-    ).all()
+    objectives = queries.first_objectives(session, [p.id for p in people if p.id is not None], year)
     return Form(
         FLOW,
         "Nominate an award",
@@ -138,8 +130,8 @@ def submit(
 
 def decision_message(session: Session, award: Award) -> Message:
     """The DG's approval message once decided: no buttons, who decided and when (F15)."""
-    nominee = session.get(Person, award.nominee_id)
-    decider = session.get(Person, award.decided_by_id) if award.decided_by_id else None
+    nominee = queries.person(session, award.nominee_id)
+    decider = queries.person(session, award.decided_by_id)
     when = f"{award.decided_at:%d %b %Y %H:%M} UTC" if award.decided_at else ""
     facts = [
         ("Amount", format_pence(award.amount_pence)),
@@ -167,8 +159,8 @@ def decision_message(session: Session, award: Award) -> Message:
 
 
 def pending_message(session: Session, award: Award) -> Message:
-    nominee = session.get(Person, award.nominee_id)
-    nominator = session.get(Person, award.nominated_by_id)
+    nominee = queries.person(session, award.nominee_id)
+    nominator = queries.person(session, award.nominated_by_id)
     return Message(
         title=f"In-year award for {nominee.name if nominee else 'a nominee'}",
         text=award.reason,
@@ -237,12 +229,4 @@ def submit_reject(
     return decision_message(session, award)
 
 
-def pending_for(session: Session, dg_id: int) -> list[Award]:
-    return list(
-        session.exec(
-            select(Award)
-            .join(Person, Person.id == Award.nominee_id)
-            .where(Person.dg_id == dg_id, Award.status == AwardStatus.PENDING)
-            .order_by(Award.nominated_at)
-        ).all()
-    )
+pending_for = queries.pending_awards_for

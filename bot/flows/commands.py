@@ -1,5 +1,5 @@
-"""What a typed command or a pressed button opens, and which flow takes a submitted form:
-one table for every chat platform, so Slack and Teams run the same flows."""
+"""What a typed command opens, and which flow takes a submitted form: one table for every
+chat platform, so Slack and Teams run the same flows (buttons: ``bot/flows/actions.py``)."""
 
 from __future__ import annotations
 
@@ -30,12 +30,6 @@ SUBMITTERS: dict[str, Submit] = {
 }
 
 
-def subject_of(value: str) -> tuple[int | None, str | None]:
-    """A button value "<person id>[:<stage>]"."""
-    head, _, tail = (value or "").partition(":")
-    return (int(head) if head.isdigit() else None), (tail or None)
-
-
 def command_openers(ctx: Context, config: DepartmentConfig, args: list[str]) -> dict[str, Opener]:
     """The forms and pages a typed command opens (`/perf rate` in Slack, `rate` in Teams)."""
     first = args[0] if args else None
@@ -48,24 +42,5 @@ def command_openers(ctx: Context, config: DepartmentConfig, args: list[str]) -> 
         "writeup": lambda s: write_up.open_form(s, ctx, config, stage=first),
         "self": lambda s: write_up.open_self(s, ctx, config, first),
         "plan": lambda s: plan.open_form(s, ctx, config),
-        "status": lambda s: status.status(s, ctx, config),
-    }
-
-
-def button_openers(ctx: Context, config: DepartmentConfig, value: str) -> dict[str, Opener]:
-    """The forms and pages a button opens (nudges, the home tab, confirmations)."""
-    subject, stage = subject_of(value)
-    return {
-        "rate": lambda s: rate.open_form(s, ctx, config, subject),
-        "open_rate": lambda s: rate.open_form(s, ctx, config),
-        "objectives": lambda s: objectives.open_form(s, ctx, config, subject),
-        "open_objectives": lambda s: objectives.open_form(s, ctx, config),
-        "write_up": lambda s: write_up.open_form(s, ctx, config, subject, stage),
-        "open_write_up": lambda s: write_up.open_form(s, ctx, config),
-        "self_assessment": lambda s: write_up.open_self(s, ctx, config, stage),
-        "evidence": lambda s: evidence.open_form(s, ctx, config),
-        "open_evidence": lambda s: evidence.open_form(s, ctx, config),
-        "development_plan": lambda s: plan.open_form(s, ctx, config, subject),
-        "open_award": lambda s: award.open_form(s, ctx, config),
         "status": lambda s: status.status(s, ctx, config),
     }

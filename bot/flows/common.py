@@ -6,14 +6,15 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.flows.model import Context, Field, FormErrors, Option
+from store import queries
 from store.config import DepartmentConfig
 from store.errors import PerfbotError
 from store.framework import performance_year_of, quarter_of
 from store.models import Person
-from store.services import Actor, load_people, local_date
+from store.services import Actor, load_people, local_date, pk
 
 T = TypeVar("T")
 
@@ -35,35 +36,14 @@ def this_quarter(ctx: Context, config: DepartmentConfig) -> int:
 
 
 def me(session: Session, ctx: Context) -> Person:
-    person = session.get(Person, ctx.person_id)
+    person = queries.person(session, ctx.person_id)
     assert person is not None
     return person
 
 
-def name_of(session: Session, person_id: int | None, default: str = "them") -> str:
-    """A person's name for a message (``default`` when there is none)."""
-    person = session.get(Person, person_id) if person_id is not None else None
-    return person.name if person else default
-
-
-def reports(session: Session, manager_id: int) -> list[Person]:
-    return list(
-        session.exec(
-            select(Person)
-            .where(Person.line_manager_id == manager_id, col(Person.left_on).is_(None))
-            .order_by(Person.name)
-        ).all()
-    )
-
-
-def countersigned(session: Session, officer_id: int) -> list[Person]:
-    return list(
-        session.exec(
-            select(Person)
-            .where(Person.countersigning_id == officer_id, col(Person.left_on).is_(None))
-            .order_by(Person.name)
-        ).all()
-    )
+name_of = queries.name_of
+reports = queries.reports
+countersigned = queries.countersigned
 
 
 def person_options(
@@ -90,10 +70,10 @@ def chosen_report(session: Session, values: dict[str, Any], field: str, manager_
     raw = values.get(field)
     picked = int(str(raw)) if str(raw).isdigit() else None
     load_people(session, picked, manager_id)  # the service and the reply reuse these rows
-    person = session.get(Person, picked) if picked is not None else None
+    person = queries.person(session, picked)
     if person is None or person.line_manager_id != manager_id or not person.active:
         raise FormErrors({field: "Choose someone from the list."})
-    return picked
+    return pk(person)
 
 
 def chosen_id(values: dict[str, Any], field: str, allowed: Iterable[Person]) -> int:
@@ -124,6 +104,7 @@ def call(
         raise FormErrors.from_error(error, fields, default, aliases) from None
 
 
-def text(values: dict[str, Any], field: str) -> str:
+def value_text(values: dict[str, Any], field: str) -> str:
+    """A submitted value as text ("" when the field was left empty)."""
     value = values.get(field)
     return "" if value is None else str(value)

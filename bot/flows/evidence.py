@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from bot.flows.common import actor, call, this_year
-from bot.flows.common import text as value_text
+from bot.flows.common import actor, call, this_year, value_text
 from bot.flows.model import Context, Field, Form, FormErrors, Message, Option
+from store import queries
 from store.config import DepartmentConfig
 from store.framework import EVIDENCE_MAX_CHARS, MinimumStandard
-from store.models import Objective, ObjectiveRevision, ObjectiveStatus
 from store.services import add_evidence
 
 FLOW = "evidence"
@@ -24,19 +23,10 @@ def targets(session: Session, person_id: int, year: int) -> tuple[Option, ...]:
     options = [
         Option(f"standard:{s.value}", f"Minimum standard: {s.label}") for s in MinimumStandard
     ]
-    for objective, what in session.exec(
-        select(Objective, ObjectiveRevision.what)
-        .join(ObjectiveRevision, ObjectiveRevision.objective_id == Objective.id)
-        .where(
-            Objective.person_id == person_id,
-            Objective.year == year,
-            Objective.status == ObjectiveStatus.LIVE,
-        )
-        .order_by(Objective.id, ObjectiveRevision.number)
-    ).all():
-        # The latest revision wins (later rows replace earlier ones for the same objective).
-        options = [o for o in options if o.value != f"objective:{objective.id}"]
-        options.append(Option(f"objective:{objective.id}", f"Objective: {what}"[:75]))
+    options += [
+        Option(f"objective:{oid}", f"Objective: {what}"[:75])
+        for oid, what in queries.live_objectives(session, person_id, year)
+    ]
     return tuple(options)
 
 

@@ -6,14 +6,12 @@ import may appear in ``bot/flows`` (a test checks).
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
-import time
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
+
+from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from store.errors import PerfbotError
 from store.models import Via
@@ -110,36 +108,51 @@ class Context:
 
 # --- signed flow state ------------------------------------------------------------------------
 STATE_MAX_AGE_SECONDS = 60 * 60  # a form left open longer than an hour is started again
+STATE_MAX_CHARS = 3000  # Slack's limit on a view's private_metadata
 
 
 class StateError(PerfbotError):
     """The form's hidden state was altered or is too old."""
 
 
-def seal(state: dict[str, Any], secret: bytes, *, issued: float | None = None) -> str:
-    """Sign a flow's state for the round trip through the platform (Slack's limit: 3000)."""
-    body = json.dumps(
-        {"s": state, "t": int(issued if issued is not None else time.time())},
-        separators=(",", ":"),
-        sort_keys=True,
-    ).encode()
-    mac = hmac.new(secret, body, hashlib.sha256).digest()[:16]
-    sealed = base64.urlsafe_b64encode(mac + body).decode()
-    if len(sealed) > 3000:
-        raise ValueError("flow state too large for private_metadata")
-    return sealed
+class FormSealer:
+    """Signs a flow's state for its round trip through the platform (a Slack view's
+    private_metadata, a Teams card's data) and checks it on the way back: timed and salted
+    (itsdangerous), so a form's state can't be altered, replayed after an hour, or moved
+    between platforms.
 
+    The key is the platform's own secret. Without one (Slack in Socket Mode has no signing
+    secret to hand) it is random for this process - never derived from an empty string -
+    so a form left open across a restart asks to be started again.
+    """
 
-def unseal(sealed: str, secret: bytes, *, now: float | None = None) -> dict[str, Any]:
-    try:
-        raw = base64.urlsafe_b64decode(sealed.encode())
-        mac, body = raw[:16], raw[16:]
-        valid = hmac.compare_digest(mac, hmac.new(secret, body, hashlib.sha256).digest()[:16])
-        data = json.loads(body) if valid else None
-    except (ValueError, TypeError):
-        data = None
-    if not isinstance(data, dict):
-        raise StateError("This form could not be checked. Please start again.")
-    if (now if now is not None else time.time()) - data["t"] > STATE_MAX_AGE_SECONDS:
-        raise StateError("This form was open too long. Please start again.")
-    return dict(data["s"])
+    def __init__(self, secret: str | bytes | None, *, salt: str) -> None:
+        self._secret: str | bytes = secret or secrets.token_bytes(32)
+        self._salt = salt
+        self._serializer = URLSafeTimedSerializer(self._secret, salt=salt)
+
+    def seal(self, state: dict[str, Any], *, issued: float | None = None) -> str:
+        serializer = self._serializer
+        if issued is not None:  # tests: a form opened in the past
+            at = int(issued)
+
+            class _IssuedAt(TimestampSigner):
+                def get_timestamp(self) -> int:
+                    return at
+
+            serializer = URLSafeTimedSerializer(self._secret, salt=self._salt, signer=_IssuedAt)
+        sealed = serializer.dumps(state)
+        if len(sealed) > STATE_MAX_CHARS:
+            raise ValueError("flow state too large for private_metadata")
+        return sealed
+
+    def unseal(self, sealed: str) -> dict[str, Any]:
+        try:
+            state = self._serializer.loads(sealed, max_age=STATE_MAX_AGE_SECONDS)
+        except SignatureExpired:
+            raise StateError("This form was open too long. Please start again.") from None
+        except (BadData, TypeError, ValueError):
+            state = None
+        if not isinstance(state, dict):
+            raise StateError("This form could not be checked. Please start again.")
+        return state

@@ -6,8 +6,16 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.flows.common import actor, call, chosen_id, me, person_options, reports, this_year
-from bot.flows.common import text as value_text
+from bot.flows.common import (
+    actor,
+    call,
+    chosen_id,
+    me,
+    person_options,
+    reports,
+    this_year,
+    value_text,
+)
 from bot.flows.model import Context, Field, Form, Message, Option
 from store.config import DepartmentConfig
 from store.framework import NOTE_MAX_CHARS, ObjectiveHeading

@@ -8,8 +8,15 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.flows.common import actor, call, chosen_report, person_field, reports, this_year
-from bot.flows.common import text as value_text
+from bot.flows.common import (
+    actor,
+    call,
+    chosen_report,
+    person_field,
+    reports,
+    this_year,
+    value_text,
+)
 from bot.flows.model import Context, Field, Form, FormErrors, Message, Option
 from store.config import DepartmentConfig
 from store.services import update_development_plan

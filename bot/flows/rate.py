@@ -16,8 +16,8 @@ from bot.flows.common import (
     reports,
     this_quarter,
     this_year,
+    value_text,
 )
-from bot.flows.common import text as value_text
 from bot.flows.model import Context, Field, Form, FormErrors, Message, Note, Option
 from store.config import DepartmentConfig
 from store.framework import NOTE_MAX_CHARS, RATING_HINTS, Rating, UnderperformanceStep

@@ -3,16 +3,16 @@ business unit (HR) - and the home tab, which shows each person what matters to t
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
 from bot.flows.award import pending_for
 from bot.flows.common import countersigned, me, reports, this_quarter, this_year
 from bot.flows.model import Button, Context, Message
+from store import queries
 from store.aggregates import completion_by_business_unit
 from store.config import DepartmentConfig
 from store.framework import format_pence, year_label
-from store.models import Evidence, Objective, ObjectiveStatus, Outbox, OutboxStatus
-from store.services import approved_award_total, quarter_ratings
+from store.services import approved_award_total, pk, quarter_ratings
 
 
 def _quarters(session: Session, person_id: int, year: int, upto: int) -> str:
@@ -25,29 +25,17 @@ def _quarters(session: Session, person_id: int, year: int, upto: int) -> str:
 def status(session: Session, ctx: Context, config: DepartmentConfig) -> Message:
     person = me(session, ctx)
     year, quarter = this_year(ctx, config), this_quarter(ctx, config)
-    evidence = session.exec(
-        select(func.count())
-        .select_from(Evidence)
-        .where(Evidence.person_id == person.id, Evidence.year == year)
-    ).one()
-    objectives = session.exec(
-        select(func.count())
-        .select_from(Objective)
-        .where(
-            Objective.person_id == person.id,
-            Objective.year == year,
-            Objective.status == ObjectiveStatus.LIVE,
-        )
-    ).one()
+    evidence = queries.evidence_count(session, ctx.person_id, year)
+    objectives = queries.live_objective_count(session, ctx.person_id, year)
     sections = [
         f"*Your record, {year_label(year, config.year.start_month)}*\n"
-        f"Indicative ratings: {_quarters(session, person.id, year, quarter)}\n"  # type: ignore[arg-type]
+        f"Indicative ratings: {_quarters(session, ctx.person_id, year, quarter)}\n"
         f"Live objectives: {objectives} · Evidence items: {evidence} · In-year awards: "
-        f"{format_pence(approved_award_total(session, person.id, year))}"
-    ]  # type: ignore[arg-type]
+        f"{format_pence(approved_award_total(session, ctx.person_id, year))}"
+    ]
     team = reports(session, ctx.person_id)
     if team:
-        lines = [f"• {p.name}: {_quarters(session, p.id, year, quarter)}" for p in team]  # type: ignore[arg-type]
+        lines = [f"• {p.name}: {_quarters(session, pk(p), year, quarter)}" for p in team]
         sections.append("*Your team*\n" + "\n".join(lines))
     buttons: list[Button] = []
     if person.is_dg:
@@ -64,14 +52,7 @@ def status(session: Session, ctx: Context, config: DepartmentConfig) -> Message:
             f"• {unit}: {done}/{total} rated for Q{quarter}"
             for unit, (done, total) in units.items()
         ]
-        undeliverable = session.exec(
-            select(func.count())
-            .select_from(Outbox)
-            .where(Outbox.status == OutboxStatus.UNDELIVERABLE)
-        ).one()
-        dead = session.exec(
-            select(func.count()).select_from(Outbox).where(col(Outbox.status) == OutboxStatus.DEAD)
-        ).one()
+        undeliverable, dead = queries.undelivered_counts(session)
         sections.append("*Completion by business unit*\n" + "\n".join(lines))
         sections.append(
             f"Reminders that could not be delivered: {undeliverable} (no Slack "

@@ -1,22 +1,21 @@
 """The Slack app: an async Bolt app behind perfbot's aiohttp server (POST /slack/events), or on
 Socket Mode. Handlers only translate: Slack payload in, a neutral flow, Block Kit out.
 
-Ack first: Slack wants an answer within 3 seconds, so handlers ack, then do the slow work
-(database calls run in worker threads, never on the event loop). Every write goes through a
-store service, which re-checks who may do it.
+Ack first: Slack wants an answer within 3 seconds, so handlers ack, then do the slow work;
+store calls follow ``Database.call``'s policy, so the event loop never waits on the database.
+Buttons run through the shared action table (``bot/flows/actions.py``). Every write goes
+through a store service, which re-checks who may do it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import re
 import tempfile
 from functools import partial
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -29,35 +28,33 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.flows import award, evidence, status
-from bot.flows.commands import SUBMITTERS, button_openers, command_openers
-from bot.flows.common import actor
+from bot.flows import evidence, status
+from bot.flows.actions import (
+    ACTIONS,
+    Post,
+    Replace,
+    SendWorkbook,
+    Show,
+    Tell,
+    unknown_button,
+)
+from bot.flows.commands import SUBMITTERS, command_openers
 from bot.flows.help import NOT_IN_ROSTER, help_message, unknown_command
-from bot.flows.model import Context, Form, FormErrors, Message, StateError, seal, unseal
+from bot.flows.model import Context, Form, FormErrors, FormSealer, Message, StateError
 from bot.slack.messenger import SLACK_API_URL
 from bot.slack.render import home_view, message_blocks, message_modal, modal, parse_values
-from bot.store_calls import StoreCalls
 from store.clock import Clock, SystemClock
 from store.config import DepartmentConfig
 from store.db import Database
 from store.errors import PerfbotError
-from store.export import EXPORT_REFUSED, export_workbook
-from store.framework import performance_year_of, year_label
+from store.export import export_workbook
 from store.models import Via
-from store.services import (
-    Actor,
-    claim_idempotency_key,
-    link_by_email,
-    linked_person,
-    local_date,
-    require_hr,
-    snooze,
-)
+from store.services import Actor, claim_idempotency_key, link_by_email, linked_person
 
 logger = logging.getLogger(__name__)
 
 
-class SlackAdapter(StoreCalls):
+class SlackAdapter:
     def __init__(
         self,
         db: Database,
@@ -85,7 +82,7 @@ class SlackAdapter(StoreCalls):
             signing_secret=signing_secret,
             raise_error_for_unhandled_request=False,
         )
-        self.state_key = hashlib.sha256(b"perfbot-flow-state:" + signing_secret.encode()).digest()
+        self.sealer = FormSealer(signing_secret, salt="perfbot.slack.form")
         self._people: dict[str, int] = {}  # Slack user id -> person id (also kept in the store)
         self._register()
 
@@ -102,7 +99,7 @@ class SlackAdapter(StoreCalls):
         """The roster person behind a Slack user, matched by email once and remembered."""
         if user_id in self._people:
             return self._people[user_id]
-        person_id = await self._db(self._read, linked_person, "slack", user_id)
+        person_id = await self.db.call(lambda s: linked_person(s, "slack", user_id))
         if person_id is None:
             try:
                 info = await self.client.users_info(user=user_id)
@@ -112,8 +109,7 @@ class SlackAdapter(StoreCalls):
             email = ((info.get("user") or {}).get("profile") or {}).get("email")
             if not email:
                 return None
-            person_id = await self._db(
-                self._write,
+            person_id = await self.db.call(
                 partial(
                     link_by_email,
                     platform="slack",
@@ -123,13 +119,14 @@ class SlackAdapter(StoreCalls):
                     now=self.clock.now(),
                     via=Via.SLACK,
                 ),
+                write=True,
             )
         if person_id is not None:
             self._people[user_id] = person_id
         return person_id
 
     def _seal(self, form: Form) -> dict[str, Any]:
-        return modal(form, seal({"flow": form.flow, **form.state}, self.state_key))
+        return modal(form, self.sealer.seal({"flow": form.flow, **form.state}))
 
     async def show(self, result: Form | Message, *, trigger_id: str, respond: Any) -> None:
         """A form opens as a modal; a message is answered to the user only."""
@@ -140,15 +137,12 @@ class SlackAdapter(StoreCalls):
                 text=result.text, blocks=message_blocks(result), response_type="ephemeral"
             )
 
-    async def tell(self, body: dict[str, Any], text: str) -> None:
+    async def tell(self, channel: str, user: str, text: str) -> None:
         """An ephemeral note to the person who clicked (e.g. "already decided")."""
-        channel = (body.get("channel") or {}).get("id") or body["user"]["id"]
         try:
-            await self.client.chat_postEphemeral(
-                channel=channel, user=body["user"]["id"], text=text
-            )
+            await self.client.chat_postEphemeral(channel=channel or user, user=user, text=text)
         except SlackApiError:
-            logger.warning("could not post an ephemeral note user=%s", body["user"]["id"])
+            logger.warning("could not post an ephemeral note user=%s", user)
 
     # --- handlers -----------------------------------------------------------------------------
     def _register(self) -> None:
@@ -164,9 +158,9 @@ class SlackAdapter(StoreCalls):
         """Slack retries an event it thinks we missed (X-Slack-Retry-Num); do each once."""
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id:
-            new = await self._db(
-                self._write,
+            new = await self.db.call(
                 lambda s: claim_idempotency_key(s, key=f"slack:{event_id}", now=self.clock.now()),
+                write=True,
             )
             if not new:
                 return BoltResponse(status=200, body="")
@@ -183,22 +177,29 @@ class SlackAdapter(StoreCalls):
         if person_id is None:
             await respond(text=NOT_IN_ROSTER.text)
             return
-        if verb == "export":
-            await self.send_workbook(body["user_id"], person_id, args[0] if args else "", respond)
+        if verb == "export":  # acts like the HR nudges' "Get the workbook" button
+            await self.press(
+                "get_workbook",
+                args[0] if args else "",
+                person_id,
+                user=body["user_id"],
+                trigger_id=body["trigger_id"],
+                respond=respond,
+            )
             return
         openers = command_openers(self.context(person_id), self.config, args)
         if verb not in openers:
             message = unknown_command(verb)
             await respond(blocks=message_blocks(message), text=message.text)
             return
-        result = await self._db(self._read, openers[verb])
+        result = await self.db.call(openers[verb])
         await self.show(result, trigger_id=body["trigger_id"], respond=respond)
 
     async def on_submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
         values = parse_values(view.get("state", {}))
         first_input = next(iter(view.get("state", {}).get("values", {})), None)
         try:
-            state = unseal(view.get("private_metadata", ""), self.state_key)
+            state = self.sealer.unseal(view.get("private_metadata", ""))
             flow = state.pop("flow")
             if f"perf:{flow}" != view.get("callback_id") or flow not in SUBMITTERS:
                 raise StateError("This form could not be checked. Please start again.")
@@ -214,8 +215,8 @@ class SlackAdapter(StoreCalls):
             return
         ctx = self.context(person_id)
         try:
-            result = await self._db(
-                self._write, lambda s: SUBMITTERS[flow](s, ctx, self.config, state, values)
+            result = await self.db.call(
+                lambda s: SUBMITTERS[flow](s, ctx, self.config, state, values), write=True
             )
         except FormErrors as errors:
             await ack(response_action="errors", errors=errors.errors)
@@ -249,60 +250,100 @@ class SlackAdapter(StoreCalls):
         self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any
     ) -> None:
         await ack()
-        person_id = await self.person_for(body["user"]["id"], (body.get("team") or {}).get("id"))
+        user = body["user"]["id"]
+        person_id = await self.person_for(user, (body.get("team") or {}).get("id"))
         if person_id is None:
             await respond(
                 text=NOT_IN_ROSTER.text, response_type="ephemeral", replace_original=False
             )
             return
-        ctx, config, name = self.context(person_id), self.config, action["action_id"]
-        value = action.get("value") or ""
-        openers = button_openers(ctx, config, value)
-        if name in openers:
-            result = await self._db(self._read, openers[name])
-            await self.show(
-                result,
-                trigger_id=body["trigger_id"],
-                respond=partial(respond, replace_original=False),
+        origin = {
+            "channel": (body.get("channel") or {}).get("id", ""),
+            "ts": (body.get("message") or {}).get("ts", ""),
+        }
+        await self.press(
+            action["action_id"],
+            str(action.get("value") or ""),
+            person_id,
+            user=user,
+            trigger_id=body["trigger_id"],
+            respond=partial(respond, replace_original=False),
+            origin=origin,
+        )
+
+    async def press(
+        self,
+        name: str,
+        value: str,
+        person_id: int,
+        *,
+        user: str,
+        trigger_id: str,
+        respond: Any,
+        origin: dict[str, str] | None = None,
+    ) -> None:
+        """A button (or a typed command that acts like one): run it through the shared action
+        table, then show its result the Slack way."""
+        action = ACTIONS.get(name)
+        if action is None:
+            await self.note(user, unknown_button(name).message.text, origin, respond)
+            return
+        ctx = self.context(person_id)
+        try:
+            result = await self.db.call(
+                lambda s: action.run(s, ctx, self.config, value, origin or {}),
+                write=action.writes,
             )
-        elif name == "award_approve":
-            await self._approve(body, ctx, int(value))
-        elif name == "award_reject":
-            reply_to = {
-                "channel": (body.get("channel") or {}).get("id", ""),
-                "ts": (body.get("message") or {}).get("ts", ""),
-            }
-            form = award.open_reject(ctx, config, int(value), reply_to)
-            await self.client.views_open(trigger_id=body["trigger_id"], view=self._seal(form))
-        elif name == "award_pending":
-            await self._post_pending(body, ctx)
-        elif name == "snooze":
-            await self._snooze(body, ctx, value)
-        elif name == "get_workbook":
-            await self.send_workbook(
-                body["user"]["id"], person_id, value, partial(respond, replace_original=False)
+        except PerfbotError as error:
+            # Already decided (Conflict), not theirs (PermissionDenied), the yearly cap
+            # reached since the nomination (F15), a bad value: say so, change nothing.
+            await self.note(user, error.message, origin, respond)
+            return
+        match result:
+            case Show(shown):
+                await self.show(shown, trigger_id=trigger_id, respond=respond)
+            case Tell(message):
+                await self.note(user, message.text, origin, respond)
+            case Replace(message):
+                await self.replace(origin or {}, message)
+            case Post(messages, empty):
+                await self.post_to_dm(user, messages, empty)
+            case SendWorkbook(year, label):
+                await self.send_workbook(user, person_id, year, label, respond)
+
+    async def note(self, user: str, text: str, origin: dict[str, str] | None, respond: Any) -> None:
+        """A private note to one person: beside the pressed message, or as the command's
+        reply."""
+        if origin and origin.get("channel"):
+            await self.tell(origin["channel"], user, text)
+        else:
+            await respond(text=text, response_type="ephemeral")
+
+    async def replace(self, origin: dict[str, str], message: Message) -> None:
+        """The pressed message updated in place for everyone: its buttons gone."""
+        if origin.get("channel") and origin.get("ts"):
+            await self.client.chat_update(
+                channel=origin["channel"],
+                ts=origin["ts"],
+                text=message.text,
+                blocks=message_blocks(message),
             )
 
-    async def send_workbook(self, user_id: str, person_id: int, year: str, respond: Any) -> None:
-        """`/perf export [YEAR]` and the HR nudges' button: build the HR workbook in a worker
-        thread (it takes seconds) and upload it to the person's direct messages. HR only: the
-        store refuses anyone else and nothing is written."""
-        config, now = self.config, self.clock.now()
-        if year and not (year.isdigit() and len(year) == 4):
-            await respond(text=f"'{year}' is not a year. Try `/perf export 2026` for 2026-27.")
-            return
-        start_year = (
-            int(year)
-            if year
-            else performance_year_of(local_date(config, now), config.year.start_month)
-        )
-        label = year_label(start_year, config.year.start_month)
-        hr_only = partial(require_hr, actor=Actor(person_id, Via.SLACK), refusal=EXPORT_REFUSED)
-        try:
-            await self._db(self._read, hr_only)
-        except PerfbotError as error:
-            await respond(text=error.message)
-            return
+    async def post_to_dm(self, user: str, messages: tuple[Message, ...], empty: str) -> None:
+        """Messages into the person's direct chat with perfbot - never into the channel the
+        button was pressed in, which others may read."""
+        channel = (await self.client.conversations_open(users=user))["channel"]["id"]
+        for message in messages or (Message(empty),):
+            await self.client.chat_postMessage(
+                channel=channel, text=message.text, blocks=message_blocks(message)
+            )
+
+    async def send_workbook(
+        self, user_id: str, person_id: int, year: int, label: str, respond: Any
+    ) -> None:
+        """Build the HR workbook in a worker thread (it takes seconds) and upload it to the
+        person's direct messages. The action already checked they are HR; the export checks
+        again, and writes nothing for anyone else."""
         await respond(text=f"Preparing the HR workbook for {label}; it will arrive here shortly.")
         with tempfile.TemporaryDirectory(prefix="perfbot-export-") as folder:
             path = Path(folder) / f"perfbot-{label}.xlsx"
@@ -310,8 +351,8 @@ class SlackAdapter(StoreCalls):
                 result = await asyncio.get_running_loop().run_in_executor(
                     None,
                     partial(
-                        export_workbook, self.db, config, path,
-                        actor=Actor(person_id, Via.SLACK), now=now, year=start_year,
+                        export_workbook, self.db, self.config, path,
+                        actor=Actor(person_id, Via.SLACK), now=self.clock.now(), year=year,
                     ),
                 )  # fmt: skip
                 channel = (await self.client.conversations_open(users=user_id))["channel"]["id"]
@@ -332,60 +373,14 @@ class SlackAdapter(StoreCalls):
                 logger.exception("workbook upload failed user=%s", user_id)
                 await respond(text="The workbook could not be sent. Please try again.")
 
-    async def _approve(self, body: dict[str, Any], ctx: Context, award_id: int) -> None:
-        try:
-            result = await self._db(
-                self._write, lambda s: award.approve(s, ctx, self.config, award_id)
-            )
-        except PerfbotError as error:
-            # Already decided (Conflict), not this DG's to decide (PermissionDenied), or the
-            # yearly cap was reached since the nomination (F15): say so, change nothing.
-            await self.tell(body, error.message)
-            return
-        channel, ts = (body.get("channel") or {}).get("id"), (body.get("message") or {}).get("ts")
-        if channel and ts:  # the approval message, updated in place: buttons gone
-            await self.client.chat_update(
-                channel=channel, ts=ts, text=result.text, blocks=message_blocks(result)
-            )
-
-    async def _post_pending(self, body: dict[str, Any], ctx: Context) -> None:
-        messages = await self._db(
-            self._read,
-            lambda s: [award.pending_message(s, a) for a in award.pending_for(s, ctx.person_id)],
-        )
-        channel = (body.get("channel") or {}).get("id") or body["user"]["id"]
-        for message in messages:
-            await self.client.chat_postMessage(
-                channel=channel, text=message.text, blocks=message_blocks(message)
-            )
-
-    async def _snooze(self, body: dict[str, Any], ctx: Context, value: str) -> None:
-        outbox_id, _, days = value.partition(":")
-        try:
-            row = await self._db(
-                self._write,
-                lambda s: snooze(
-                    s,
-                    config=self.config,
-                    actor=actor(ctx),
-                    outbox_id=int(outbox_id),
-                    working_days=int(days or 2),
-                    now=ctx.now,
-                ),
-            )
-        except (PerfbotError, ValueError) as error:
-            await self.tell(body, getattr(error, "message", "That reminder can't be snoozed."))
-            return
-        when = row.due_at.astimezone(ZoneInfo(self.config.department.timezone))
-        await self.tell(body, f"Snoozed until {when:%A %d %B, %H:%M}.")
-
     async def on_save_as_evidence(self, ack: Any, body: dict[str, Any]) -> None:
         await ack()
-        person_id = await self.person_for(body["user"]["id"], (body.get("team") or {}).get("id"))
-        if person_id is None:
-            await self.tell(body, NOT_IN_ROSTER.text)
-            return
+        user = body["user"]["id"]
         message, channel = body.get("message") or {}, (body.get("channel") or {}).get("id", "")
+        person_id = await self.person_for(user, (body.get("team") or {}).get("id"))
+        if person_id is None:
+            await self.tell(channel, user, NOT_IN_ROSTER.text)
+            return
         link = None
         try:
             answer = await self.client.chat_getPermalink(channel=channel, message_ts=message["ts"])
@@ -393,8 +388,7 @@ class SlackAdapter(StoreCalls):
         except SlackApiError:
             logger.info("no permalink channel=%s", channel)
         ctx = self.context(person_id)
-        form = await self._db(
-            self._read,
+        form = await self.db.call(
             lambda s: evidence.open_form(
                 s,
                 ctx,
@@ -414,5 +408,5 @@ class SlackAdapter(StoreCalls):
             message = NOT_IN_ROSTER
         else:
             ctx = self.context(person_id)
-            message = await self._db(self._read, lambda s: status.home(s, ctx, self.config))
+            message = await self.db.call(lambda s: status.home(s, ctx, self.config))
         await self.client.views_publish(user_id=event["user"], view=home_view(message))

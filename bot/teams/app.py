@@ -15,10 +15,8 @@ from loopback only, like the Bot Framework Emulator.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
-import secrets
 from collections.abc import Callable
 from functools import partial
 from types import SimpleNamespace
@@ -39,19 +37,26 @@ from botbuilder.schema import (
 )
 from sqlmodel import Session
 
-from bot.flows import award
-from bot.flows.commands import SUBMITTERS, button_openers, command_openers
-from bot.flows.common import actor
+from bot.flows.actions import (
+    ACTIONS,
+    Post,
+    Replace,
+    Result,
+    SendWorkbook,
+    Show,
+    Tell,
+    unknown_button,
+)
+from bot.flows.commands import SUBMITTERS, command_openers
 from bot.flows.help import NOT_IN_ROSTER, help_message, unknown_command
-from bot.flows.model import Context, Form, FormErrors, Message, StateError, seal, unseal
-from bot.store_calls import StoreCalls
+from bot.flows.model import Context, Form, FormErrors, FormSealer, Message, StateError
 from bot.teams.cards import FORM_VERB, form_card, form_from_data, message_card, parse_inputs
 from store.clock import Clock, SystemClock
 from store.config import DepartmentConfig
 from store.db import Database
 from store.errors import PerfbotError
 from store.models import Via
-from store.services import link_by_email, link_chat_identity, linked_person, snooze
+from store.services import link_by_email, link_chat_identity, linked_person
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +84,7 @@ def bot_framework_auth(
     )
 
 
-class TeamsAdapter(StoreCalls):
+class TeamsAdapter:
     def __init__(
         self,
         db: Database,
@@ -101,8 +106,7 @@ class TeamsAdapter(StoreCalls):
         # Proactive nudges go through an adapter without that handler, so that a failed send
         # reaches the outbox (to be retried) instead of becoming an apology to the user.
         self.proactive = CloudAdapter(auth)
-        secret = app_password.encode() if app_password else secrets.token_bytes(32)
-        self.state_key = hashlib.sha256(b"perfbot-teams-state:" + secret).digest()
+        self.sealer = FormSealer(app_password, salt="perfbot.teams.form")
         self.bot = _Bot(self)
         self._people: dict[str, int] = {}  # AAD object id -> person id (also in the store)
         if self.dev:
@@ -149,7 +153,7 @@ class TeamsAdapter(StoreCalls):
         return Context(person_id=person_id, via=Via.TEAMS, now=self.clock.now())
 
     def seal(self, form: Form) -> str:
-        return seal({"flow": form.flow, **form.state}, self.state_key)
+        return self.sealer.seal({"flow": form.flow, **form.state})
 
     def card(self, result: Form | Message) -> dict[str, Any]:
         return (
@@ -167,7 +171,7 @@ class TeamsAdapter(StoreCalls):
             return None
         if key in self._people:
             return self._people[key]
-        person_id = await self._db(self._read, linked_person, "teams", key)
+        person_id = await self.db.call(lambda s: linked_person(s, "teams", key))
         reference = TurnContext.get_conversation_reference(turn.activity).serialize()
         data = turn.activity.channel_data
         tenant = (data.get("tenant") or {}).get("id") if isinstance(data, dict) else None
@@ -196,9 +200,9 @@ class TeamsAdapter(StoreCalls):
             email = (member.email or member.user_principal_name or "").lower()
             if not email:
                 return None
-            person_id = await self._db(self._write, link(link_by_email, email=email))
+            person_id = await self.db.call(link(link_by_email, email=email), write=True)
         else:  # known: refresh where to reach them
-            await self._db(self._write, link(link_chat_identity, person_id=person_id))
+            await self.db.call(link(link_chat_identity, person_id=person_id), write=True)
         if person_id is not None:
             self._people[key] = person_id
         return person_id
@@ -215,11 +219,15 @@ class TeamsAdapter(StoreCalls):
         if person_id is None:
             await turn.send_activity(NOT_IN_ROSTER.text)
             return
+        if verb == "export":  # acts like the HR nudges' "Get the workbook" button
+            card = await self.press(turn, person_id, "get_workbook", args[0] if args else "")
+            await turn.send_activity(card_activity(card))
+            return
         openers = command_openers(self.context(person_id), self.config, args)
         if verb not in openers:
             await turn.send_activity(card_activity(message_card(unknown_command(verb, prefix=""))))
             return
-        result = await self._db(self._read, openers[verb])
+        result = await self.db.call(openers[verb])
         await turn.send_activity(card_activity(self.card(result)))
 
     async def on_card_action(
@@ -229,54 +237,64 @@ class TeamsAdapter(StoreCalls):
         person_id = await self.person_for(turn)
         if person_id is None:
             return message_card(NOT_IN_ROSTER)
-        ctx, config = self.context(person_id), self.config
         if verb.startswith(FORM_VERB):
-            return await self._submit(ctx, verb.removeprefix(FORM_VERB), data)
-        value = str(data.get("value") or "")
-        openers = button_openers(ctx, config, value)
-        if verb in openers:
-            return self.card(await self._db(self._read, openers[verb]))
-        if verb == "award_approve":
-            try:
-                result = await self._db(
-                    self._write, lambda s: award.approve(s, ctx, config, int(value))
+            return await self._submit(self.context(person_id), verb.removeprefix(FORM_VERB), data)
+        return await self.press(turn, person_id, verb, str(data.get("value") or ""))
+
+    async def press(
+        self, turn: TurnContext, person_id: int, name: str, value: str
+    ) -> dict[str, Any]:
+        """A button (or a command that acts like one) through the shared action table; the
+        answer is the card that replaces the pressed one."""
+        action = ACTIONS.get(name)
+        if action is None:
+            return message_card(unknown_button(name).message)
+        ctx = self.context(person_id)
+        try:
+            result = await self.db.call(
+                lambda s: action.run(s, ctx, self.config, value, {}), write=action.writes
+            )
+        except PerfbotError as error:  # already decided, not theirs, over the cap, bad value
+            return message_card(Message(error.message))
+        return await self.answer(turn, result)
+
+    async def answer(self, turn: TurnContext, result: Result) -> dict[str, Any]:
+        match result:
+            case Show(shown):
+                return self.card(shown)
+            case Tell(message):
+                return message_card(message)
+            case Replace(message):
+                card = message_card(message)
+                await _replace_for_everyone(turn, card)
+                return card
+            case Post(messages, empty):
+                # A personal chat: each message arrives below, where it can be acted on.
+                for message in messages:
+                    await turn.send_activity(card_activity(message_card(message)))
+                count = len(messages)
+                return message_card(
+                    Message(
+                        f"{count} shown below." if count else empty,
+                        title="Award nominations waiting" if count else None,
+                    )
                 )
-            except PerfbotError as error:  # already decided, not theirs, or over the cap
-                return message_card(Message(error.message))
-            decided = message_card(result)
-            await _replace_for_everyone(turn, decided)
-            return decided
-        if verb == "award_reject":
-            return self.card(award.open_reject(ctx, config, int(value)))
-        if verb == "snooze":
-            outbox_id, _, days = value.partition(":")
-            try:
-                await self._db(
-                    self._write,
-                    lambda s: snooze(
-                        s, config=config, actor=actor(ctx), outbox_id=int(outbox_id),
-                        working_days=int(days or 2), now=ctx.now,
-                    ),
-                )  # fmt: skip
-            except (PerfbotError, ValueError) as error:
-                return message_card(Message(getattr(error, "message", "That can't be snoozed.")))
-            return message_card(Message("Snoozed for two working days."))
-        return message_card(
-            Message("That button is not available in Teams yet: use `help` to see what is.")
-        )
+            case SendWorkbook(year, label):
+                return message_card(workbook_by_cli(year, label))
+        raise AssertionError(f"unhandled action result {result!r}")
 
     async def _submit(self, ctx: Context, flow: str, data: dict[str, Any]) -> dict[str, Any]:
         values = parse_inputs(data)
         try:
             form = form_from_data(data["form"])
-            state = unseal(str(data.get("state", "")), self.state_key)
+            state = self.sealer.unseal(str(data.get("state", "")))
             if state.pop("flow") != flow or flow not in SUBMITTERS or form.flow != flow:
                 raise StateError("This form could not be checked. Please start again.")
         except (StateError, KeyError, TypeError) as error:
             return message_card(Message(getattr(error, "message", "This form could not be read.")))
         try:
-            result = await self._db(
-                self._write, lambda s: SUBMITTERS[flow](s, ctx, self.config, state, values)
+            result = await self.db.call(
+                lambda s: SUBMITTERS[flow](s, ctx, self.config, state, values), write=True
             )
         except FormErrors as errors:
             form.state.update(state)
@@ -284,6 +302,19 @@ class TeamsAdapter(StoreCalls):
         except PerfbotError as error:
             return message_card(Message(error.message))
         return self.card(result)
+
+
+def workbook_by_cli(year: int, label: str) -> Message:
+    """Teams can't carry the workbook from perfbot yet (the file consent flow is still to
+    come), so HR gets the one command that writes it, on the server perfbot runs on."""
+    return Message(
+        title=f"HR workbook {label}",
+        text=(
+            "Teams can't carry the workbook from perfbot yet. Whoever runs perfbot can write "
+            f"it with this command on its server: perfbot export hr-{label}.xlsx --year {year}. "
+            "It holds personal data: keep it in your department's secure storage."
+        ),
+    )
 
 
 async def _replace_for_everyone(turn: TurnContext, card: dict[str, Any]) -> None:

@@ -25,6 +25,7 @@ from store.services.base import (
     is_line_manager,
     load_people,
     local_date,
+    pk,
     require_hr,
     snapshot,
 )
@@ -96,6 +97,7 @@ __all__ = [
     "local_date",
     "moderation_placement",
     "nominate_award",
+    "pk",
     "propose_respondent",
     "quarter_ratings",
     "record_department_move",

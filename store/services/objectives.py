@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from store import framework as fw
 from store.config import DepartmentConfig
 from store.errors import InvalidInput, NotFound
 from store.models import Objective, ObjectiveMilestone, ObjectiveRevision, ObjectiveStatus
+from store.queries import live_objective_count
 from store.services.base import (
     Actor,
     actor_id,
@@ -25,18 +26,6 @@ from store.services.base import (
 )
 
 _REVISION_FIELDS = ("number", "what", "how", "measure")
-
-
-def live_objective_count(session: Session, person_id: int, year: int) -> int:
-    return session.exec(
-        select(func.count())
-        .select_from(Objective)
-        .where(
-            Objective.person_id == person_id,
-            Objective.year == year,
-            Objective.status == ObjectiveStatus.LIVE,
-        )
-    ).one()
 
 
 @dataclass(frozen=True)

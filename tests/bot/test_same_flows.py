@@ -18,7 +18,7 @@ from store.config import DepartmentConfig
 from store.db import Database
 from store.models import Award, IndicativeRating
 from tests.bot.slack_harness import Slack, start, user_id
-from tests.bot.test_teams import TENANT, Teams, submit_data
+from tests.bot.teams_harness import TENANT, Teams, submit_data
 from tests.conftest import NOW, Org, email, make_org
 from tests.fakes import FakeBotConnector, FakeSlack, RunningClock
 

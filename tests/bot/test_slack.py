@@ -6,14 +6,12 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlmodel import select
 
-from bot.flows.model import seal
 from bot.slack.messenger import SlackMessenger, outbox_client
 from scheduler.delivery import Deliverer
 from scheduler.planner import plan
@@ -30,44 +28,12 @@ from store.models import (
     OutboxStatus,
     WriteUp,
 )
-from tests.bot.slack_harness import SECRET, Slack, sign, start, user_id
-from tests.conftest import NOW, Org, make_org
+from tests.bot.slack_harness import Slack, sign, user_id
+from tests.conftest import NOW, Org
 from tests.fakes import FakeSlack, RunningClock, give_everyone_slack_ids
 from tests.store.test_services import table_counts
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
-
-
-@pytest.fixture
-def org(sqlite_db: Database, tmp_path: Path) -> Org:
-    return make_org(sqlite_db, tmp_path)
-
-
-@pytest.fixture
-def fake(org: Org):
-    server = FakeSlack().start()
-    server.users = {
-        user_id(pid): f"{key.replace('_', '.')}@dept.example" for key, pid in org.ids.items()
-    }
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def slack_run(sqlite_db: Database, config, fake: FakeSlack):
-    """Run an async test body against a started perfbot; returns what the body returns."""
-
-    def runner(body: Callable[[Slack], Awaitable[Any]], clock: Any = None) -> Any:
-        async def main() -> Any:
-            slack = await start(sqlite_db, config, fake, clock or RunningClock(NOW))
-            try:
-                return await body(slack)
-            finally:
-                await slack.client.close()
-
-        return asyncio.run(main())
-
-    return runner
 
 
 def rows(db: Database, model: Any) -> list[Any]:
@@ -167,10 +133,8 @@ def test_tampered_or_stale_form_state_is_refused(slack_run, sqlite_db, org) -> N
         tampered = dict(view, private_metadata=view["private_metadata"][:-4] + "AAAA")
         stale = dict(
             view,
-            private_metadata=seal(
-                {"flow": "rate", "year": 2026},
-                __import__("hashlib").sha256(b"perfbot-flow-state:" + SECRET.encode()).digest(),
-                issued=time.time() - 7200,
+            private_metadata=slack.adapter.sealer.seal(
+                {"flow": "rate", "year": 2026}, issued=time.time() - 7200
             ),
         )
         return [await (await slack.submit(org.lm, v, values)).json() for v in (tampered, stale)]

@@ -5,114 +5,17 @@ store checked afterwards. Only bot/teams imports botbuilder (tests/test_layering
 from __future__ import annotations
 
 import asyncio
-import itertools
-from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
-import pytest
-from aiohttp.test_utils import TestClient, TestServer
 from sqlmodel import select
 
 from bot.teams.app import TeamsAdapter
-from bot.web import make_app
 from store import services as svc
 from store.db import Database
 from store.models import Award, AwardStatus, ChatIdentity, IndicativeRating
-from tests.conftest import NOW, Org, email, make_org
-from tests.fakes import FakeBotConnector, RunningClock
-
-TENANT = "tenant-1"
-_ids = itertools.count(1)
-
-
-@pytest.fixture
-def org(sqlite_db: Database, tmp_path: Path) -> Org:
-    return make_org(sqlite_db, tmp_path)
-
-
-@pytest.fixture
-def connector(org: Org):
-    server = FakeBotConnector().start()
-    for key, pid in org.ids.items():
-        server.members[f"29:user-{pid}"] = {
-            "id": f"29:user-{pid}",
-            "name": key,
-            "aadObjectId": f"aad-{pid}",
-            "email": email(key),
-            "userPrincipalName": email(key),
-            "tenantId": TENANT,
-        }
-    yield server
-    server.stop()
-
-
-def activity(connector: FakeBotConnector, person_id: int, **fields: Any) -> dict[str, Any]:
-    return {
-        "id": f"in-{next(_ids)}",
-        "timestamp": "2026-07-15T09:30:00.000Z",
-        "serviceUrl": connector.url,
-        "channelId": "msteams",
-        "from": {"id": f"29:user-{person_id}", "aadObjectId": f"aad-{person_id}", "name": "x"},
-        "conversation": {"id": f"a:personal-{person_id}", "conversationType": "personal",
-                         "tenantId": TENANT},
-        "recipient": {"id": "28:perfbot", "name": "perfbot"},
-        "channelData": {"tenant": {"id": TENANT}},
-        **fields,
-    }  # fmt: skip
-
-
-class Teams:
-    def __init__(self, client: TestClient, connector: FakeBotConnector) -> None:
-        self.client, self.connector = client, connector
-
-    async def say(self, person_id: int, text: str) -> Any:
-        body = activity(self.connector, person_id, type="message", text=text)
-        return await self.client.post("/api/messages", json=body)
-
-    async def execute(
-        self, person_id: int, verb: str, data: dict[str, Any], reply_to: str | None = None
-    ) -> dict[str, Any]:
-        """An Action.Execute on a card: the invoke, and the card Teams is told to show."""
-        body = activity(
-            self.connector, person_id, type="invoke", name="adaptiveCard/action",
-            value={"action": {"type": "Action.Execute", "verb": verb, "data": data},
-                   "trigger": "manual"},
-            **({"replyToId": reply_to} if reply_to else {}),
-        )  # fmt: skip
-        answer = await self.client.post("/api/messages", json=body)
-        assert answer.status == 200, await answer.text()
-        payload = await answer.json()
-        assert payload["statusCode"] == 200
-        assert payload["type"] == "application/vnd.microsoft.card.adaptive"
-        return payload["value"]
-
-
-@pytest.fixture
-def teams_run(sqlite_db: Database, config, connector: FakeBotConnector):
-    def runner(body: Callable[[Teams], Awaitable[Any]], **adapter: Any) -> Any:
-        async def main() -> Any:
-            teams = TeamsAdapter(
-                sqlite_db, config, app_id=adapter.get("app_id"), app_password=adapter.get("pw"),
-                dev=adapter.get("dev", True), clock=RunningClock(NOW),
-            )  # fmt: skip
-            client = TestClient(TestServer(make_app(sqlite_db, teams=teams)))
-            await client.start_server()
-            try:
-                return await body(Teams(client, connector))
-            finally:
-                await client.close()
-
-        return asyncio.run(main())
-
-    return runner
-
-
-def submit_data(card: dict[str, Any], inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """What Teams sends when the form card's submit is pressed with these inputs."""
-    (action,) = card["actions"]
-    shown = {e["id"]: e["value"] for e in card["body"] if "id" in e and "value" in e}
-    return action["verb"], {**action["data"], **shown, **inputs}  # Teams sends every input
+from tests.bot.teams_harness import TENANT, Teams, activity, submit_data
+from tests.conftest import NOW
+from tests.fakes import RunningClock
 
 
 def rows(db: Database, model: Any) -> list[Any]:

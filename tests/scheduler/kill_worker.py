@@ -28,8 +28,8 @@ class AnchoredClock:
 
 
 class LoggingDeliverer(Deliverer):
-    def claim(self, now):  # type: ignore[no-untyped-def]
-        claimed, skipped = super().claim(now)
+    def claim(self, session, now):  # type: ignore[no-untyped-def]
+        claimed, skipped = super().claim(session, now)
         if claimed:
             print("CLAIMED " + ",".join(str(c.outbox_id) for c in claimed), flush=True)
         return claimed, skipped

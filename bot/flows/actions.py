@@ -1,0 +1,219 @@
+"""Every button perfbot shows, and what pressing it does: one table for every chat platform.
+
+A button either opens something for the person who pressed it (a form or a page) or acts
+(approve, snooze, send the workbook...). Either way its handler returns a neutral result,
+which ``bot/slack`` and ``bot/teams`` turn into their own replies; neither adapter decides
+anything itself, so a button the flows or the scheduler show works on both platforms (a test
+holds every emitted action id to this table).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from bot.flows import award, evidence, objectives, plan, rate, status, write_up
+from bot.flows.common import actor
+from bot.flows.model import Context, Form, Message
+from store.config import DepartmentConfig
+from store.errors import InvalidInput
+from store.export import EXPORT_REFUSED
+from store.framework import performance_year_of, year_label
+from store.services import local_date, require_hr, snooze
+
+
+# --- what a button's handler returns --------------------------------------------------------
+@dataclass(frozen=True)
+class Show:
+    """Open a form, or show a page, to the person who pressed."""
+
+    result: Form | Message
+
+
+@dataclass(frozen=True)
+class Tell:
+    """A private note to the person who pressed; the pressed message stays as it was."""
+
+    message: Message
+
+
+@dataclass(frozen=True)
+class Replace:
+    """The pressed message becomes this, for everyone who sees it (a decided award)."""
+
+    message: Message
+
+
+@dataclass(frozen=True)
+class Post:
+    """New messages in the presser's own direct chat (never in a shared channel)."""
+
+    messages: tuple[Message, ...]
+    empty: str  # what to say when there are none
+
+
+@dataclass(frozen=True)
+class SendWorkbook:
+    """Build the HR workbook for ``year`` and send it to the presser's direct chat (HR only:
+    checked before this is returned)."""
+
+    year: int
+    label: str
+
+
+Result = Show | Tell | Replace | Post | SendWorkbook
+
+# The platform's own reference to the pressed message (Slack: channel and ts), for a form
+# that must update it when submitted (Reject).
+Origin = dict[str, str]
+Handler = Callable[[Session, Context, DepartmentConfig, str, Origin], Result]
+
+
+@dataclass(frozen=True)
+class Action:
+    run: Handler
+    writes: bool  # run in a write transaction (else a read)
+
+
+def subject_of(value: str) -> tuple[int | None, str | None]:
+    """A button value "<person id>[:<stage>]"."""
+    head, _, tail = (value or "").partition(":")
+    return (int(head) if head.isdigit() else None), (tail or None)
+
+
+def _number(value: str) -> int:
+    if not value.isdigit():
+        raise InvalidInput("This button is out of date. Open the latest message and try again.")
+    return int(value)
+
+
+Opener = Callable[[Session, Context, DepartmentConfig, int | None, str | None], Form | Message]
+
+
+def _opens(build: Opener) -> Action:
+    def run(
+        session: Session, ctx: Context, config: DepartmentConfig, value: str, _origin: Origin
+    ) -> Result:
+        subject, stage = subject_of(value)
+        return Show(build(session, ctx, config, subject, stage))
+
+    return Action(run, writes=False)
+
+
+# --- buttons that act ---------------------------------------------------------------------
+def approve_award(
+    session: Session, ctx: Context, config: DepartmentConfig, value: str, _origin: Origin
+) -> Result:
+    """F15: one click decides once; the store refuses a second click, another group's DG
+    and a cap reached since the nomination, with words the adapter shows."""
+    return Replace(award.approve(session, ctx, config, _number(value)))
+
+
+def reject_award(
+    session: Session, ctx: Context, config: DepartmentConfig, value: str, origin: Origin
+) -> Result:
+    return Show(award.open_reject(ctx, config, _number(value), origin))
+
+
+def pending_awards(
+    session: Session, ctx: Context, config: DepartmentConfig, value: str, _origin: Origin
+) -> Result:
+    waiting = award.pending_for(session, ctx.person_id)
+    return Post(
+        tuple(award.pending_message(session, a) for a in waiting),
+        empty="No award nominations are waiting for your decision.",
+    )
+
+
+def snooze_nudge(
+    session: Session, ctx: Context, config: DepartmentConfig, value: str, _origin: Origin
+) -> Result:
+    outbox_id, _, days = value.partition(":")
+    row = snooze(
+        session,
+        config=config,
+        actor=actor(ctx),
+        outbox_id=_number(outbox_id),
+        working_days=_number(days or "2"),
+        now=ctx.now,
+    )
+    when = row.due_at.astimezone(ZoneInfo(config.department.timezone))
+    return Tell(Message(f"Snoozed until {when:%A %d %B, %H:%M}."))
+
+
+def workbook_year(value: str, ctx: Context, config: DepartmentConfig) -> int:
+    """The performance year asked for ("2026"), or the current one when none is given."""
+    value = value.strip()
+    if not value:
+        return performance_year_of(local_date(config, ctx.now), config.year.start_month)
+    if not (value.isdigit() and len(value) == 4):
+        raise InvalidInput(
+            f"'{value}' is not a year. Give the year a performance year starts in, "
+            "for example 2026 for 2026-27."
+        )
+    return int(value)
+
+
+def get_workbook(
+    session: Session, ctx: Context, config: DepartmentConfig, value: str, _origin: Origin
+) -> Result:
+    year = workbook_year(value, ctx, config)
+    require_hr(session, actor(ctx), EXPORT_REFUSED)
+    return SendWorkbook(year, year_label(year, config.year.start_month))
+
+
+ACTIONS: dict[str, Action] = {
+    # nudges and the DG's messages
+    "rate": _opens(lambda s, c, k, subject, _: rate.open_form(s, c, k, subject)),
+    "objectives": _opens(lambda s, c, k, subject, _: objectives.open_form(s, c, k, subject)),
+    "write_up": _opens(lambda s, c, k, subject, stage: write_up.open_form(s, c, k, subject, stage)),
+    "self_assessment": _opens(lambda s, c, k, _, stage: write_up.open_self(s, c, k, stage)),
+    "evidence": _opens(lambda s, c, k, _subject, _stage: evidence.open_form(s, c, k)),
+    "development_plan": _opens(lambda s, c, k, subject, _: plan.open_form(s, c, k, subject)),
+    "award_approve": Action(approve_award, writes=True),
+    "award_reject": Action(reject_award, writes=False),
+    "award_pending": Action(pending_awards, writes=False),
+    "snooze": Action(snooze_nudge, writes=True),
+    "get_workbook": Action(get_workbook, writes=False),
+    # the home page
+    "open_rate": _opens(lambda s, c, k, _subject, _stage: rate.open_form(s, c, k)),
+    "open_objectives": _opens(lambda s, c, k, _subject, _stage: objectives.open_form(s, c, k)),
+    "open_write_up": _opens(lambda s, c, k, _subject, _stage: write_up.open_form(s, c, k)),
+    "open_evidence": _opens(lambda s, c, k, _subject, _stage: evidence.open_form(s, c, k)),
+    "open_award": _opens(lambda s, c, k, _subject, _stage: award.open_form(s, c, k)),
+    "status": _opens(lambda s, c, k, _subject, _stage: status.status(s, c, k)),
+}
+
+
+def run_action(
+    session: Session,
+    name: str,
+    ctx: Context,
+    config: DepartmentConfig,
+    value: str,
+    origin: Origin | None = None,
+) -> Result:
+    """Press button ``name`` (which must be in ``ACTIONS``)."""
+    return ACTIONS[name].run(session, ctx, config, value, origin or {})
+
+
+def unknown_button(name: str) -> Tell:
+    return Tell(Message("That button is out of date. Open the latest message and try again."))
+
+
+__all__ = [
+    "ACTIONS",
+    "Action",
+    "Post",
+    "Replace",
+    "Result",
+    "SendWorkbook",
+    "Show",
+    "Tell",
+    "run_action",
+    "subject_of",
+    "unknown_button",
+]

@@ -1,0 +1,139 @@
+"""Every read the chat flows and the command line need, in one place: ``bot/`` builds no SQL
+of its own (a test checks). Writes are ``store.services``; the HR workbook has its own
+population query (``store.workbook``)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, func, select
+
+from store.models import (
+    Award,
+    AwardStatus,
+    Evidence,
+    Objective,
+    ObjectiveRevision,
+    ObjectiveStatus,
+    Outbox,
+    OutboxStatus,
+    Person,
+)
+
+
+def person(session: Session, person_id: int | None) -> Person | None:
+    return session.get(Person, person_id) if person_id is not None else None
+
+
+def name_of(session: Session, person_id: int | None, default: str = "them") -> str:
+    """A person's name for a message (``default`` when there is none)."""
+    found = person(session, person_id)
+    return found.name if found else default
+
+
+def reports(session: Session, manager_id: int) -> list[Person]:
+    """A line manager's current reports, by name."""
+    return list(
+        session.exec(
+            select(Person)
+            .where(Person.line_manager_id == manager_id, col(Person.left_on).is_(None))
+            .order_by(Person.name)
+        ).all()
+    )
+
+
+def countersigned(session: Session, officer_id: int) -> list[Person]:
+    """The people a countersigning officer countersigns for, by name."""
+    return list(
+        session.exec(
+            select(Person)
+            .where(Person.countersigning_id == officer_id, col(Person.left_on).is_(None))
+            .order_by(Person.name)
+        ).all()
+    )
+
+
+def live_objectives(session: Session, person_id: int, year: int) -> list[tuple[int, str]]:
+    """A person's live objectives for the year: id and the latest revision's "what"."""
+    latest: dict[int, str] = {}
+    for objective_id, what in session.exec(
+        select(Objective.id, ObjectiveRevision.what)
+        .join(ObjectiveRevision, col(ObjectiveRevision.objective_id) == Objective.id)
+        .where(
+            Objective.person_id == person_id,
+            Objective.year == year,
+            Objective.status == ObjectiveStatus.LIVE,
+        )
+        .order_by(col(Objective.id), col(ObjectiveRevision.number))
+    ).all():
+        assert objective_id is not None
+        latest[objective_id] = what  # later revisions replace earlier ones
+    return list(latest.items())
+
+
+def first_objectives(session: Session, people: list[int], year: int) -> list[tuple[int, str, str]]:
+    """The objectives of these people for the year as first agreed: id, owner's name, what."""
+    rows = session.exec(
+        select(Objective.id, Person.name, ObjectiveRevision.what)
+        .join(Person, col(Person.id) == Objective.person_id)
+        .join(ObjectiveRevision, col(ObjectiveRevision.objective_id) == Objective.id)
+        .where(
+            col(Objective.person_id).in_(people),
+            Objective.year == year,
+            ObjectiveRevision.number == 1,
+        )
+    ).all()
+    return [(oid, name, what) for oid, name, what in rows if oid is not None]
+
+
+def pending_awards_for(session: Session, dg_id: int) -> list[Award]:
+    """Nominations waiting for this Director General's decision, oldest first."""
+    return list(
+        session.exec(
+            select(Award)
+            .join(Person, col(Person.id) == Award.nominee_id)
+            .where(Person.dg_id == dg_id, Award.status == AwardStatus.PENDING)
+            .order_by(col(Award.nominated_at))
+        ).all()
+    )
+
+
+def evidence_count(session: Session, person_id: int, year: int) -> int:
+    return session.exec(
+        select(func.count())
+        .select_from(Evidence)
+        .where(Evidence.person_id == person_id, Evidence.year == year)
+    ).one()
+
+
+def live_objective_count(session: Session, person_id: int, year: int) -> int:
+    return session.exec(
+        select(func.count())
+        .select_from(Objective)
+        .where(
+            Objective.person_id == person_id,
+            Objective.year == year,
+            Objective.status == ObjectiveStatus.LIVE,
+        )
+    ).one()
+
+
+def undelivered_counts(session: Session) -> tuple[int, int]:
+    """Reminders that could not go out: (no chat identity, failed after retries)."""
+    counts = dict(
+        session.exec(
+            select(Outbox.status, func.count())
+            .where(col(Outbox.status).in_([OutboxStatus.UNDELIVERABLE, OutboxStatus.DEAD]))
+            .group_by(Outbox.status)
+        ).all()
+    )
+    return counts.get(OutboxStatus.UNDELIVERABLE, 0), counts.get(OutboxStatus.DEAD, 0)
+
+
+def people_counts(session: Session, demo_domain: str) -> tuple[int, int]:
+    """How many people are stored, and how many of them are real (not the demo's)."""
+    total = session.exec(select(func.count()).select_from(Person)).one()
+    real = session.exec(
+        select(func.count())
+        .select_from(Person)
+        .where(~col(Person.email).endswith("@" + demo_domain))
+    ).one()
+    return total, real

@@ -1,0 +1,62 @@
+"""Drive perfbot's real aiohttp server with Bot Framework activities in Teams' wire format
+(messages, Action.Execute invokes), answered by the fake Bot Connector."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from tests.fakes import FakeBotConnector
+
+TENANT = "tenant-1"
+_ids = itertools.count(1)
+
+
+def activity(connector: FakeBotConnector, person_id: int, **fields: Any) -> dict[str, Any]:
+    return {
+        "id": f"in-{next(_ids)}",
+        "timestamp": "2026-07-15T09:30:00.000Z",
+        "serviceUrl": connector.url,
+        "channelId": "msteams",
+        "from": {"id": f"29:user-{person_id}", "aadObjectId": f"aad-{person_id}", "name": "x"},
+        "conversation": {"id": f"a:personal-{person_id}", "conversationType": "personal",
+                         "tenantId": TENANT},
+        "recipient": {"id": "28:perfbot", "name": "perfbot"},
+        "channelData": {"tenant": {"id": TENANT}},
+        **fields,
+    }  # fmt: skip
+
+
+class Teams:
+    def __init__(self, client: TestClient, connector: FakeBotConnector) -> None:
+        self.client, self.connector = client, connector
+
+    async def say(self, person_id: int, text: str) -> Any:
+        body = activity(self.connector, person_id, type="message", text=text)
+        return await self.client.post("/api/messages", json=body)
+
+    async def execute(
+        self, person_id: int, verb: str, data: dict[str, Any], reply_to: str | None = None
+    ) -> dict[str, Any]:
+        """An Action.Execute on a card: the invoke, and the card Teams is told to show."""
+        body = activity(
+            self.connector, person_id, type="invoke", name="adaptiveCard/action",
+            value={"action": {"type": "Action.Execute", "verb": verb, "data": data},
+                   "trigger": "manual"},
+            **({"replyToId": reply_to} if reply_to else {}),
+        )  # fmt: skip
+        answer = await self.client.post("/api/messages", json=body)
+        assert answer.status == 200, await answer.text()
+        payload = await answer.json()
+        assert payload["statusCode"] == 200
+        assert payload["type"] == "application/vnd.microsoft.card.adaptive"
+        return payload["value"]
+
+
+def submit_data(card: dict[str, Any], inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """What Teams sends when the form card's submit is pressed with these inputs."""
+    (action,) = card["actions"]
+    shown = {e["id"]: e["value"] for e in card["body"] if "id" in e and "value" in e}
+    return action["verb"], {**action["data"], **shown, **inputs}  # Teams sends every input

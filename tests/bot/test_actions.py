@@ -1,0 +1,200 @@
+"""Every button perfbot shows works on Slack and on Teams.
+
+Buttons come from the flows (bot/flows) and the scheduler's nudges (scheduler/nudges); both
+platforms dispatch them through one table, ``bot.flows.actions.ACTIONS``. These tests find
+every action id in the source, hold it to that table, and then press every entry of the
+table on both platforms over HTTP, checking the answer each platform gives - so a button
+that one platform can't handle ("not available in Teams yet") can't come back.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import select
+
+from bot.flows.actions import ACTIONS
+from scheduler.nudges import KINDS, NudgeContext, compose
+from scheduler.planner import plan
+from store import services as svc
+from store.config import DepartmentConfig
+from store.db import Database
+from store.models import Award, AwardStatus, Outbox
+from tests.bot.slack_harness import Slack
+from tests.bot.teams_harness import Teams
+from tests.conftest import NOW, Org
+from tests.fakes import FakeBotConnector, FakeSlack, RunningClock
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT_OF_DATE = "out of date"  # what an unknown button answers
+
+
+def emitted_action_ids() -> dict[str, str]:
+    """Every literal id given to a ``Button(...)`` (flows) or ``Action(...)`` (nudges), with
+    where it is."""
+    found: dict[str, str] = {}
+    for folder in ("bot/flows", "scheduler"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (
+                    isinstance(node, ast.Call)
+                    and getattr(node.func, "id", None) in ("Button", "Action")
+                    and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)
+                ):
+                    found[node.args[0].value] = f"{path.relative_to(ROOT)}:{node.lineno}"
+    return found
+
+
+def test_every_button_the_flows_and_nudges_show_is_in_the_action_table() -> None:
+    found = emitted_action_ids()
+    assert {"award_approve", "snooze", "get_workbook", "open_rate"} <= set(found)  # it looked
+    missing = {name: where for name, where in found.items() if name not in ACTIONS}
+    assert missing == {}, f"buttons with no handler: {missing}"
+
+
+def test_every_nudge_kind_is_worded_and_its_buttons_are_handled(config: DepartmentConfig) -> None:
+    for kind in KINDS:
+        ctx = NudgeContext(1, kind.value, "before_5", "q1_conversation", 2026, 7, "Js", {})
+        nudge = compose(config, ctx)
+        assert nudge.title and nudge.text and nudge.actions, kind
+        assert {a.action_id for a in nudge.actions} <= set(ACTIONS), kind
+
+
+# --- press every entry of the table, on both platforms ------------------------------------
+def _setup(db: Database, org: Org, config: DepartmentConfig) -> dict[str, tuple[str, str]]:
+    """Who presses each button, with which value (a pending award for the DG, a reminder of
+    the line manager's own for Snooze)."""
+    with db.write() as session:
+        awards = [
+            svc.nominate_award(
+                session, config=config, actor=org.actor("lm"), nominee_id=who,
+                amount_pence=100_000, reason="Led the launch.", now=NOW,
+            ).id
+            for who in (org.js, org.peer)
+        ]  # fmt: skip
+        plan(session, config=config, now=NOW.replace(month=6, day=29, hour=9))
+        reminder = session.exec(select(Outbox).where(Outbox.recipient_id == org.lm)).first()
+    assert reminder is not None
+    js, lm, dg, hr = str(org.js), "lm", "dg_a", "hr"
+    return {
+        "rate": (lm, js),
+        "objectives": (lm, js),
+        "write_up": (lm, f"{js}:mid_year"),
+        "self_assessment": ("js", f"{js}:mid_year"),
+        "evidence": ("js", ""),
+        "development_plan": (lm, js),
+        "award_approve": (dg, str(awards[0])),
+        "award_reject": (dg, str(awards[1])),
+        "award_pending": (dg, ""),
+        "snooze": (lm, f"{reminder.id}:2"),
+        "get_workbook": (hr, "2026"),
+        "open_rate": (lm, ""),
+        "open_objectives": (lm, ""),
+        "open_write_up": (lm, ""),
+        "open_evidence": ("js", ""),
+        "open_award": (lm, ""),
+        "status": (lm, ""),
+    }
+
+
+# What each button does, as each platform shows it.
+SLACK_ANSWER = {
+    "rate": "views.open",
+    "objectives": "views.open",
+    "write_up": "views.open",
+    "self_assessment": "views.open",
+    "evidence": "views.open",
+    "development_plan": "views.open",
+    "award_approve": "chat.update",
+    "award_reject": "views.open",
+    "award_pending": "chat.postMessage",
+    "snooze": "chat.postEphemeral",
+    "get_workbook": "files.completeUploadExternal",
+    "open_rate": "views.open",
+    "open_objectives": "views.open",
+    "open_write_up": "views.open",
+    "open_evidence": "views.open",
+    "open_award": "views.open",
+    "status": "response",
+}
+
+
+def test_the_table_and_the_expectations_name_the_same_buttons() -> None:
+    assert set(SLACK_ANSWER) == set(ACTIONS)
+
+
+def _slack_count(fake: FakeSlack, what: str) -> int:
+    return len(fake.responses) if what == "response" else len(fake.calls_to(what))
+
+
+def test_every_button_works_in_slack(slack_run, sqlite_db, org, config, fake) -> None:
+    presses = _setup(sqlite_db, org, config)
+
+    async def body(slack: Slack) -> list[str]:
+        failures = []
+        for name, (who, value) in presses.items():
+            what = SLACK_ANSWER[name]
+            before = _slack_count(fake, what)
+            await slack.click(org.ids[who], name, value)
+            for _ in range(500):
+                if _slack_count(fake, what) > before:
+                    break
+                await __import__("asyncio").sleep(0.02)
+            else:
+                failures.append(f"{name}: no {what}")
+        return failures
+
+    failures = slack_run(body, clock=RunningClock(NOW.replace(month=6, day=29, hour=9)))
+    assert failures == []
+    said = json.dumps([c["args"] for c in fake.calls] + list(fake.responses))
+    assert OUT_OF_DATE not in said and "not available" not in said
+    with sqlite_db.read() as session:
+        statuses = {a.id: a.status for a in session.exec(select(Award))}
+    assert AwardStatus.APPROVED in statuses.values()  # the press did what it says
+    (dm,) = {c["channel"] for c in fake.calls_to("chat.postMessage")}
+    assert dm == "D" + f"{org.dg_a:06d}"  # pending nominations go to the DG's DM only
+
+
+def _card_text(card: dict[str, Any]) -> str:
+    return json.dumps(card)
+
+
+def test_every_button_works_in_teams(teams_run, sqlite_db, org, config, connector) -> None:
+    presses = _setup(sqlite_db, org, config)
+
+    async def body(teams: Teams) -> dict[str, dict[str, Any]]:
+        return {
+            name: await teams.execute(org.ids[who], name, {"value": value}, f"card-{name}")
+            for name, (who, value) in presses.items()
+        }
+
+    cards = teams_run(body)
+    forms = {n for n, c in cards.items() if any(
+        a.get("verb", "").startswith("perf:") for a in c.get("actions", []))}  # fmt: skip
+    assert forms == {n for n, what in SLACK_ANSWER.items() if what == "views.open"}
+    for name, card in cards.items():
+        text = _card_text(card)
+        assert OUT_OF_DATE not in text and "not available" not in text, (name, text)
+    assert "approved" in _card_text(cards["award_approve"]).lower()
+    assert [u["id"] for u in connector.updates()] == ["card-award_approve"]
+    assert "Snoozed until" in _card_text(cards["snooze"])
+    assert "perfbot export hr-2026-27.xlsx --year 2026" in _card_text(cards["get_workbook"])
+    # "Show them": each waiting nomination arrives in the chat, with its Approve button.
+    pending = [c for c in connector.cards_sent() if "award_approve" in json.dumps(c)]
+    assert len(pending) == 1 and "Peer" in json.dumps(pending[0])
+
+
+@pytest.mark.parametrize("name", ["no_such_button", "award_approve"])
+def test_a_stale_or_unknown_button_gets_a_polite_answer(
+    teams_run, sqlite_db, org, config, connector: FakeBotConnector, name: str
+) -> None:
+    async def body(teams: Teams) -> dict[str, Any]:
+        return await teams.execute(org.dg_a, name, {"value": "not-a-number"})
+
+    assert OUT_OF_DATE in _card_text(teams_run(body))
