@@ -216,7 +216,7 @@ def export(
 ) -> None:
     """Write the HR workbook: ratings, awards, distribution, consistency check, Cabinet
     Office return and a moderation pack per business unit."""
-    from store.export import export_workbook
+    from store.workbook import export_workbook
 
     if file.suffix.lower() != ".xlsx":
         err.print(f"[red]{file.name}: the workbook is an .xlsx file; name it so.[/red]")
@@ -253,7 +253,7 @@ def moderation_import(
 ) -> None:
     """Record the moderated ratings edited in a workbook's moderation packs. One bad cell and
     nothing changes."""
-    from store.moderation import ModerationImportError, import_moderation
+    from store.workbook.moderation_import import ModerationImportError, import_moderation
 
     settings = _settings()
     config = settings.department()

@@ -20,9 +20,9 @@ from bot.flows.common import actor
 from bot.flows.model import Context, Form, Message
 from store.config import DepartmentConfig
 from store.errors import InvalidInput
-from store.export import EXPORT_REFUSED
 from store.framework import performance_year_of, year_label
 from store.services import local_date, require_hr, snooze
+from store.workbook import EXPORT_REFUSED
 
 
 # --- what a button's handler returns --------------------------------------------------------

@@ -47,9 +47,9 @@ from store.clock import Clock, SystemClock
 from store.config import DepartmentConfig
 from store.db import Database
 from store.errors import PerfbotError
-from store.export import export_workbook
 from store.models import Via
 from store.services import Actor, claim_idempotency_key, link_by_email, linked_person
+from store.workbook import export_workbook
 
 logger = logging.getLogger(__name__)
 

@@ -6,6 +6,7 @@ raises, nothing is kept. This package re-exports every public name, so callers w
 ``from store.services import record_indicative_rating``.
 """
 
+from store.queries import live_objective_count
 from store.services.awards import (
     approved_award_total,
     award_headroom,
@@ -47,7 +48,6 @@ from store.services.objectives import (
     ObjectiveOutcome,
     add_milestone,
     close_objective,
-    live_objective_count,
     record_milestone_met,
     revise_objective,
     set_objective,

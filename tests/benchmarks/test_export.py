@@ -47,7 +47,7 @@ import json, resource, sys, time
 from datetime import UTC, datetime
 from store.config import DepartmentConfig
 from store.db import Database
-from store.export import export_workbook
+from store.workbook import export_workbook
 from store.models import Via
 from store.services import Actor
 db = Database(sys.argv[1])

@@ -9,7 +9,7 @@ import pytest
 
 from store.config import DepartmentConfig
 from store.db import Database
-from store.export import export_workbook
+from store.workbook import export_workbook
 from tests.store.hr_year import EXPORTED, YEAR, HRYear, build
 
 

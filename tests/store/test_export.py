@@ -18,9 +18,9 @@ from openpyxl import load_workbook
 from store.config import DepartmentConfig
 from store.db import Database
 from store.errors import PermissionDenied
-from store.export import export_workbook
 from store.models import Via
 from store.services import Actor
+from store.workbook import export_workbook
 from tests.store.hr_year import EXPORTED, UNITS, YEAR, HRYear
 
 LABELS = {

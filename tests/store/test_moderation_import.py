@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 
 from store.config import DepartmentConfig
 from store.db import Database
-from store.moderation import ModerationImportError, import_moderation
 from store.services import record_moderated_rating
+from store.workbook.moderation_import import ModerationImportError, import_moderation
 from tests.store.hr_year import YEAR, HRYear
 
 IMPORTED = datetime(2027, 4, 14, 15, tzinfo=UTC)

@@ -21,10 +21,10 @@ from sqlmodel import Session, col, select
 from store.config import DepartmentConfig
 from store.db import Database
 from store.errors import PerfbotError, PermissionDenied
-from store.export import EXPORT_ACTION, META_SHEET, PACK_NOTE, PACK_RATING, STAFF_ID
 from store.framework import Rating, year_label
 from store.models import AuditEntry, ModeratedRating, Person
 from store.services import Actor, record_moderated_rating, require_hr
+from store.workbook.base import EXPORT_ACTION, META_SHEET, PACK_NOTE, PACK_RATING, STAFF_ID
 
 RATING, NOTE = PACK_RATING, PACK_NOTE
 

@@ -1,0 +1,212 @@
+"""The HR workbook: which sheets it has, in order, and how an export runs.
+
+Rows stream from the database into openpyxl's write-only mode, one pass over the people
+ordered by business unit, grade and name, so memory does not grow with headcount. Derived
+values (gates, bonus eligibility, moderation placement) come from ``store.framework``;
+nothing is typed in. No formulas: every cell is a value, so LibreOffice and Excel agree.
+Protected characteristics never appear per person; only ``store.aggregates`` reads them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from openpyxl import Workbook
+
+from store import framework as fw
+from store.config import DepartmentConfig
+from store.db import Database
+from store.models import Person as PersonRow
+from store.services import Actor, audit, require_hr
+from store.workbook import (
+    awards,
+    cabinet_office,
+    consistency,
+    distribution,
+    packs,
+    ratings,
+    summary,
+    undelivered,
+)
+from store.workbook.base import (
+    EXPORT_ACTION,
+    EXPORT_REFUSED,
+    META_SHEET,
+    Book,
+    Person,
+    SheetSpec,
+)
+from store.workbook.cells import Sheet
+from store.workbook.population import (
+    PLACEMENT_LABELS,
+    derive,
+    moderating_department,
+    people_query,
+    placement,
+)
+
+Progress = Callable[[int, int], None]
+
+# The workbook's sheets, in the order HR sees them; the moderation packs follow, one per
+# business unit. A new sheet is one module with a SheetSpec, added here.
+SHEETS: tuple[SheetSpec, ...] = (
+    summary.SPEC,
+    ratings.SPEC,
+    awards.AWARDS,
+    awards.TOTALS,
+    distribution.SPEC,
+    consistency.SPEC,
+    cabinet_office.SPEC,
+    undelivered.SPEC,
+)
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    export_id: str
+    year: int
+    people: int
+    moderation_sheets: dict[str, str]  # sheet title -> business unit
+
+
+def export_workbook(
+    db: Database,
+    config: DepartmentConfig,
+    path: str | Path,
+    *,
+    actor: Actor,
+    now: datetime,
+    year: int,
+    progress: Progress | None = None,
+) -> ExportResult:
+    """Write the HR workbook for ``year`` to ``path`` (HR only) and audit who took it."""
+    path = Path(path)
+    with db.read() as session:
+        acting = require_hr(session, actor, EXPORT_REFUSED)
+        book = Book(
+            session,
+            config,
+            year=year,
+            now=now,
+            label=fw.year_label(year, config.year.start_month),
+            generated_by=acting.name if acting else "perfbot operator (command line)",
+            export_id=uuid.uuid4().hex,
+        )
+        _write(book, path, progress)
+    with db.write() as session:
+        audit(
+            session,
+            actor=actor,
+            now=now,
+            action=EXPORT_ACTION,
+            entity="workbook",
+            entity_id=book.export_id,
+            new={"year": year, "people": book.tally.headcount, "file": path.name},
+        )
+    return ExportResult(path, book.export_id, year, book.tally.headcount, book.packs)
+
+
+def _write(book: Book, path: Path, progress: Progress | None) -> None:
+    wb = Workbook(write_only=True)
+    sheets = {spec.title: wb.create_sheet(spec.title) for spec in SHEETS}
+    unit_packs = _create_packs(book, wb)
+    meta = wb.create_sheet(META_SHEET)
+    meta.sheet_state = "hidden"
+    book.guide = [s.how_to_read for s in SHEETS if s.how_to_read] + [packs.HOW_TO_READ]
+
+    per_person = {
+        spec.title: (Sheet(sheets[spec.title], spec.columns), spec.person_row)
+        for spec in SHEETS
+        if spec.person_row is not None
+    }
+    for sheet, _row in per_person.values():
+        sheet.start()
+    for pack in unit_packs.values():
+        pack.start()
+    for n, person in enumerate(_people(book, progress), 1):
+        for sheet, row in per_person.values():
+            assert row is not None
+            sheet.add(row(book, person))
+        if person.ours:
+            unit_packs[person.row.business_unit].add(packs.person_row(book, person))
+        if progress and n % 1000 == 0:
+            progress(n, book.tally.headcount)
+    for sheet, _row in per_person.values():
+        sheet.finish()
+    for pack in unit_packs.values():
+        pack.finish()
+        packs.add_drop_down(pack)
+
+    fillers = [s for s in SHEETS if s.fill is not None and s.person_row is None]
+    for spec in sorted(fillers, key=lambda s: s.fills_last):  # stable: display order kept
+        assert spec.fill is not None
+        spec.fill(book, sheets[spec.title])
+    meta.append(["export_id", book.export_id])
+    meta.append(["year", book.year])
+    meta.append(["generated_at", book.now.isoformat()])
+    for title, unit in book.packs.items():
+        meta.append(["sheet", title, unit])
+    wb.save(path)
+
+
+def _create_packs(book: Book, wb: Any) -> dict[str, Sheet]:
+    """One moderation pack per business unit in the year's population (F19)."""
+    population = people_query(book.year, book.config.year.start_month).order_by(None)
+    unit_column = population.subquery().c.business_unit
+    units = book.session.connection().execute(
+        sa.select(unit_column).distinct().order_by(unit_column)
+    )
+    taken = {s.title.lower() for s in wb.worksheets} | {META_SHEET}
+    unit_packs: dict[str, Sheet] = {}
+    for (unit,) in units:
+        title = packs.title_for(unit, taken)
+        book.packs[title] = unit
+        unit_packs[unit] = Sheet(wb.create_sheet(title), packs.COLUMNS)
+    return unit_packs
+
+
+def _people(book: Book, progress: Progress | None) -> Any:
+    """The one pass over people: each person's row, what the framework derives, and who
+    moderates them; counted into the book's tally as they go."""
+    conn = book.session.connection()
+    p = PersonRow.__table__  # type: ignore[attr-defined]
+    total, max_id = conn.execute(sa.select(sa.func.count(), sa.func.max(p.c.id))).one()
+    book.codes = bytearray((max_id or 0) + 1)
+    own = book.config.department.name
+    rows = conn.execution_options(yield_per=2000).execute(
+        people_query(book.year, book.config.year.start_month)
+    )
+    for row in rows:
+        d = derive(
+            (row.q1, row.q2, row.q3, row.q4),
+            row.recommended_rating,
+            (row.ms_value_for_money, row.ms_delivery, row.ms_culture, row.ms_talent),
+            row.finance_met,
+            row.moderated,
+        )
+        where = placement(  # F18
+            book.year,
+            row.civil_service_start or row.start_date,
+            row.start_date,
+            row.left_on,
+            bool(row.left_to_department),
+        )
+        ours = where is fw.ModeratedBy.THIS_DEPARTMENT
+        book.tally.count(row, d, ours)
+        book.codes[row.id] = d.code
+        yield Person(
+            row,
+            d,
+            PLACEMENT_LABELS[where],
+            ours,
+            own if ours else moderating_department(row, where, own),
+        )
+    if progress:
+        progress(book.tally.headcount, max(total, book.tally.headcount))

@@ -1,0 +1,48 @@
+"""The Cabinet Office return: the autumn figures (F22)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from store import framework as fw
+from store.workbook.base import Book, SheetSpec
+from store.workbook.cells import PERCENT, TITLE, header, styled, widths
+
+
+def fill(book: Book, ws: Any) -> None:
+    tally = book.tally
+    ret = fw.cabinet_office_return(
+        tally.overall.elements(),
+        in_year_payments=book.in_year_payments,
+        end_year_payments=tally.bonus_eligible,
+        on_poor_performance_measures=tally.poor_performance,
+    )
+    widths(ws, 60, 14, 12)
+    ws.freeze_panes = "A4"
+    ws.append([styled(ws, f"Cabinet Office return (F22), {book.label}", font=TITLE)])
+    ws.append([f"{book.config.department.name}: final ratings of {ret.rated} people."])
+    ws.append(header(ws, "Measure", "Number", "%"))
+    ws.append(
+        [
+            "Rated Exceeding or High Performing",
+            ret.top_two,
+            styled(ws, ret.top_two_share, fmt=PERCENT),
+        ]
+    )
+    ws.append(
+        ["Rated Partially Met", ret.partially_met, styled(ws, ret.partially_met_share, fmt=PERCENT)]
+    )
+    ws.append(["Non-consolidated payments in-year (approved in-year awards)", ret.in_year_payments])
+    ws.append(
+        [
+            "Non-consolidated payments end-year (people eligible under F16; perfbot does "
+            "not record bonus payments)",
+            ret.end_year_payments,
+        ]
+    )
+    ws.append(["On formal poor-performance measures", ret.on_poor_performance_measures])
+
+
+SPEC = SheetSpec(
+    "Cabinet Office return", "Cabinet Office return: the autumn figures (F22).", fill=fill
+)

@@ -1,0 +1,113 @@
+"""Cells and tabular sheets in openpyxl's write-only mode: styles, number formats, and a
+sheet with a bold, frozen, filtered header row and set widths."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.filters import AutoFilter
+
+GBP = '"£"#,##0.00'
+PERCENT = "0.0%"
+DATETIME = "yyyy-mm-dd hh:mm"
+
+BOLD = Font(bold=True)
+TITLE = Font(bold=True, size=14)
+HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
+EDIT_FILL = PatternFill("solid", fgColor="FFF2CC")  # the columns a moderation panel types in
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    width: float
+    fmt: str | None = None  # dates get yyyy-mm-dd from openpyxl itself
+    editable: bool = False  # yellow: the moderation panel types here
+
+
+def styled(ws: Any, value: Any, *, fmt: str | None = None, **style: Any) -> WriteOnlyCell:
+    """A cell with a number format and/or font, fill, alignment (write-only mode)."""
+    c = WriteOnlyCell(ws, value=value)
+    if fmt:
+        c.number_format = fmt
+    for key, val in style.items():
+        setattr(c, key, val)
+    return c
+
+
+def header(ws: Any, *titles: str) -> list[WriteOnlyCell]:
+    return [styled(ws, t, font=BOLD, fill=HEADER_FILL) for t in titles]
+
+
+def widths(ws: Any, *values: float, first: int = 1) -> None:
+    for n, width in enumerate(values, first):
+        ws.column_dimensions[get_column_letter(n)].width = width
+
+
+@dataclass
+class Sheet:
+    """A write-only sheet with a bold, frozen, filtered header row and set widths."""
+
+    ws: Any
+    columns: tuple[Column, ...]
+    header_row: int = 1
+    rows: int = 0
+    _styled: list[tuple[int, WriteOnlyCell]] = field(default_factory=list)
+
+    def start(self, before: list[list[Any]] | None = None) -> None:
+        before = before or []
+        for n, column in enumerate(self.columns, 1):
+            dimension = self.ws.column_dimensions[get_column_letter(n)]
+            dimension.width = column.width
+            if column.editable:
+                dimension.fill = EDIT_FILL
+        self.header_row = len(before) + 1
+        self.ws.freeze_panes = f"A{self.header_row + 1}"
+        for line in before:
+            self.ws.append(line)
+        self.ws.append(header(self.ws, *(c.header for c in self.columns)))
+        self._styled = [
+            (i, self.cell(None, fmt=c.fmt)) for i, c in enumerate(self.columns) if c.fmt
+        ]
+
+    def cell(self, value: Any, *, fmt: str | None = None, **style: Any) -> WriteOnlyCell:
+        return styled(self.ws, value, fmt=fmt, **style)
+
+    def add(self, values: list[Any]) -> None:
+        """A data row; columns with a number format get a styled cell. One cell per such
+        column is reused: openpyxl writes a row out before ``append`` returns."""
+        for i, template in self._styled:
+            if values[i] is not None:
+                template.value = values[i]
+                values[i] = template
+        self.ws.append(values)
+        self.rows += 1
+
+    def finish(self) -> None:
+        last = get_column_letter(len(self.columns))
+        self.ws.auto_filter = AutoFilter(
+            ref=f"A{self.header_row}:{last}{self.header_row + max(self.rows, 1)}"
+        )
+
+    @property
+    def first_data_row(self) -> int:
+        return self.header_row + 1
+
+    def column_letter(self, header_text: str) -> str:
+        return str(get_column_letter([c.header for c in self.columns].index(header_text) + 1))
+
+
+def local(value: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """Excel has no time zones: datetimes are written as the department's local time."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(zone).replace(tzinfo=None)

@@ -1,0 +1,330 @@
+"""Who the HR workbook is about, and what the framework derives for each of them.
+
+One query returns everyone employed at some point in the year with their year's record in
+one row; ``derive`` works out, once per distinct record, what the framework says about it
+(gates, final rating, under-performance step, bonus eligibility); ``Tally`` keeps the counts
+the summary sheets need, growing with grades and units, never with people.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+import sqlalchemy as sa
+
+from store import aggregates
+from store import framework as fw
+from store.framework import Grade, MinimumStandard, Rating, Stage
+from store.models import (
+    Award,
+    AwardStatus,
+    DevelopmentPlan,
+    Evidence,
+    FinanceOutcome,
+    IndicativeRating,
+    MinimumStandardResult,
+    ModeratedRating,
+    Objective,
+    ObjectiveMilestone,
+    ObjectiveRevision,
+    Outbox,
+    Person,
+    PlanStatus,
+    WriteUp,
+)
+
+
+def tables() -> dict[str, sa.Table]:
+    return {
+        m.__name__: m.__table__  # type: ignore[union-attr]
+        for m in (
+            Person,
+            IndicativeRating,
+            WriteUp,
+            MinimumStandardResult,
+            FinanceOutcome,
+            ModeratedRating,
+            DevelopmentPlan,
+            Evidence,
+            Award,
+            Objective,
+            ObjectiveRevision,
+            ObjectiveMilestone,
+            Outbox,
+        )
+    }
+
+
+def people_query(year: int, start_month: int) -> sa.Select[Any]:
+    """Everyone employed at some point in the year, with their year's record in one row."""
+    t = tables()
+    p, ir, wu = t["Person"], t["IndicativeRating"], t["WriteUp"]
+    ms, fo, mr = t["MinimumStandardResult"], t["FinanceOutcome"], t["ModeratedRating"]
+    dp, ev, aw, ob = t["DevelopmentPlan"], t["Evidence"], t["Award"], t["Objective"]
+    lm, dg = p.alias("lm"), p.alias("dg")
+    quarters = (
+        sa.select(
+            ir.c.person_id,
+            *[
+                sa.func.max(sa.case((ir.c.quarter == q, ir.c.rating))).label(f"q{q}")
+                for q in fw.QUARTERS
+            ],
+        )
+        .where(ir.c.year == year)
+        .group_by(ir.c.person_id)
+        .subquery("quarters")
+    )
+    standards = (
+        sa.select(
+            ms.c.person_id,
+            *[
+                sa.func.max(
+                    sa.case((ms.c.standard == s.value, sa.case((ms.c.met, 1), else_=0)))
+                ).label(f"ms_{s.value}")
+                for s in MinimumStandard
+            ],
+        )
+        .where(ms.c.year == year)
+        .group_by(ms.c.person_id)
+        .subquery("standards")
+    )
+    latest_plan = (
+        sa.select(dp.c.person_id, sa.func.max(dp.c.id).label("plan_id"))
+        .where(dp.c.year == year)
+        .group_by(dp.c.person_id)
+        .subquery("latest_plan")
+    )
+    evidence = (
+        sa.select(ev.c.person_id, sa.func.count().label("evidence"))
+        .where(ev.c.year == year)
+        .group_by(ev.c.person_id)
+        .subquery("evidence")
+    )
+    awards = (
+        sa.select(
+            aw.c.nominee_id,
+            sa.func.count().label("awards"),
+            sa.func.sum(aw.c.amount_pence).label("award_pence"),
+        )
+        .where(aw.c.year == year, aw.c.status == AwardStatus.APPROVED.value)
+        .group_by(aw.c.nominee_id)
+        .subquery("awards")
+    )
+    objectives = (
+        sa.select(ob.c.person_id, sa.func.count().label("objectives"))
+        .where(ob.c.year == year)
+        .group_by(ob.c.person_id)
+        .subquery("objectives")
+    )
+    mid = wu.alias("mid")
+    end = wu.alias("end_wu")
+    plan = dp.alias("plan")
+    grade_rank = sa.case({g.value: n for n, g in enumerate(Grade)}, value=p.c.grade)
+    first, last = fw.year_start(year, start_month), fw.year_end(year, start_month)
+    return (
+        sa.select(
+            p.c.id,
+            p.c.staff_id,
+            p.c.name,
+            p.c.email,
+            p.c.grade,
+            p.c.business_unit,
+            p.c.location,
+            lm.c.name.label("line_manager"),
+            dg.c.name.label("dg"),
+            p.c.start_date,
+            p.c.civil_service_start,
+            p.c.joined_from_department,
+            p.c.left_on,
+            p.c.left_to_department,
+            p.c.poor_performance_measures,
+            *[quarters.c[f"q{q}"] for q in fw.QUARTERS],
+            mid.c.manager_assessed_at.label("mid_done"),
+            end.c.manager_assessed_at.label("end_done"),
+            end.c.recommended_rating,
+            *[standards.c[f"ms_{s.value}"] for s in MinimumStandard],
+            fo.c.met.label("finance_met"),
+            mr.c.rating.label("moderated"),
+            mr.c.reason.label("moderated_reason"),
+            plan.c.status.label("plan_status"),
+            sa.func.coalesce(evidence.c.evidence, 0).label("evidence"),
+            sa.func.coalesce(awards.c.awards, 0).label("awards"),
+            sa.func.coalesce(awards.c.award_pence, 0).label("award_pence"),
+            sa.func.coalesce(objectives.c.objectives, 0).label("objectives"),
+        )
+        .select_from(p)
+        .outerjoin(lm, lm.c.id == p.c.line_manager_id)
+        .outerjoin(dg, dg.c.id == p.c.dg_id)
+        .outerjoin(quarters, quarters.c.person_id == p.c.id)
+        .outerjoin(
+            mid,
+            sa.and_(
+                mid.c.person_id == p.c.id, mid.c.year == year, mid.c.stage == Stage.MID_YEAR.value
+            ),
+        )
+        .outerjoin(
+            end,
+            sa.and_(
+                end.c.person_id == p.c.id, end.c.year == year, end.c.stage == Stage.END_YEAR.value
+            ),
+        )
+        .outerjoin(standards, standards.c.person_id == p.c.id)
+        .outerjoin(fo, sa.and_(fo.c.person_id == p.c.id, fo.c.year == year))
+        .outerjoin(mr, sa.and_(mr.c.person_id == p.c.id, mr.c.year == year))
+        .outerjoin(latest_plan, latest_plan.c.person_id == p.c.id)
+        .outerjoin(plan, plan.c.id == latest_plan.c.plan_id)
+        .outerjoin(evidence, evidence.c.person_id == p.c.id)
+        .outerjoin(awards, awards.c.nominee_id == p.c.id)
+        .outerjoin(objectives, objectives.c.person_id == p.c.id)
+        .where(
+            p.c.start_date <= last,
+            sa.or_(p.c.left_on.is_(None), p.c.left_on >= first),
+        )
+        .order_by(p.c.business_unit, grade_rank, p.c.name, p.c.id)
+    )
+
+
+@dataclass(frozen=True)
+class Derived:
+    """What the framework derives from one person's ratings, as the workbook shows it. Many
+    people share the same inputs, so it is worked out once per distinct record (cached)."""
+
+    quarters: tuple[str | None, ...]  # labels, Q1-Q4
+    recommended: str | None
+    standards: tuple[str | None, ...]  # Met / Not met per minimum standard
+    finance: str | None
+    gated: str | None
+    reasons: str | None
+    moderated: str | None
+    final: Rating | None
+    step: str | None
+    bonus: str
+    code: int  # aggregates.rating_code(Q2) * 5 + aggregates.rating_code(final)
+    complete_standards: bool
+
+
+_LABELS = {r.value: r.label for r in Rating}
+
+
+@lru_cache(maxsize=65536)
+def derive(
+    quarters: tuple[str | None, ...],
+    recommended: str | None,
+    standards: tuple[int | None, ...],
+    finance: int | None,
+    moderated: str | None,
+) -> Derived:
+    met = {
+        s: (None if v is None else bool(v)) for s, v in zip(MinimumStandard, standards, strict=True)
+    }
+    finance_met = None if finance is None else bool(finance)
+    gated = fw.apply_gates(Rating(recommended), met, finance_met) if recommended else None  # F8/F9
+    gated_rating = gated.rating if gated else None
+    final = fw.final_rating(gated_rating, Rating(moderated) if moderated else None)  # F7
+    step = fw.underperformance_step(  # F10
+        {q: Rating(v) for q, v in enumerate(quarters, 1) if v}, gated_rating
+    )
+    q2 = Rating(quarters[1]) if quarters[1] else None
+    return Derived(
+        quarters=tuple(_LABELS[v] if v else None for v in quarters),
+        recommended=_LABELS[recommended] if recommended else None,
+        standards=tuple(_met(v) for v in met.values()),
+        finance=_met(finance_met),
+        gated=gated_rating.label if gated_rating else None,
+        reasons="; ".join(gated.reasons) if gated and gated.reasons else None,
+        moderated=_LABELS[moderated] if moderated else None,
+        final=final,
+        step=_STEP_LABELS[step],
+        bonus=bonus_label(final),  # F16
+        code=aggregates.rating_code(q2) * 5 + aggregates.rating_code(final),
+        complete_standards=all(v is not None for v in standards),
+    )
+
+
+@lru_cache(maxsize=65536)
+def placement(
+    year: int, civil_service_start: date, start: date, left_on: date | None, moved_out: bool
+) -> fw.ModeratedBy:
+    """F18: who moderates this person (guidance §67-68)."""
+    return fw.moderation_placement(
+        start_year=year,
+        civil_service_start=civil_service_start,
+        joined_department=start,
+        left_department=left_on,
+        left_to_other_department=moved_out,
+    )
+
+
+def moderating_department(row: Any, where: fw.ModeratedBy, own: str) -> str:
+    """F18: the department that moderates this person."""
+    if where is fw.ModeratedBy.THIS_DEPARTMENT:
+        return own
+    if where is fw.ModeratedBy.NOT_ELIGIBLE:
+        return "Not eligible (joined the Civil Service after 31 December)"
+    if row.left_to_department and row.left_on:
+        return str(row.left_to_department)
+    return str(row.joined_from_department or "Previous department")
+
+
+PLACEMENT_LABELS = {m: m.value.replace("_", " ").capitalize() for m in fw.ModeratedBy}
+PLAN_LABELS = {None: None} | {s.value: s.value.replace("_", " ").capitalize() for s in PlanStatus}
+
+
+def _met(value: bool | None) -> str | None:
+    return None if value is None else ("Met" if value else "Not met")
+
+
+_STEP_LABELS = {
+    fw.UnderperformanceStep.NONE: None,
+    fw.UnderperformanceStep.SUPPORT: "Support (one Partially Met)",
+    fw.UnderperformanceStep.DEVELOPMENT_PLAN: "Development plan (two consecutive)",
+    fw.UnderperformanceStep.FORMAL_MEASURES_EXPECTED: "Formal measures expected",
+}
+
+
+def bonus_label(rating: Rating | None) -> str:
+    """F16: Exceeding and High Performing only; every Exceeding paid first."""
+    priority = fw.bonus_priority(rating)
+    return {1: "Eligible - pay first", 2: "Eligible"}.get(priority or 0, "Not eligible")
+
+
+@dataclass
+class Tally:
+    """Counts kept during the pass: they grow with grades and units, never with people."""
+
+    headcount: int = 0
+    ours: int = 0
+    stages: Counter[str] = field(default_factory=Counter)
+    overall: Counter[Rating] = field(default_factory=Counter)
+    by_grade: dict[str, Counter[Rating]] = field(default_factory=dict)
+    by_unit: dict[str, Counter[Rating]] = field(default_factory=dict)
+    poor_performance: int = 0
+    bonus_eligible: int = 0
+
+    def count(self, row: Any, d: Derived, ours: bool) -> None:
+        """Add one person to the counts."""
+        tally = self
+        tally.headcount += 1
+        stages = tally.stages
+        stages["objectives"] += row.objectives > 0
+        for q, label in enumerate(d.quarters, 1):
+            stages[f"q{q}"] += label is not None
+        stages["mid"] += bool(row.mid_done)
+        stages["end"] += bool(row.end_done)
+        stages["standards"] += d.complete_standards
+        stages["finance"] += row.finance_met is not None
+        tally.poor_performance += bool(row.poor_performance_measures)
+        if not ours:
+            return
+        tally.ours += 1
+        stages["moderated"] += d.moderated is not None
+        final = d.final
+        if final is not None:
+            tally.overall[final] += 1
+            tally.by_grade.setdefault(row.grade, Counter())[final] += 1
+            tally.by_unit.setdefault(row.business_unit, Counter())[final] += 1
+            tally.bonus_eligible += fw.end_year_bonus_eligible(final)

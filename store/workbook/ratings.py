@@ -1,0 +1,93 @@
+"""The Ratings sheet: one row per person employed during the year, with everything the
+framework derives for them (gates F8/F9, final rating F7, F10, F16, F18)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from store.framework import MinimumStandard
+from store.workbook.base import Book, Person, SheetSpec
+from store.workbook.cells import GBP, Column
+from store.workbook.population import PLAN_LABELS
+
+COLUMNS = (
+    Column("Staff ID", 10),
+    Column("Name", 24),
+    Column("Email", 30),
+    Column("Grade", 8),
+    Column("Business unit", 22),
+    Column("Location", 12),
+    Column("Line manager", 22),
+    Column("Director General", 22),
+    Column("Start date", 11),
+    Column("Left on", 11),
+    Column("Objectives", 10),
+    Column("Q1", 15),
+    Column("Q2 (mid-year)", 15),
+    Column("Q3", 15),
+    Column("Q4", 15),
+    Column("Mid-year write-up", 12),
+    Column("End-year write-up", 12),
+    Column("End-year recommendation", 15),
+    *[Column(s.label, 14) for s in MinimumStandard],
+    Column("Finance objective", 12),
+    Column("Rating after gates (F8/F9)", 15),
+    Column("Why the gates changed it", 40),
+    Column("Moderated rating (F7)", 15),
+    Column("Final rating", 15),
+    Column("Development plan (F10)", 14),
+    Column("Under-performance step (F10)", 22),
+    Column("On poor-performance measures", 12),
+    Column("Moderation (F18)", 16),
+    Column("Moderated by", 24),
+    Column("End-year bonus (F16)", 18),
+    Column("Evidence items", 10),
+    Column("Awards approved", 10),
+    Column("Awards total", 12, GBP),
+)
+
+
+def person_row(book: Book, person: Person) -> list[Any]:
+    row, d = person.row, person.derived
+    return [
+        row.staff_id,
+        row.name,
+        row.email,
+        row.grade,
+        row.business_unit,
+        row.location,
+        row.line_manager,
+        row.dg,
+        row.start_date,
+        row.left_on,
+        row.objectives,
+        *d.quarters,
+        "Done" if row.mid_done else None,
+        "Done" if row.end_done else None,
+        d.recommended,
+        *d.standards,
+        d.finance,
+        d.gated,
+        d.reasons,
+        d.moderated,
+        d.final.label if d.final else None,
+        PLAN_LABELS[row.plan_status],
+        d.step,
+        "Yes" if row.poor_performance_measures else "No",
+        person.placement,
+        person.moderated_by,
+        d.bonus,
+        row.evidence,
+        row.awards,
+        row.award_pence / 100,
+    ]
+
+
+SPEC = SheetSpec(
+    "Ratings",
+    "Ratings: one row per person employed during the year. The rating after the gates is "
+    "derived from the recommendation, the four minimum standards (F8) and the finance "
+    "objective (F9); the final rating is the moderated one where there is one (F7).",
+    columns=COLUMNS,
+    person_row=person_row,
+)
