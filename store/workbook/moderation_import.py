@@ -103,7 +103,9 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def read_changes(
+# Each check below is one kind of bad edit a panel can make, reported with its place; kept
+# together so the order of checks (sheet, header, row, cell) reads top to bottom.
+def read_changes(  # noqa: C901
     session: Session, wb: Any, *, year: int, generated: datetime, packs: dict[str, str]
 ) -> tuple[list[Change], list[str]]:
     """Every cell whose moderated rating differs from the store, and every problem found."""

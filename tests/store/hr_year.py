@@ -70,7 +70,10 @@ def _row(n: int, email: str, grade: str, unit: str, lm: str, dg: str, **extra: s
     }
 
 
-def build(db: Database, tmp_path: Path, config: DepartmentConfig, seed: int = 7) -> HRYear:
+# A scripted year for many people: one branch per kind of record it makes.
+def build(  # noqa: C901
+    db: Database, tmp_path: Path, config: DepartmentConfig, seed: int = 7
+) -> HRYear:
     rnd = random.Random(seed)
     ps, dg, hr = "perm.sec@dept.example", "dee.gee@dept.example", "hilary.hr@dept.example"
     rows = [
