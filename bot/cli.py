@@ -6,18 +6,15 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from store import migrate
-from store.config import order_warnings
 from store.db import Database
 from store.errors import PerfbotError
 from store.framework import performance_year_of
@@ -25,10 +22,6 @@ from store.models import Via
 from store.roster import RosterError, import_roster, write_template
 from store.services import Actor, local_date
 from store.settings import Settings
-
-if TYPE_CHECKING:
-    from bot.slack.app import SlackAdapter
-    from scheduler.runner import PerfScheduler
 
 logger = logging.getLogger("perfbot")
 console = Console()
@@ -308,32 +301,6 @@ def _what_next(settings: Settings) -> None:
     )
 
 
-def _scheduler(
-    db: Database, settings: Settings, *, plan_enabled: bool = True, deliver_enabled: bool = True
-) -> PerfScheduler:
-    from bot.messengers import build_messengers
-    from scheduler.runner import PerfScheduler
-
-    config = settings.department()
-    year = performance_year_of(local_date(config, _now()), config.year.start_month)
-    for warning in order_warnings(config, year):  # F3
-        logger.warning("%s", warning)
-    messengers = build_messengers(settings)
-    if deliver_enabled and not messengers:
-        logger.info(
-            "nudge delivery off: no chat platform is configured; nudges wait in the "
-            "outbox until one is"
-        )
-        deliver_enabled = False
-    return PerfScheduler(
-        db,
-        settings.department(),
-        messengers,
-        plan_enabled=plan_enabled,
-        deliver_enabled=deliver_enabled,
-    )
-
-
 @app.command()
 def scheduler(
     plan: Annotated[
@@ -351,11 +318,13 @@ def scheduler(
     import asyncio
     import signal
 
+    from bot.app import build_scheduler
+
     settings = _settings()
     db = _database(settings)
 
     async def run() -> None:
-        runner = _scheduler(db, settings, plan_enabled=plan, deliver_enabled=deliver)
+        runner = build_scheduler(db, settings, plan_enabled=plan, deliver_enabled=deliver)
         runner.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -444,7 +413,7 @@ def serve(
     and the scheduler."""
     from aiohttp import web
 
-    from bot.web import make_app
+    from bot.app import web_app
 
     settings = _settings()
     db = _database(settings)
@@ -452,77 +421,12 @@ def serve(
     if total == 0:
         _load_demo(db, settings)
         _what_next(settings)
-    slack = _slack_adapter(db, settings)
-    teams = None
-    if not settings.teams_enabled:
-        logger.info(
-            "Teams disabled: MICROSOFT_APP_ID is not set (PERFBOT_DEV=1 for a local "
-            "unauthenticated trial)"
-        )
-    else:
-        from bot.teams.app import TeamsAdapter
-
-        teams = TeamsAdapter(
-            db,
-            settings.department(),
-            app_id=settings.microsoft_app_id,
-            app_password=settings.microsoft_app_password,
-            tenant_id=settings.microsoft_app_tenant_id,
-            dev=settings.perfbot_dev,
-        )
-        logger.info("Teams enabled: POST /api/messages")
-    app = make_app(db, slack=slack, teams=teams)
-    if slack is not None and settings.slack_app_token:
-        app.cleanup_ctx.append(partial(_socket_mode, slack, settings.slack_app_token))
-    if with_scheduler:
-        app.cleanup_ctx.append(partial(_run_scheduler, db, settings))
     web.run_app(
-        app,
+        web_app(db, settings, with_scheduler=with_scheduler),
         host=host or settings.host,
         port=port or settings.port,
         print=lambda text: console.print(text.strip()),
     )
-
-
-def _slack_adapter(db: Database, settings: Settings) -> SlackAdapter | None:
-    if not settings.slack_enabled:
-        logger.info(
-            "Slack disabled: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP mode) "
-            "or SLACK_APP_TOKEN (Socket Mode)"
-        )
-        return None
-    from bot.slack.app import SlackAdapter
-
-    assert settings.slack_bot_token is not None
-    logger.info(
-        "Slack enabled: POST /slack/events%s",
-        " and Socket Mode" if settings.slack_app_token else "",
-    )
-    return SlackAdapter(
-        db,
-        settings.department(),
-        token=settings.slack_bot_token,
-        signing_secret=settings.slack_signing_secret or "",
-        api_url=settings.slack_api_url,
-    )
-
-
-async def _socket_mode(slack: SlackAdapter, app_token: str, _app: object) -> AsyncIterator[None]:
-    """Slack Socket Mode: Slack connects out to us, so no public URL is needed."""
-    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
-    handler = AsyncSocketModeHandler(slack.app, app_token)
-    await handler.connect_async()
-    logger.info("Slack Socket Mode connected")
-    yield
-    await handler.close_async()
-
-
-async def _run_scheduler(db: Database, settings: Settings, _app: object) -> AsyncIterator[None]:
-    runner = _scheduler(db, settings)
-    runner.start()
-    yield
-    runner.shutdown()
 
 
 def main() -> None:
