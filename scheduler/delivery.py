@@ -177,7 +177,6 @@ class Deliverer:
         self.limits = Limits(
             d.per_conversation_per_second, d.per_workspace_per_second, d.workspace_burst
         )
-        self._results: list[tuple[int, str, dict[str, Any]]] = []
 
     def claim(self, session: Session, now: datetime) -> tuple[list[Claimed], Counter[str]]:
         """Claim a batch of due nudges (in the caller's write transaction)."""

@@ -314,6 +314,16 @@ def plan_deadline(tick: Tick, task: SubjectsTask) -> None:
             )
 
 
+def plan_deadlines(*tasks: SubjectsTask) -> Callable[[Tick], None]:
+    """The ``plan`` of a kind whose tasks all have calendar deadlines."""
+
+    def plan(tick: Tick) -> None:
+        for task in tasks:
+            plan_deadline(tick, task)
+
+    return plan
+
+
 def insert_rows(tick: Tick, rows: list[dict[str, Any]]) -> None:
     """Small sets, planned row by row (idempotent on the outbox key)."""
     session = tick.session

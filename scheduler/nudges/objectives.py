@@ -15,11 +15,10 @@ from scheduler.nudges.base import (
     NudgeKind,
     Recipient,
     SubjectsTask,
-    Tick,
     Words,
     count_of,
     person_task_done,
-    plan_deadline,
+    plan_deadlines,
     subject_expression,
 )
 from store.config import Milestone
@@ -45,11 +44,6 @@ TASKS = (
 )
 
 
-def plan(tick: Tick) -> None:
-    for task in TASKS:
-        plan_deadline(tick, task)
-
-
 def compose(w: Words) -> Nudge:
     return w.nudge(
         "Objectives to agree",
@@ -58,4 +52,4 @@ def compose(w: Words) -> Nudge:
     )
 
 
-KIND = NudgeKind(Kind.OBJECTIVES, plan, person_task_done(done), compose)
+KIND = NudgeKind(Kind.OBJECTIVES, plan_deadlines(*TASKS), person_task_done(done), compose)

@@ -16,11 +16,10 @@ from scheduler.nudges.base import (
     NudgeKind,
     Recipient,
     SubjectsTask,
-    Tick,
     Words,
     exists,
     person_task_done,
-    plan_deadline,
+    plan_deadlines,
     subject_expression,
 )
 from store.config import Milestone
@@ -50,11 +49,6 @@ TASKS = tuple(
 )
 
 
-def plan(tick: Tick) -> None:
-    for task in TASKS:
-        plan_deadline(tick, task)
-
-
 def compose(w: Words) -> Nudge:
     what = MILESTONE_WORDS.get(w.ctx.milestone, "this quarter")
     text = f"{w.who}'s indicative rating after {what} {w.when()}."
@@ -67,4 +61,4 @@ def compose(w: Words) -> Nudge:
     )
 
 
-KIND = NudgeKind(Kind.RATING, plan, person_task_done(done), compose)
+KIND = NudgeKind(Kind.RATING, plan_deadlines(*TASKS), person_task_done(done), compose)

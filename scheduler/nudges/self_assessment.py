@@ -14,11 +14,10 @@ from scheduler.nudges.base import (
     NudgeKind,
     Recipient,
     SubjectsTask,
-    Tick,
     Words,
     exists,
     person_task_done,
-    plan_deadline,
+    plan_deadlines,
     subject_expression,
 )
 from store.config import Milestone
@@ -48,11 +47,6 @@ TASKS = tuple(
 )
 
 
-def plan(tick: Tick) -> None:
-    for task in TASKS:
-        plan_deadline(tick, task)
-
-
 def compose(w: Words) -> Nudge:
     stage = w.stage
     title, text = f"Your {stage} self-assessment", f"Your {stage} self-assessment {w.when()}."
@@ -64,4 +58,4 @@ def compose(w: Words) -> Nudge:
     )
 
 
-KIND = NudgeKind(Kind.SELF_ASSESSMENT, plan, person_task_done(done), compose)
+KIND = NudgeKind(Kind.SELF_ASSESSMENT, plan_deadlines(*TASKS), person_task_done(done), compose)

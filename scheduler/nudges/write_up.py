@@ -16,12 +16,11 @@ from scheduler.nudges.base import (
     NudgeKind,
     Recipient,
     SubjectsTask,
-    Tick,
     Words,
     count_of,
     exists,
     person_task_done,
-    plan_deadline,
+    plan_deadlines,
     subject_expression,
 )
 from scheduler.nudges.self_assessment import STAGE_OF
@@ -58,11 +57,6 @@ TASKS = tuple(
 )
 
 
-def plan(tick: Tick) -> None:
-    for task in TASKS:
-        plan_deadline(tick, task)
-
-
 def compose(w: Words) -> Nudge:
     stage = w.stage
     extra = (
@@ -77,4 +71,4 @@ def compose(w: Words) -> Nudge:
     )
 
 
-KIND = NudgeKind(Kind.WRITE_UP, plan, person_task_done(done), compose)
+KIND = NudgeKind(Kind.WRITE_UP, plan_deadlines(*TASKS), person_task_done(done), compose)
