@@ -65,16 +65,7 @@ def set_objective(
     )
     session.add(objective)
     session.flush()
-    revision = ObjectiveRevision(
-        objective_id=pk(objective),
-        number=1,
-        what=what.strip(),
-        how=how.strip(),
-        measure=measure,
-        created_by_id=actor_id(actor),
-        created_at=now,
-    )
-    session.add(revision)
+    revision = _add_revision(session, objective, 1, what, how, measure, None, actor, now)
     audited(
         session,
         objective,
@@ -90,6 +81,32 @@ def set_objective(
         },
     )
     return ObjectiveOutcome(objective, revision, fw.objective_count_warning(live + 1))
+
+
+def _add_revision(
+    session: Session,
+    objective: Objective,
+    number: int,
+    what: str,
+    how: str,
+    measure: str | None,
+    reason: str | None,
+    actor: Actor,
+    now: datetime,
+) -> ObjectiveRevision:
+    """F13: one more revision beside the earlier ones (the first is the original)."""
+    revision = ObjectiveRevision(
+        objective_id=pk(objective),
+        number=number,
+        what=what.strip(),
+        how=how.strip(),
+        measure=measure,
+        reason=reason,
+        created_by_id=actor_id(actor),
+        created_at=now,
+    )
+    session.add(revision)
+    return revision
 
 
 def _objective_for(session: Session, actor: Actor, objective_id: int, what: str) -> Objective:
@@ -124,17 +141,9 @@ def revise_objective(
         .order_by(col(ObjectiveRevision.number).desc())
     ).first()
     assert latest is not None  # every objective is created with revision 1
-    revision = ObjectiveRevision(
-        objective_id=pk(objective),
-        number=latest.number + 1,
-        what=what.strip(),
-        how=how.strip(),
-        measure=measure,
-        reason=reason,
-        created_by_id=actor_id(actor),
-        created_at=now,
+    revision = _add_revision(
+        session, objective, latest.number + 1, what, how, measure, reason, actor, now
     )
-    session.add(revision)
     audited(
         session,
         objective,
