@@ -39,6 +39,9 @@ def normalise_url(url: str) -> str:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
+    # A database error's message would otherwise carry the statement's values (a rating
+    # note, a name) into whatever logs it.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         memory = url in ("sqlite://", "sqlite:///:memory:")
         if memory:

@@ -54,6 +54,28 @@ from store.workbook import export_workbook
 logger = logging.getLogger(__name__)
 
 
+class _NoPayloads(logging.Filter):
+    """Bolt writes request bodies into some log lines - every badly signed request at INFO,
+    an unhandled one at WARNING - so anyone could fill the disk, and genuine payloads (names,
+    rating notes) would be logged after a secret rotation. Keep the words before the payload;
+    drop the payload."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "(" in message:
+            record.msg, record.args = message.split("(", 1)[0].rstrip()[:200], None
+        return True
+
+
+def _bolt_logger() -> logging.Logger:
+    """The logger Bolt copies onto every logger it makes (level and filters)."""
+    logger = logging.getLogger("bot.slack.bolt")
+    logger.setLevel(logging.INFO)
+    if not logger.filters:
+        logger.addFilter(_NoPayloads())
+    return logger
+
+
 class SlackAdapter:
     def __init__(
         self,
@@ -81,6 +103,7 @@ class SlackAdapter:
             client=self.client,
             signing_secret=signing_secret,
             raise_error_for_unhandled_request=False,
+            logger=_bolt_logger(),
         )
         self.sealer = FormSealer(signing_secret, salt="perfbot.slack.form")
         self._people: dict[str, int] = {}  # Slack user id -> person id (also kept in the store)
@@ -372,6 +395,12 @@ class SlackAdapter:
             except (SlackApiError, OSError):
                 logger.exception("workbook upload failed user=%s", user_id)
                 await respond(text="The workbook could not be sent. Please try again.")
+            except Exception:  # whatever failed, the person who asked hears so, in words
+                logger.exception("workbook export failed user=%s", user_id)
+                await respond(
+                    text=f"The HR workbook for {label} could not be made, so nothing was "
+                    "sent. The failure is in perfbot's log for whoever runs it."
+                )
 
     async def on_save_as_evidence(self, ack: Any, body: dict[str, Any]) -> None:
         await ack()

@@ -6,6 +6,7 @@ import re
 from enum import StrEnum
 
 from store.errors import InvalidInput, RuleViolation
+from store.text import refuse_control_characters
 
 
 # --- F11, F12: objectives -------------------------------------------------------------------
@@ -86,7 +87,10 @@ def check_evidence(text: str, link: str | None) -> tuple[str, str | None]:
             "Summarise it and add a link to the full document.",
             field="text",
         )
+    refuse_control_characters(text, "text")
     link = (link or "").strip() or None
+    if link is not None:
+        refuse_control_characters(link, "link", multiline=False)
     if link is not None and (len(link) > LINK_MAX_CHARS or not _LINK_RE.match(link)):
         raise InvalidInput("The link must be a web address starting https://", field="link")
     return text, link

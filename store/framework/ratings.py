@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from store.errors import InvalidInput, RuleViolation
 from store.framework.year import QUARTERS, Stage
+from store.text import refuse_control_characters
 
 
 # --- F4: the four boxes -------------------------------------------------------------------
@@ -103,6 +104,7 @@ def check_what_and_how(what: str | None, how: str | None, *, required: bool = Tr
                 f"The '{field}' note is {len(text)} characters; the limit is {NOTE_MAX_CHARS}.",
                 field=field,
             )
+        refuse_control_characters(text, field)
 
 
 # --- F8, F9: gates --------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from store.roster.rows import (
     RosterProblem,
     RosterRow,
 )
+from store.text import control_character
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -192,6 +193,11 @@ class _Reader:
             self.problem(name, None, "a value is required")
         elif len(value) > MAX_TEXT:
             self.problem(name, value[:40] + "...", f"longer than {MAX_TEXT} characters")
+        elif (found := control_character(value, multiline=False)) is not None:
+            shown = value.encode("unicode_escape").decode()[:40]
+            self.problem(
+                name, shown, f"holds an invisible control character (code {ord(found)}); retype it"
+            )
         return value
 
     def email(self, name: str, *, required: bool) -> str | None:

@@ -23,6 +23,7 @@ from store import framework as fw
 from store.config import DepartmentConfig
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import AuditEntry, PerformanceYear, Person, Via
+from store.text import refuse_control_characters
 
 REASON_MAX_CHARS = 2000
 
@@ -299,4 +300,4 @@ def clean_text(
         raise InvalidInput("This is required.", field=field)
     if len(text) > limit:
         raise InvalidInput(f"{len(text)} characters; the limit is {limit}.", field=field)
-    return text
+    return refuse_control_characters(text, field)

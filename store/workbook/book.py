@@ -42,7 +42,7 @@ from store.workbook.base import (
     Person,
     SheetSpec,
 )
-from store.workbook.cells import Sheet
+from store.workbook.cells import Sheet, append
 from store.workbook.population import (
     PLACEMENT_LABELS,
     derive,
@@ -148,11 +148,11 @@ def _write(book: Book, path: Path, progress: Progress | None) -> None:
     for spec in sorted(fillers, key=lambda s: s.fills_last):  # stable: display order kept
         assert spec.fill is not None
         spec.fill(book, sheets[spec.title])
-    meta.append(["export_id", book.export_id])
-    meta.append(["year", book.year])
-    meta.append(["generated_at", book.now.isoformat()])
+    append(meta, ["export_id", book.export_id])
+    append(meta, ["year", book.year])
+    append(meta, ["generated_at", book.now.isoformat()])
     for title, unit in book.packs.items():
-        meta.append(["sheet", title, unit])
+        append(meta, ["sheet", title, unit])
     wb.save(path)
 
 

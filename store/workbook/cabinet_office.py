@@ -6,7 +6,7 @@ from typing import Any
 
 from store import framework as fw
 from store.workbook.base import Book, SheetSpec
-from store.workbook.cells import PERCENT, TITLE, header, styled, widths
+from store.workbook.cells import PERCENT, TITLE, append, header, styled, widths
 
 
 def fill(book: Book, ws: Any) -> None:
@@ -19,28 +19,37 @@ def fill(book: Book, ws: Any) -> None:
     )
     widths(ws, 60, 14, 12)
     ws.freeze_panes = "A4"
-    ws.append([styled(ws, f"Cabinet Office return (F22), {book.label}", font=TITLE)])
-    ws.append([f"{book.config.department.name}: final ratings of {ret.rated} people."])
-    ws.append(header(ws, "Measure", "Number", "%"))
-    ws.append(
+    append(ws, [styled(ws, f"Cabinet Office return (F22), {book.label}", font=TITLE)])
+    append(ws, [f"{book.config.department.name}: final ratings of {ret.rated} people."])
+    append(ws, header(ws, "Measure", "Number", "%"))
+    append(
+        ws,
         [
             "Rated Exceeding or High Performing",
             ret.top_two,
             styled(ws, ret.top_two_share, fmt=PERCENT),
-        ]
+        ],
     )
-    ws.append(
-        ["Rated Partially Met", ret.partially_met, styled(ws, ret.partially_met_share, fmt=PERCENT)]
+    append(
+        ws,
+        [
+            "Rated Partially Met",
+            ret.partially_met,
+            styled(ws, ret.partially_met_share, fmt=PERCENT),
+        ],
     )
-    ws.append(["Non-consolidated payments in-year (approved in-year awards)", ret.in_year_payments])
-    ws.append(
+    append(
+        ws, ["Non-consolidated payments in-year (approved in-year awards)", ret.in_year_payments]
+    )
+    append(
+        ws,
         [
             "Non-consolidated payments end-year (people eligible under F16; perfbot does "
             "not record bonus payments)",
             ret.end_year_payments,
-        ]
+        ],
     )
-    ws.append(["On formal poor-performance measures", ret.on_poor_performance_measures])
+    append(ws, ["On formal poor-performance measures", ret.on_poor_performance_measures])
 
 
 SPEC = SheetSpec(

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.filters import AutoFilter
@@ -32,9 +33,37 @@ class Column:
     editable: bool = False  # yellow: the moderation panel types here
 
 
+def text_value(ws: Any, value: str) -> Any:
+    """Every text cell is text, whatever it starts with. openpyxl writes a string that starts
+    with "=" as a live formula (a typed reason "=HYPERLINK(...)" would become a link, a DDE
+    payload would run), so such a string becomes a cell typed as a string; characters the
+    file format cannot hold (control characters) are dropped instead of failing the export."""
+    if ILLEGAL_CHARACTERS_RE.search(value):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if not value.startswith("="):
+        return value
+    cell = WriteOnlyCell(ws, value=value)
+    cell.data_type = "s"
+    return cell
+
+
+def safe(ws: Any, values: list[Any]) -> list[Any]:
+    """A row's values with every string made safe to open (``text_value``)."""
+    return [text_value(ws, v) if type(v) is str else v for v in values]
+
+
+def append(ws: Any, values: list[Any]) -> None:
+    """The one way a row is written to a sheet."""
+    ws.append(safe(ws, values))
+
+
 def styled(ws: Any, value: Any, *, fmt: str | None = None, **style: Any) -> WriteOnlyCell:
     """A cell with a number format and/or font, fill, alignment (write-only mode)."""
     c = WriteOnlyCell(ws, value=value)
+    if isinstance(value, str):
+        c.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value.startswith("="):
+            c.data_type = "s"  # text, never a formula
     if fmt:
         c.number_format = fmt
     for key, val in style.items():
@@ -71,8 +100,8 @@ class Sheet:
         self.header_row = len(before) + 1
         self.ws.freeze_panes = f"A{self.header_row + 1}"
         for line in before:
-            self.ws.append(line)
-        self.ws.append(header(self.ws, *(c.header for c in self.columns)))
+            append(self.ws, line)
+        append(self.ws, header(self.ws, *(c.header for c in self.columns)))
         self._styled = [
             (i, self.cell(None, fmt=c.fmt)) for i, c in enumerate(self.columns) if c.fmt
         ]
@@ -83,6 +112,7 @@ class Sheet:
     def add(self, values: list[Any]) -> None:
         """A data row; columns with a number format get a styled cell. One cell per such
         column is reused: openpyxl writes a row out before ``append`` returns."""
+        values = safe(self.ws, values)
         for i, template in self._styled:
             if values[i] is not None:
                 template.value = values[i]

@@ -9,7 +9,7 @@ from typing import Any
 from store import aggregates
 from store.framework import Rating
 from store.workbook.base import Book, SheetSpec
-from store.workbook.cells import BOLD, TITLE, header, styled, widths
+from store.workbook.cells import BOLD, TITLE, append, header, styled, widths
 
 BOXES = tuple(Rating)
 
@@ -20,33 +20,34 @@ def fill(book: Book, ws: Any) -> None:
     widths(ws, 34)
     widths(ws, *([13] * 13), first=2)
     ws.freeze_panes = "A4"
-    ws.append([styled(ws, f"Consistency check (F21), {book.label}", font=TITLE)])
-    ws.append(
+    append(ws, [styled(ws, f"Consistency check (F21), {book.label}", font=TITLE)])
+    append(
+        ws,
         [
             f"Counts of people per box by protected characteristic. Cells with fewer than "
             f"{threshold} people are hidden (shown as *), with further cells hidden where "
             "a count could otherwise be worked out from the totals; groups under "
             f"{threshold} are pooled as Other. Zeros are shown."
-        ]
+        ],
     )
-    ws.append([])
+    append(ws, [])
     if not tables:
-        ws.append(["The roster holds no protected characteristics (pc_ columns)."])
+        append(ws, ["The roster holds no protected characteristics (pc_ columns)."])
     for mid, end in tables:
-        ws.append([styled(ws, mid.characteristic, font=TITLE)])
+        append(ws, [styled(ws, mid.characteristic, font=TITLE)])
         for table in (mid, end):
-            ws.append([styled(ws, table.stage, font=BOLD)])
+            append(ws, [styled(ws, table.stage, font=BOLD)])
             if table.withheld:
-                ws.append([table.withheld])
-                ws.append([])
+                append(ws, [table.withheld])
+                append(ws, [])
                 continue
-            ws.append(header(ws, "Group", *[r.label for r in BOXES], "Total"))
+            append(ws, header(ws, "Group", *[r.label for r in BOXES], "Total"))
             for group, cells, total in zip(
                 table.groups, table.cells, table.row_totals, strict=True
             ):
-                ws.append([group] + ["*" if c is None else c for c in cells] + [total])
-            ws.append([styled(ws, "Total", font=BOLD)] + table.column_totals + [table.total])
-            ws.append([])
+                append(ws, [group] + ["*" if c is None else c for c in cells] + [total])
+            append(ws, [styled(ws, "Total", font=BOLD)] + table.column_totals + [table.total])
+            append(ws, [])
 
 
 SPEC = SheetSpec(

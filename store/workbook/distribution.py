@@ -10,7 +10,7 @@ from openpyxl.chart import BarChart, Reference
 from store import framework as fw
 from store.framework import Grade, Rating
 from store.workbook.base import Book, SheetSpec
-from store.workbook.cells import BOLD, PERCENT, TITLE, header, styled, widths
+from store.workbook.cells import BOLD, PERCENT, TITLE, append, header, styled, widths
 
 BOXES = tuple(Rating)
 
@@ -19,16 +19,17 @@ def fill(book: Book, ws: Any) -> None:
     tally = book.tally
     widths(ws, 26, 15, 15, 15, 15, 10)
     ws.freeze_panes = "A3"
-    ws.append([styled(ws, f"Distribution of final ratings, {book.label}", font=TITLE)])
-    ws.append(
+    append(ws, [styled(ws, f"Distribution of final ratings, {book.label}", font=TITLE)])
+    append(
+        ws,
         [
             "People moderated by this department with a final rating (moderated, else "
             "the recommendation after the gates). F20: no forced distribution; expect most "
             "in Achieving and about 5% Partially Met."
-        ]
+        ],
     )
-    ws.append([])
-    ws.append(header(ws, "Box", "People", "Share", "Expected (F20)"))
+    append(ws, [])
+    append(ws, header(ws, "Box", "People", "Share", "Expected (F20)"))
     top = 5
     rated = sum(tally.overall.values())
     expected = {
@@ -38,8 +39,8 @@ def fill(book: Book, ws: Any) -> None:
     for r in BOXES:
         count = tally.overall[r]
         share = styled(ws, count / rated if rated else 0, fmt=PERCENT)
-        ws.append([r.label, count, share, expected.get(r)])
-    ws.append([styled(ws, "Total", font=BOLD), rated])
+        append(ws, [r.label, count, share, expected.get(r)])
+    append(ws, [styled(ws, "Total", font=BOLD), rated])
     chart = BarChart()
     chart.title = "Share of people per box"
     chart.y_axis.title = "Share"
@@ -57,13 +58,13 @@ def fill(book: Book, ws: Any) -> None:
         ("By business unit", sorted(tally.by_unit.items())),
     ):
         row += 1
-        ws.append([])
-        ws.append(header(ws, title, *[f"{r.label} %" for r in BOXES], "People"))
+        append(ws, [])
+        append(ws, header(ws, title, *[f"{r.label} %" for r in BOXES], "People"))
         first = row + 2
         for name, counts in groups:
             people = sum(counts.values())
-            ws.append(
-                [name] + [styled(ws, counts[r] / people, fmt=PERCENT) for r in BOXES] + [people]
+            append(
+                ws, [name] + [styled(ws, counts[r] / people, fmt=PERCENT) for r in BOXES] + [people]
             )
         row = first + len(groups) - 1
         if title == "By grade" and groups:

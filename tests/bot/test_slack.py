@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -169,6 +171,30 @@ def test_unsigned_forged_or_stale_requests_get_401_and_write_nothing(
     assert table_counts(sqlite_db) == before
 
 
+@pytest.mark.parametrize("how", ["forged", "unhandled"])
+def test_no_request_body_reaches_the_log(slack_run, org, caplog, how) -> None:
+    """Hardening: 1 MB posted with a forged signature (or signed but of a kind perfbot does
+    not handle) writes one short line at most, and nothing of the body - not a name, not a
+    rating note. Measured as the bytes of every record at INFO and above."""
+    note = "Private rating note about Js"
+    payload = json.dumps({"type": "view_submission", "user": {"id": user_id(org.lm)}, "note": note})
+    body = "payload=" + urllib.parse.quote(payload) + "&padding=" + "x" * 1_000_000
+
+    async def run(slack: Slack) -> int:
+        headers = sign(body, secret="not-the-secret") if how == "forged" else sign(body)
+        answer = await slack.post(
+            body, "application/x-www-form-urlencoded", headers=headers, signed=False
+        )
+        return answer.status
+
+    with caplog.at_level(logging.INFO):
+        status = slack_run(run)
+    assert status in (200, 401, 404)
+    logged = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    assert sum(len(m) for m in logged) < 1024, logged
+    assert not any(note in m or "xxxxxxxx" in m for m in logged)
+
+
 def test_someone_not_in_the_roster_is_told_politely(slack_run, sqlite_db, fake) -> None:
     before = table_counts(sqlite_db)
 
@@ -301,6 +327,22 @@ def test_nominate_with_headroom_shown_and_bad_amounts(slack_run, sqlite_db, org)
     assert "Nomination sent" in json.dumps(ok)
     [award] = rows(sqlite_db, Award)
     assert (award.amount_pence, award.status) == (250_000, AwardStatus.PENDING)
+
+
+def test_a_control_character_in_a_reason_is_refused_beside_it(slack_run, sqlite_db, org) -> None:
+    """Hardening: a BEL typed (or pasted) into a Slack form is refused beside the field, the
+    other values are kept, and nothing is stored - it can no longer stop the HR export."""
+
+    async def body(slack: Slack) -> dict[str, Any]:
+        await slack.command(org.lm, "award")
+        view = await slack.opened_view()
+        values = {"nominee": org.js, "amount": "2500", "reason": "Great\x07 work"}
+        return await (await slack.submit(org.lm, view, values)).json()
+
+    answer = slack_run(body)
+    assert answer["response_action"] == "errors"
+    assert set(answer["errors"]) == {"reason"} and "control character" in answer["errors"]["reason"]
+    assert rows(sqlite_db, Award) == []
 
 
 def test_dg_approves_with_one_click_and_the_message_updates(
