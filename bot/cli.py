@@ -94,6 +94,7 @@ def _import(db: Database, settings: Settings, path: Path) -> None:
                 now=now,
                 today=local_date(config, now),
                 progress=progress,
+                limits=config.roster,
             )
     console.print(f"Roster imported from {path.name}: {result.summary()}.")
     if result.pc_columns:

@@ -111,6 +111,15 @@ class ReportingSection(_Strict):
     suppression_threshold: int = Field(framework.SUPPRESSION_THRESHOLD, ge=1)  # F21
 
 
+class RosterSection(_Strict):
+    """Limits on a roster file, checked before it is parsed: generous for a department (a few
+    thousand SCS), small enough that a malicious file cannot exhaust the machine."""
+
+    max_rows: int = Field(50_000, ge=1)
+    max_file_mb: int = Field(50, ge=1)  # on disk, and for an xlsx also once unzipped
+    max_problems_listed: int = Field(200, ge=1)  # the rest are counted
+
+
 class WorkingHoursSection(_Strict):
     start: time = time(9, 0)
     end: time = time(17, 0)
@@ -169,6 +178,7 @@ class DepartmentConfig(_Strict):
     calendar: CalendarSection = CalendarSection()
     awards: AwardsSection = AwardsSection()
     reporting: ReportingSection = ReportingSection()
+    roster: RosterSection = RosterSection()
     working_hours: WorkingHoursSection = WorkingHoursSection()
     reminders: RemindersSection = RemindersSection()
     delivery: DeliverySection = DeliverySection()

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import csv
 import re
+import zipfile
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from store.config import RosterSection
 from store.errors import PerfbotError
 from store.framework import Grade, Nation, Role
 from store.roster.rows import (
@@ -385,23 +387,63 @@ def _check_references(rows: list[RosterRow]) -> list[RosterProblem]:
     return problems
 
 
+def _check_size(path: Path, limits: RosterSection) -> None:
+    """Refuse a file too big to be a department's roster before parsing it: on disk, and for
+    an xlsx (a zip) by what it would unzip to - a small zip bomb can unzip to gigabytes."""
+    limit = limits.max_file_mb * 1024 * 1024
+    size = path.stat().st_size
+    if path.suffix.lower() in (".xlsx", ".xlsm") and zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            size = max(size, sum(entry.file_size for entry in archive.infolist()))
+    if size > limit:
+        raise RosterError(
+            [
+                RosterProblem(
+                    None,
+                    None,
+                    None,
+                    f"the file holds {size / 1024 / 1024:.0f} MB of data; the limit is "
+                    f"{limits.max_file_mb} MB (roster.max_file_mb in the department config)",
+                )
+            ]
+        )
+
+
 def read_roster(
-    path: str | Path, progress: Progress | None = None
+    path: str | Path, progress: Progress | None = None, *, limits: RosterSection | None = None
 ) -> tuple[list[RosterRow], list[str]]:
-    """Read and check a roster file; raises ``RosterError`` listing every problem."""
+    """Read and check a roster file; raises ``RosterError`` listing every problem (up to the
+    configured number, counting the rest)."""
+    limits = limits or RosterSection()
     path = Path(path)
     if not path.is_file():
         raise RosterError([RosterProblem(None, None, str(path), "no such file")])
+    _check_size(path, limits)
     header, body, total = _read_table(path)
     index, pcs, problems = _check_header(header)
     if any(p.message == "required column is missing" for p in problems):
         raise RosterError(problems)  # row checks would only repeat the same gap
     rows: list[RosterRow] = []
+    more = 0  # problems found beyond those listed
     for count, (line, values) in enumerate(body, start=1):
+        if count > limits.max_rows:
+            raise RosterError(
+                [
+                    RosterProblem(
+                        line,
+                        None,
+                        None,
+                        f"more than {limits.max_rows} rows; the limit is roster.max_rows in "
+                        "the department config",
+                    )
+                ]
+            )
         if not any(cell_text(v) for v in values):
             continue  # a blank row between data is harmless
         row, row_problems = _parse_row(line, values, index, pcs)
-        problems.extend(row_problems)
+        room = max(limits.max_problems_listed - len(problems), 0)
+        problems.extend(row_problems[:room])
+        more += len(row_problems) - len(row_problems[:room])
         if row is not None:
             rows.append(row)
         if progress is not None and count % 500 == 0:
@@ -410,7 +452,10 @@ def read_roster(
         progress(total, total)
     if not rows and not problems:
         problems.append(RosterProblem(None, None, None, "the file has a header but no people"))
-    problems.extend(_check_references(rows))
+    references = _check_references(rows)
+    room = max(limits.max_problems_listed - len(problems), 0)
+    problems.extend(references[:room])
+    more += len(references) - len(references[:room])
     if problems:
-        raise RosterError(problems)
+        raise RosterError(problems, more=more)
     return rows, pcs

@@ -64,9 +64,11 @@ class RosterProblem:
 class RosterError(InvalidInput):
     """The file was rejected whole; ``problems`` has one line per problem."""
 
-    def __init__(self, problems: list[RosterProblem]) -> None:
-        self.problems = problems
-        count = len(problems)
+    def __init__(self, problems: list[RosterProblem], *, more: int = 0) -> None:
+        self.problems = problems + (
+            [RosterProblem(None, None, None, f"... and {more} more, not listed")] if more else []
+        )
+        count = len(problems) + more
         super().__init__(
             f"The roster was not imported: {count} problem{'s' if count != 1 else ''}. "
             "Nothing was changed.",

@@ -10,6 +10,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from store.config import RosterSection
 from store.framework import Role
 from store.models import AuditEntry, Person, ProtectedCharacteristic
 from store.roster.read import read_roster
@@ -261,7 +262,8 @@ def import_roster(
     now: datetime,
     today: date,
     progress: Progress | None = None,
+    limits: RosterSection | None = None,
 ) -> ImportResult:
     """Read, check and apply a roster file in the caller's write transaction."""
-    rows, _pcs = read_roster(path, progress)
+    rows, _pcs = read_roster(path, progress, limits=limits)
     return apply_roster(session, rows, actor=actor, now=now, today=today, source=Path(path).name)

@@ -204,3 +204,75 @@ def test_a_database_error_does_not_carry_the_values_into_the_log(db: Database) -
             session.execute(sa.text("SELECT * FROM no_such_table WHERE x = :note"), {"note": note})
     assert note not in str(failed.value)
     assert "hidden" in str(failed.value)
+
+
+# --- finding 7: roster files that would exhaust the machine ------------------------------------
+def _zip_bomb(path: Path, unzipped_mb: int) -> Path:
+    """A real roster xlsx whose first worksheet is padded inside its sheet data to
+    ``unzipped_mb`` MB of spaces: a few hundred KB on disk, which a reader would have to
+    unzip and scan whole."""
+    import zipfile
+
+    from store.roster import write_template
+
+    template = write_template(path.with_name("template.xlsx"))
+    sheet = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(template) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in src.infolist():
+            if item.filename != sheet:
+                out.writestr(item, src.read(item))
+        head, tail = src.read(sheet).split(b"</sheetData>", 1)
+        with out.open(sheet, "w") as part:
+            part.write(head)
+            chunk = b" " * (1024 * 1024)
+            for _ in range(unzipped_mb):
+                part.write(chunk)
+            part.write(b"</sheetData>" + tail)
+    return path
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(db: Database, tmp_path: Path) -> None:
+    import time
+
+    bomb = _zip_bomb(tmp_path / "roster.xlsx", unzipped_mb=300)
+    assert bomb.stat().st_size < 2 * 1024 * 1024
+    started = time.monotonic()
+    with pytest.raises(RosterError) as refused:
+        _load_xlsx(db, bomb)
+    assert time.monotonic() - started < 5
+    (problem,) = refused.value.problems
+    assert "300 MB of data; the limit is 50 MB" in problem.message
+    with db.read() as session:
+        assert session.exec(select(Person)).all() == []
+
+
+def _load_xlsx(db: Database, path: Path) -> None:
+    with db.write() as session:
+        import_roster(
+            session, path=path, actor=Actor.system(Via.IMPORT), now=ROSTER_LOADED,
+            today=ROSTER_LOADED.date(),
+        )  # fmt: skip
+
+
+def test_too_many_rows_and_problems_are_cut_short(db: Database, tmp_path: Path) -> None:
+    from store.config import RosterSection
+
+    rows = org_rows()
+    bad = [dict(rows[4], staff_id=f"X{n}", email="not-an-email", grade="SCS9") for n in range(400)]
+    path = write_csv(tmp_path / "roster.csv", rows + bad)
+    with pytest.raises(RosterError) as refused:
+        with db.write() as session:
+            import_roster(
+                session, path=path, actor=Actor.system(Via.IMPORT), now=ROSTER_LOADED,
+                today=ROSTER_LOADED.date(), limits=RosterSection(max_problems_listed=50),
+            )  # fmt: skip
+    problems = refused.value.problems
+    assert len(problems) == 51 and problems[-1].message == "... and 750 more, not listed"
+    assert refused.value.message.startswith("The roster was not imported: 800 problems.")
+    with pytest.raises(RosterError) as too_long:
+        with db.write() as session:
+            import_roster(
+                session, path=path, actor=Actor.system(Via.IMPORT), now=ROSTER_LOADED,
+                today=ROSTER_LOADED.date(), limits=RosterSection(max_rows=100),
+            )  # fmt: skip
+    assert "more than 100 rows" in too_long.value.problems[0].message
