@@ -10,9 +10,12 @@ through a store service, which re-checks who may do it.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import tempfile
+import urllib.parse
+from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -26,6 +29,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.flows import evidence, status
@@ -52,6 +56,62 @@ from store.services import Actor, claim_idempotency_key, link_by_email, linked_p
 from store.workbook import export_workbook
 
 logger = logging.getLogger(__name__)
+
+
+def malformed(
+    verifier: SignatureVerifier | None, headers: Mapping[str, str], raw: bytes
+) -> str | None:
+    """What is wrong with a request's shape (None when nothing is). Bolt checks signatures;
+    it assumes the rest - a numeric timestamp, a JSON payload with the fields its kind always
+    has - and answers 500 with a traceback when a client breaks that. A request whose
+    signature is wrong is left to Bolt, which answers 401."""
+    timestamp = headers.get("X-Slack-Request-Timestamp", "")
+    if timestamp and not timestamp.isdigit():
+        return "the timestamp header is not a number"
+    signature = headers.get("X-Slack-Signature", "")
+    if not (verifier and timestamp and signature and verifier.is_valid(raw, timestamp, signature)):
+        return None  # unsigned or forged: Bolt answers 401
+    try:
+        if "application/json" in headers.get("Content-Type", ""):
+            body = json.loads(raw)
+            return None if isinstance(body, dict) else "the body is not a JSON object"
+        form = urllib.parse.parse_qs(raw.decode(), keep_blank_values=True)
+        if "payload" not in form:
+            return None  # a slash command: its fields are all text
+        payload = json.loads(form["payload"][0])
+    except (ValueError, UnicodeDecodeError):
+        return "the body is not the JSON or form data Slack sends"
+    return _payload_problem(payload)
+
+
+_SHAPES: dict[str, dict[str, type]] = {
+    # the fields perfbot's handlers (and Bolt) read from each kind of interactive payload
+    "view_submission": {"user": dict, "view": dict},
+    "block_actions": {"user": dict, "actions": list},
+    "message_action": {"user": dict, "message": dict, "channel": dict},
+}
+
+
+def _payload_problem(payload: Any) -> str | None:
+    if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
+        return "the payload has no type"
+    for name, kind in _SHAPES.get(payload["type"], {}).items():
+        if not isinstance(payload.get(name), kind):
+            return f"the payload's {name} is missing or of the wrong kind"
+    view = payload.get("view")
+    if isinstance(view, dict) and not (
+        isinstance(view.get("type"), str)
+        and isinstance(view.get("callback_id", ""), str)
+        and isinstance(view.get("private_metadata", ""), str)
+        and isinstance(view.get("state", {}), dict)
+    ):
+        return "the view is not shaped as Slack sends it"
+    actions = payload.get("actions")
+    if isinstance(actions, list) and not all(
+        isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions
+    ):
+        return "an action has no id"
+    return None
 
 
 class _NoPayloads(logging.Filter):
@@ -106,12 +166,18 @@ class SlackAdapter:
             logger=_bolt_logger(),
         )
         self.sealer = FormSealer(signing_secret, salt="perfbot.slack.form")
+        self.verifier = SignatureVerifier(signing_secret) if signing_secret else None
         self._people: dict[str, int] = {}  # Slack user id -> person id (also kept in the store)
         self._register()
 
     # --- plumbing ---------------------------------------------------------------------------
     async def handle(self, request: web.Request) -> web.Response:
-        """aiohttp route for POST /slack/events: convert, dispatch, convert back."""
+        """aiohttp route for POST /slack/events: convert, dispatch, convert back. A request
+        Slack could not have sent gets 400 here, never a 500 and a traceback."""
+        problem = malformed(self.verifier, request.headers, await request.read())
+        if problem is not None:
+            logger.info("slack request refused: %s", problem)
+            return web.Response(status=400, text="malformed Slack request")
         response = await self.app.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(response)
 

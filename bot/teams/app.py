@@ -141,7 +141,7 @@ class TeamsAdapter:
         invoke = await self.adapter.process_activity(auth, activity, self.bot.on_turn)
         if invoke is None:
             return web.Response(status=201)
-        return web.json_response(invoke.body, status=invoke.status)
+        return web.json_response(_invoke_body(invoke.body), status=invoke.status)
 
     async def _on_error(self, context: TurnContext, error: Exception) -> None:
         logger.error("teams turn failed: %s", type(error).__name__, exc_info=error)
@@ -284,13 +284,13 @@ class TeamsAdapter:
         raise AssertionError(f"unhandled action result {result!r}")
 
     async def _submit(self, ctx: Context, flow: str, data: dict[str, Any]) -> dict[str, Any]:
-        values = parse_inputs(data)
         try:
+            values = parse_inputs(data)
             form = form_from_data(data["form"])
             state = self.sealer.unseal(str(data.get("state", "")))
             if state.pop("flow") != flow or flow not in SUBMITTERS or form.flow != flow:
                 raise StateError("This form could not be checked. Please start again.")
-        except (StateError, KeyError, TypeError) as error:
+        except (StateError, KeyError, TypeError, ValueError, AttributeError) as error:
             return message_card(Message(getattr(error, "message", "This form could not be read.")))
         try:
             result = await self.db.call(
@@ -302,6 +302,21 @@ class TeamsAdapter:
         except PerfbotError as error:
             return message_card(Message(error.message))
         return self.card(result)
+
+
+def _invoke_body(body: Any) -> Any:
+    """An invoke's answer as JSON. botbuilder answers a malformed invoke itself with a model
+    that holds an Exception (it can't be serialised): that becomes a plain error body."""
+    if not hasattr(body, "serialize"):
+        return body
+    try:
+        return body.serialize()
+    except Exception:
+        return {
+            "statusCode": int(getattr(body, "status_code", 400)),
+            "type": "application/vnd.microsoft.error",
+            "value": {"code": "BadRequest", "message": "This request could not be read."},
+        }
 
 
 def workbook_by_cli(year: int, label: str) -> Message:
@@ -347,8 +362,11 @@ class _Bot(ActivityHandler):
     async def on_adaptive_card_invoke(
         self, turn_context: TurnContext, invoke_value: AdaptiveCardInvokeValue
     ) -> AdaptiveCardInvokeResponse:
-        action = invoke_value.action or {}
+        action = invoke_value.action if isinstance(invoke_value.action, dict) else {}
+        data = action.get("data")
         card = await self.teams.on_card_action(
-            turn_context, str(action.get("verb") or ""), dict(action.get("data") or {})
+            turn_context,
+            str(action.get("verb") or ""),
+            data if isinstance(data, dict) else {},  # a client's garbage is an empty form
         )
         return AdaptiveCardInvokeResponse(status_code=200, type=CARD, value=card)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -198,3 +199,80 @@ def test_a_stale_or_unknown_button_gets_a_polite_answer(
         return await teams.execute(org.dg_a, name, {"value": "not-a-number"})
 
     assert OUT_OF_DATE in _card_text(teams_run(body))
+
+
+# --- hardening: what a client sends wrongly gets 400 or a polite answer, never a 500 ---------
+def test_malformed_slack_requests_get_400_and_no_error_in_the_log(slack_run, org, caplog) -> None:
+    from tests.bot.slack_harness import user_id
+
+    command = "command=%2Fperf&text=rate&user_id=" + user_id(org.lm)
+
+    async def body(slack: Slack) -> dict[str, int]:
+        answers = {}
+        bad_ts = {"X-Slack-Request-Timestamp": "abc", "X-Slack-Signature": "v0=00"}
+        answers["timestamp"] = (
+            await slack.post(command, "application/x-www-form-urlencoded", headers=bad_ts,
+                             signed=False)
+        ).status  # fmt: skip
+        answers["not json"] = (
+            await slack.post("payload=notjson", "application/x-www-form-urlencoded")
+        ).status
+        for name, view in {
+            "metadata a number": {"type": "modal", "callback_id": "perf:rate",
+                                  "private_metadata": 12345, "state": {"values": {}}},
+            "view without type": {"callback_id": "perf:rate", "private_metadata": "x"},
+        }.items():  # fmt: skip
+            payload = {"type": "view_submission", "user": {"id": user_id(org.lm)}, "view": view}
+            answers[name] = (await slack.interactive(payload)).status
+        answers["actions not a list"] = (
+            await slack.interactive(
+                {"type": "block_actions", "user": {"id": user_id(org.lm)}, "actions": "x"}
+            )
+        ).status
+        for name, value in [("award_approve", "abc"), ("snooze", "x:y"), ("rate", "9" * 30)]:
+            answers[f"{name} {value[:5]}"] = (await slack.click(org.dg_a, name, value)).status
+        return answers
+
+    with caplog.at_level(logging.INFO):
+        answers = slack_run(body)
+    buttons = {k: v for k, v in answers.items() if " " in k and k.split()[0] in ACTIONS}
+    assert set(buttons.values()) == {200}  # acked; the answer is a polite note
+    assert {k: v for k, v in answers.items() if k not in buttons} == {
+        "timestamp": 400,
+        "not json": 400,
+        "metadata a number": 400,
+        "view without type": 400,
+        "actions not a list": 400,
+    }
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+def test_malformed_teams_invokes_get_a_polite_card(teams_run, org, caplog) -> None:
+    from tests.bot.teams_harness import activity
+
+    async def body(teams: Teams) -> dict[str, tuple[int, str]]:
+        answers = {}
+        for name, value in {
+            "no value": None,
+            "data a string": {"action": {"type": "Action.Execute", "verb": "award_approve",
+                                         "data": "str"}},
+            "form garbage": {"action": {"type": "Action.Execute", "verb": "perf:rate",
+                                        "data": {"form": "zz", "state": 5, "toggles": 3}}},
+        }.items():  # fmt: skip
+            fields = {"type": "invoke", "name": "adaptiveCard/action"}
+            if value is not None:
+                fields["value"] = value
+            answer = await teams.client.post(
+                "/api/messages", json=activity(teams.connector, org.dg_a, **fields)
+            )
+            answers[name] = (answer.status, await answer.text())
+        return answers
+
+    with caplog.at_level(logging.INFO):
+        answers = teams_run(body)
+    assert answers["no value"][0] == 400  # botbuilder's own refusal, now sent as JSON
+    for name in ("data a string", "form garbage"):
+        status, text = answers[name]
+        assert status == 200, (name, text)
+        assert "could not be" in text or OUT_OF_DATE in text, (name, text)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
