@@ -433,9 +433,12 @@ class Outbox(SQLModel, table=True):
 
 
 class IdempotencyKey(SQLModel, table=True):
-    """A platform's delivery id (e.g. a Slack event_id) seen once: retries are not reprocessed."""
+    """A platform's delivery id (a Slack event_id, a submitted form's id) seen once: retries
+    and replays are not reprocessed. For a form, ``result`` is what its first submission
+    said, so a resubmission (after a crash, or a replay) is told what was already saved."""
 
     __tablename__ = "idempotency_key"
 
     key: str = Field(primary_key=True, max_length=200)
     created_at: datetime = _ts()
+    result: str | None = _text()

@@ -11,6 +11,8 @@ from sqlmodel import Session
 from bot.flows import award, evidence, objectives, plan, rate, status, write_up
 from bot.flows.model import Context, Form, Message
 from store.config import DepartmentConfig
+from store.errors import Conflict
+from store.services import claim_idempotency_key, claimed_result
 
 Opener = Callable[[Session], Form | Message]
 Submit = Callable[
@@ -44,3 +46,35 @@ def command_openers(ctx: Context, config: DepartmentConfig, args: list[str]) -> 
         "plan": lambda s: plan.open_form(s, ctx, config),
         "status": lambda s: status.status(s, ctx, config),
     }
+
+
+def submit_form(
+    session: Session,
+    flow: str,
+    ctx: Context,
+    config: DepartmentConfig,
+    state: dict[str, Any],
+    values: dict[str, Any],
+) -> Message | Form:
+    """Run a submitted form's flow - once per form. A platform may deliver a submission
+    twice (a replay within Slack's five minutes, a resubmit after perfbot crashed before
+    answering); the form's id, sealed in its state, is claimed in the same transaction as
+    what the flow saves, so a second delivery changes nothing and is told what was saved."""
+    form_id = str(state.pop("form_id", "") or "")
+    key = f"form:{form_id}"
+    if form_id:
+        saved = claimed_result(session, key)
+        if saved is not None:
+            return already_saved(saved)
+    result = SUBMITTERS[flow](session, ctx, config, state, values)
+    if form_id and isinstance(result, Message):  # a next step (a Form) saved nothing yet
+        if not claim_idempotency_key(session, key=key, now=ctx.now, result=result.text):
+            raise Conflict("This form was saved by another submission a moment ago.")
+    return result
+
+
+def already_saved(text: str) -> Message:
+    return Message(
+        title="Already saved",
+        text=f"This form was already saved. {text}".strip(),
+    )

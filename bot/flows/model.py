@@ -7,6 +7,7 @@ import may appear in ``bot/flows`` (a test checks).
 from __future__ import annotations
 
 import secrets
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -109,6 +110,12 @@ class Context:
 # --- signed flow state ------------------------------------------------------------------------
 STATE_MAX_AGE_SECONDS = 60 * 60  # a form left open longer than an hour is started again
 STATE_MAX_CHARS = 3000  # Slack's limit on a view's private_metadata
+
+
+def sealed_state(form: Form) -> dict[str, Any]:
+    """What a form carries through the platform: its flow, a fresh id (so the store takes
+    each form once) and the flow's own state."""
+    return {"flow": form.flow, "form_id": uuid.uuid4().hex, **form.state}
 
 
 class StateError(PerfbotError):

@@ -42,9 +42,17 @@ from bot.flows.actions import (
     Tell,
     unknown_button,
 )
-from bot.flows.commands import SUBMITTERS, command_openers
+from bot.flows.commands import SUBMITTERS, command_openers, submit_form
 from bot.flows.help import NOT_IN_ROSTER, help_message, unknown_command
-from bot.flows.model import Context, Form, FormErrors, FormSealer, Message, StateError
+from bot.flows.model import (
+    Context,
+    Form,
+    FormErrors,
+    FormSealer,
+    Message,
+    StateError,
+    sealed_state,
+)
 from bot.slack.messenger import SLACK_API_URL
 from bot.slack.render import home_view, message_blocks, message_modal, modal, parse_values
 from store.clock import Clock, SystemClock
@@ -215,7 +223,7 @@ class SlackAdapter:
         return person_id
 
     def _seal(self, form: Form) -> dict[str, Any]:
-        return modal(form, self.sealer.seal({"flow": form.flow, **form.state}))
+        return modal(form, self.sealer.seal(sealed_state(form)))
 
     async def show(self, result: Form | Message, *, trigger_id: str, respond: Any) -> None:
         """A form opens as a modal; a message is answered to the user only."""
@@ -305,7 +313,7 @@ class SlackAdapter:
         ctx = self.context(person_id)
         try:
             result = await self.db.call(
-                lambda s: SUBMITTERS[flow](s, ctx, self.config, state, values), write=True
+                lambda s: submit_form(s, flow, ctx, self.config, state, values), write=True
             )
         except FormErrors as errors:
             await ack(response_action="errors", errors=errors.errors)

@@ -47,9 +47,17 @@ from bot.flows.actions import (
     Tell,
     unknown_button,
 )
-from bot.flows.commands import SUBMITTERS, command_openers
+from bot.flows.commands import SUBMITTERS, command_openers, submit_form
 from bot.flows.help import NOT_IN_ROSTER, help_message, unknown_command
-from bot.flows.model import Context, Form, FormErrors, FormSealer, Message, StateError
+from bot.flows.model import (
+    Context,
+    Form,
+    FormErrors,
+    FormSealer,
+    Message,
+    StateError,
+    sealed_state,
+)
 from bot.teams.cards import FORM_VERB, form_card, form_from_data, message_card, parse_inputs
 from store.clock import Clock, SystemClock
 from store.config import DepartmentConfig
@@ -153,7 +161,7 @@ class TeamsAdapter:
         return Context(person_id=person_id, via=Via.TEAMS, now=self.clock.now())
 
     def seal(self, form: Form) -> str:
-        return self.sealer.seal({"flow": form.flow, **form.state})
+        return self.sealer.seal(sealed_state(form))
 
     def card(self, result: Form | Message) -> dict[str, Any]:
         return (
@@ -294,7 +302,7 @@ class TeamsAdapter:
             return message_card(Message(getattr(error, "message", "This form could not be read.")))
         try:
             result = await self.db.call(
-                lambda s: SUBMITTERS[flow](s, ctx, self.config, state, values), write=True
+                lambda s: submit_form(s, flow, ctx, self.config, state, values), write=True
             )
         except FormErrors as errors:
             form.state.update(state)

@@ -34,6 +34,7 @@ from store.services.evidence import add_evidence
 from store.services.feedback import agree_respondent, propose_respondent
 from store.services.identities import (
     claim_idempotency_key,
+    claimed_result,
     link_by_email,
     link_chat_identity,
     linked_person,
@@ -80,6 +81,7 @@ __all__ = [
     "audited",
     "award_headroom",
     "claim_idempotency_key",
+    "claimed_result",
     "close_objective",
     "decide_award",
     "ensure_year",

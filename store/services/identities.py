@@ -101,12 +101,22 @@ def link_by_email(
     return person.id
 
 
-def claim_idempotency_key(session: Session, *, key: str, now: datetime) -> bool:
-    """Claim ``key`` (e.g. a Slack event id): True the first time, False for any repeat."""
-    result = session.execute(
+def claim_idempotency_key(
+    session: Session, *, key: str, now: datetime, result: str | None = None
+) -> bool:
+    """Claim ``key`` (e.g. a Slack event id): True the first time, False for any repeat.
+    ``result`` is kept with it (what a form's first submission said)."""
+    inserted = session.execute(
         insert_for(session)(IdempotencyKey)
-        .values(key=key[:200], created_at=now)
+        .values(key=key[:200], created_at=now, result=result)
         .on_conflict_do_nothing(),
         execution_options={"preserve_rowcount": True},
     )
-    return bool(cast(sa.CursorResult[Any], result).rowcount)
+    return bool(cast(sa.CursorResult[Any], inserted).rowcount)
+
+
+def claimed_result(session: Session, key: str) -> str | None:
+    """What was kept with a claimed key ("" when it was claimed with nothing; None when the
+    key is new)."""
+    found = session.exec(select(IdempotencyKey).where(IdempotencyKey.key == key[:200])).first()
+    return None if found is None else (found.result or "")

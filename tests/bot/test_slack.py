@@ -345,6 +345,24 @@ def test_a_control_character_in_a_reason_is_refused_beside_it(slack_run, sqlite_
     assert rows(sqlite_db, Award) == []
 
 
+def test_a_replayed_or_resubmitted_form_is_stored_once(slack_run, sqlite_db, org) -> None:
+    """Hardening: one signed nomination sent ten times (a replay inside Slack's five minutes,
+    or a resubmit after perfbot crashed before answering) makes one nomination; every repeat
+    is told what was already saved."""
+
+    async def body(slack: Slack) -> list[dict[str, Any]]:
+        await slack.command(org.lm, "award")
+        view = await slack.opened_view()
+        values = {"nominee": org.js, "amount": "2500", "reason": "Great work"}
+        return [await (await slack.submit(org.lm, view, values)).json() for _ in range(10)]
+
+    first, *repeats = slack_run(body)
+    assert "Nomination sent" in json.dumps(first)
+    assert all("already saved" in json.dumps(r) and "Nominated Js" in json.dumps(r)
+               for r in repeats)  # fmt: skip
+    assert len(rows(sqlite_db, Award)) == 1
+
+
 def test_dg_approves_with_one_click_and_the_message_updates(
     slack_run, sqlite_db, org, config, fake
 ) -> None:

@@ -292,3 +292,21 @@ def test_development_mode_refuses_anything_but_loopback(sqlite_db, config) -> No
         transport=transport,
     )  # fmt: skip
     assert asyncio.run(off.handle(request)).status == 401
+
+
+def test_a_card_submitted_twice_is_stored_once(teams_run, sqlite_db, org) -> None:
+    """Hardening: Teams may deliver an Action.Execute again; the form is taken once."""
+
+    async def body(teams: Teams) -> list[dict[str, Any]]:
+        await teams.say(org.lm, "rate")
+        card = teams.connector.cards_sent()[-1]
+        verb, data = submit_data(
+            card, {"person": str(org.js), "quarter": "1", "rating": "achieving",
+                   "what": "Delivered", "how": "Well"},
+        )  # fmt: skip
+        return [await teams.execute(org.lm, verb, data) for _ in range(3)]
+
+    first, *repeats = teams_run(body)
+    assert "already saved" not in str(first)
+    assert all("already saved" in str(r) for r in repeats)
+    assert len(rows(sqlite_db, IndicativeRating)) == 1
