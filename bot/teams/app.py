@@ -15,13 +15,17 @@ from loopback only, like the Bot Framework Emulator.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
+import requests
 from aiohttp import web
 from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsInfo
@@ -92,6 +96,56 @@ def bot_framework_auth(
     )
 
 
+AUTH_TIMEOUT_SECONDS = 5.0
+AUTH_BACKOFF_SECONDS = (5.0, 300.0)  # first pause after a failure, and the longest
+
+
+class AuthUnavailable(Exception):
+    """The Bot Framework's signing keys could not be fetched (now, or recently)."""
+
+
+class Authenticator:
+    """Checks an activity's Bot Framework token without ever blocking the event loop.
+
+    botbuilder fetches the Bot Framework's OpenID metadata and keys with a blocking
+    ``requests.get`` (no timeout) inside its async code, and on a failure fetches again on
+    the next request: a slow endpoint stalled every request perfbot serves. Here each check
+    runs in a small pool of its own threads (so a hung fetch can't starve the database's),
+    is given up after a timeout, and after a failure to reach the keys, checks pause with a
+    growing back-off and answer "unavailable" at once instead of fetching again.
+    """
+
+    def __init__(self, auth: ConfigurationBotFrameworkAuthentication) -> None:
+        self.auth = auth
+        self.pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="teams-auth")
+        self.paused_until = 0.0
+        self.backoff = AUTH_BACKOFF_SECONDS[0]
+
+    async def check(self, activity: Activity, header: str) -> Any:
+        """The authenticated claims; ``AuthUnavailable`` when the keys can't be had; any other
+        exception means the token is missing, malformed, forged or expired."""
+        if time.monotonic() < self.paused_until:
+            raise AuthUnavailable
+        run = partial(asyncio.run, self.auth.authenticate_request(activity, header))
+        try:
+            result = await asyncio.wait_for(
+                asyncio.get_running_loop().run_in_executor(self.pool, run),
+                AUTH_TIMEOUT_SECONDS,
+            )
+        except (TimeoutError, requests.RequestException) as error:
+            # The keys could not be fetched (any other failure is the token's: a 401).
+            self.paused_until = time.monotonic() + self.backoff
+            self.backoff = min(self.backoff * 2, AUTH_BACKOFF_SECONDS[1])
+            logger.warning(
+                "teams authentication unavailable (%s); pausing %.0f s",
+                type(error).__name__,
+                self.paused_until - time.monotonic(),
+            )
+            raise AuthUnavailable from None
+        self.backoff = AUTH_BACKOFF_SECONDS[0]
+        return result
+
+
 class TeamsAdapter:
     def __init__(
         self,
@@ -109,6 +163,7 @@ class TeamsAdapter:
         self.app_id = app_id or ""
         self.dev = dev and not app_id
         auth = bot_framework_auth(self.app_id, app_password, tenant_id)
+        self.authenticator = Authenticator(auth)
         self.adapter = CloudAdapter(auth)
         self.adapter.on_turn_error = self._on_error
         # Proactive nudges go through an adapter without that handler, so that a failed send
@@ -140,9 +195,11 @@ class TeamsAdapter:
         # CloudAdapter.process would serialise an invoke's body a second time (botbuilder
         # 4.17 fails on the dict it already made), so the response is written here.
         try:  # a missing, forged or expired token: 401, and nothing runs
-            auth = await self.adapter.bot_framework_authentication.authenticate_request(
+            auth = await self.authenticator.check(
                 activity, request.headers.get("Authorization", "")
             )
+        except AuthUnavailable:  # Teams retries; nothing runs meanwhile
+            return web.Response(status=503, headers={"Retry-After": "5"})
         except Exception as error:
             logger.info("teams request refused: %s", type(error).__name__)
             return web.Response(status=401)

@@ -5,17 +5,21 @@ store checked afterwards. Only bot/teams imports botbuilder (tests/test_layering
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 from sqlmodel import select
 
 from bot.teams.app import TeamsAdapter
+from bot.web import make_app
 from store import services as svc
 from store.db import Database
 from store.models import Award, AwardStatus, ChatIdentity, IndicativeRating
 from tests.bot.teams_harness import TENANT, Teams, activity, submit_data
 from tests.conftest import NOW
-from tests.fakes import RunningClock
+from tests.fakes import FakeBotConnector, LoopbackServer, RunningClock
 
 
 def rows(db: Database, model: Any) -> list[Any]:
@@ -310,3 +314,84 @@ def test_a_card_submitted_twice_is_stored_once(teams_run, sqlite_db, org) -> Non
     assert "already saved" not in str(first)
     assert all("already saved" in str(r) for r in repeats)
     assert len(rows(sqlite_db, IndicativeRating)) == 1
+
+
+class SlowOpenIdMetadata(LoopbackServer):
+    """The Bot Framework's OpenID metadata endpoint, answering slowly and then failing."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        self.delay, self.hits = delay, 0
+
+    def routes(self, app: web.Application) -> None:
+        async def metadata(_request: web.Request) -> web.Response:
+            self.hits += 1
+            await asyncio.sleep(self.delay)
+            return web.Response(status=503)
+
+        app.router.add_get("/openid", metadata)
+
+
+def test_slow_teams_authentication_never_stalls_the_server(
+    sqlite_db, config, org, monkeypatch
+) -> None:
+    """Hardening: botbuilder fetches the signing keys with a blocking call and no timeout; a
+    slow endpoint used to stall Slack, Teams and /healthz alike. Now /healthz answers while a
+    check waits, the check gives up with 503, and for a while no request refetches."""
+    import jwt
+
+    from bot.teams import app as teams_app
+
+    app_id = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
+    token = jwt.encode(
+        {"iss": "https://api.botframework.com", "aud": app_id, "exp": 4_102_444_800},
+        "not-the-signing-key-of-the-bot-framework",
+        algorithm="HS256",
+        headers={"kid": "k1"},
+    )
+    from botframework.connector.auth import AuthenticationConstants
+
+    slow = SlowOpenIdMetadata(delay=3.0).start()
+    # The one edge replaced: where the Bot Framework publishes its signing keys.
+    monkeypatch.setattr(
+        AuthenticationConstants,
+        "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL",
+        f"http://127.0.0.1:{slow.port}/openid",
+    )
+
+    async def main() -> tuple[list[int], list[float], int]:
+        teams = TeamsAdapter(
+            sqlite_db, config, app_id=app_id, app_password="pw", dev=False,
+            clock=RunningClock(NOW),
+        )  # fmt: skip
+        client = TestClient(TestServer(make_app(sqlite_db, teams=teams)))
+        await client.start_server()
+        try:
+            body = activity(FakeBotConnector(), org.lm, type="message", text="rate")
+            headers = {"Authorization": f"Bearer {token}"}
+            first = asyncio.create_task(client.post("/api/messages", json=body, headers=headers))
+            health = []
+            for _ in range(5):
+                asked = time.monotonic()
+                await asyncio.sleep(0.1)  # a blocked loop overruns this sleep too
+                assert (await client.get("/healthz")).status == 200
+                health.append(time.monotonic() - asked - 0.1)
+            statuses = [(await first).status]
+            for _ in range(3):  # within the back-off: refused at once, nothing refetched
+                answer = await client.post("/api/messages", json=body, headers=headers)
+                statuses.append(answer.status)
+            return statuses, health, slow.hits
+        finally:
+            await client.close()
+
+    original = teams_app.AUTH_TIMEOUT_SECONDS
+    teams_app.AUTH_TIMEOUT_SECONDS = 1.0  # give up sooner than the 3 s endpoint answers
+    try:
+        statuses, health, hits = asyncio.run(main())
+    finally:
+        teams_app.AUTH_TIMEOUT_SECONDS = original
+        slow.stop()
+    assert max(health) < 0.25
+    assert statuses == [503, 503, 503, 503]
+    assert hits == 1
+    assert rows(sqlite_db, ChatIdentity) == []
