@@ -205,7 +205,11 @@ def export(
     file: Annotated[Path, typer.Argument(help="Where to write the workbook (.xlsx).")],
     year: Annotated[
         int | None,
-        typer.Option(help="Performance year by its first calendar year (2026 = 2026-27)."),
+        typer.Option(
+            min=2000,
+            max=2100,
+            help="Performance year by its first calendar year (2026 = 2026-27).",
+        ),
     ] = None,
 ) -> None:
     """Write the HR workbook: ratings, awards, distribution, consistency check, Cabinet

@@ -94,6 +94,7 @@ class AwardsSection(_Strict):
     """F15: in-year award limits in whole pounds (stored as pence)."""
 
     per_award_pounds: int = Field(5_000, gt=0)
+    min_award_pounds: int = Field(50, gt=0)
     per_year_pounds: int = Field(17_500, gt=0)
     cst_approval_from_pounds: int = Field(17_500, gt=0)
     pot_percent: float = Field(3.3, gt=0, le=100)
@@ -104,6 +105,8 @@ class AwardsSection(_Strict):
     def _order(self) -> AwardsSection:
         if self.per_award_pounds > self.per_year_pounds:
             raise ValueError("per_award_pounds cannot be more than per_year_pounds")
+        if self.min_award_pounds > self.per_award_pounds:
+            raise ValueError("min_award_pounds cannot be more than per_award_pounds")
         return self
 
 
@@ -201,6 +204,7 @@ class DepartmentConfig(_Strict):
     def award_limits(self) -> framework.AwardLimits:
         return framework.AwardLimits(
             per_award_pence=self.awards.per_award_pounds * 100,
+            min_award_pence=self.awards.min_award_pounds * 100,
             per_year_pence=self.awards.per_year_pounds * 100,
             cst_approval_from_pence=self.awards.cst_approval_from_pounds * 100,
             pot_percent=self.awards.pot_percent,

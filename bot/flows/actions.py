@@ -149,7 +149,7 @@ def workbook_year(value: str, ctx: Context, config: DepartmentConfig) -> int:
     value = value.strip()
     if not value:
         return performance_year_of(local_date(config, ctx.now), config.year.start_month)
-    if not (value.isdigit() and len(value) == 4):
+    if not (value.isascii() and value.isdigit() and 2000 <= int(value) <= 2100):
         raise InvalidInput(
             f"'{value}' is not a year. Give the year a performance year starts in, "
             "for example 2026 for 2026-27."

@@ -75,7 +75,11 @@ def open_form(
                 initial=str(nominee_id) if nominee_id else None,
             ),
             Field(
-                "amount", "Amount (£)", "money", min_value=1, max_value=limits.per_award_pence / 100
+                "amount",
+                "Amount (£)",
+                "money",
+                min_value=limits.min_award_pence / 100,
+                max_value=limits.per_award_pence / 100,
             ),
             Field("reason", "What it recognises", "text", multiline=True, max_length=2000),
             Field(

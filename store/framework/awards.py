@@ -14,6 +14,7 @@ class AwardLimits:
     """F15 (guidance FAQ, §49, §54c): configurable; money is integer pence."""
 
     per_award_pence: int = 500_000
+    min_award_pence: int = 5_000  # a department's floor; the guidance sets none
     per_year_pence: int = 1_750_000
     cst_approval_from_pence: int = 1_750_000  # totals this high need CST approval
     pot_percent: float = 3.3
@@ -33,7 +34,7 @@ def parse_money_pence(value: object, *, field: str = "amount") -> int:
     if isinstance(value, int):
         return value * 100
     text = str(value or "").strip().replace(",", "").replace("£", "").replace("GBP", "").strip()
-    match = re.fullmatch(r"(-?)(\d+)(?:\.(\d{1,2}))?", text)
+    match = re.fullmatch(r"(-?)([0-9]+)(?:\.([0-9]{1,2}))?", text)  # ASCII digits only
     if not match:
         raise InvalidInput(f"'{value}' is not an amount in pounds, e.g. 2500.", field=field)
     sign, whole, frac = match.groups()
@@ -58,6 +59,11 @@ def check_award(
         )
     if amount_pence <= 0:
         raise InvalidInput("The amount must be more than £0.", field="amount")
+    if amount_pence < limits.min_award_pence:
+        raise InvalidInput(
+            f"An in-year award is at least {format_pence(limits.min_award_pence)}.",
+            field="amount",
+        )
     if amount_pence > limits.per_award_pence:
         raise RuleViolation(
             "F15",

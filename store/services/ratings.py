@@ -170,6 +170,19 @@ def update_development_plan(
         raise NotFound("There is no development-plan prompt for this person this year.")
     if new_status is PlanStatus.AGREED and review_on is None:
         raise RuleViolation("F10", "Schedule the review meeting: give its date.", field="review_on")
+    if review_on is not None:  # a typo's year 1 or 9999 would never come round
+        first = fw.year_start(year, config.year.start_month)
+        today = local_date(config, now)
+        last = (
+            today.replace(year=today.year + 1)
+            if (today.month, today.day) != (2, 29)
+            else (today.replace(year=today.year + 1, day=28))
+        )
+        if not first <= review_on <= last:
+            raise InvalidInput(
+                f"Give a review date between {first:%d %B %Y} and {last:%d %B %Y}.",
+                field="review_on",
+            )
     fields = ("status", "review_on", "note")
     old = snapshot(plan, *fields)
     plan.status, plan.review_on = new_status, review_on

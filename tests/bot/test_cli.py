@@ -170,3 +170,13 @@ def test_export_and_moderation_import_from_the_command_line(tmp_path: Path) -> N
     (tmp_path / "notes.xlsx").write_text("not a workbook")
     bad = run(["moderation", "import", "notes.xlsx"], tmp_path)
     assert bad.returncode == 1 and "is not an .xlsx workbook" in bad.stderr
+
+
+def test_export_refuses_a_year_out_of_range(tmp_path: Path) -> None:
+    """Hardening: year 0000 or 9999 used to fail silently; now a clear line and exit 2."""
+    for year in ("0", "9999"):
+        done = run(["export", "hr.xlsx", "--year", year], tmp_path)
+        assert done.returncode == 2, done.stderr
+        assert "--year" in done.stderr and "Traceback" not in done.stderr
+        assert ("2000" if year == "0" else "2100") in done.stderr
+    assert not (tmp_path / "hr.xlsx").exists()

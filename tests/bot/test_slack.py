@@ -640,15 +640,18 @@ def test_hr_gets_the_workbook_in_a_direct_message(slack_run, sqlite_db, org, fak
 
 
 def test_export_is_refused_to_anyone_but_hr(slack_run, sqlite_db, org, fake) -> None:
-    async def body(slack: Slack) -> tuple[dict, dict]:
+    async def body(slack: Slack) -> tuple[dict, dict, dict]:
         await slack.command(org.lm, "export")
         refused = await slack.response()
         await slack.command(org.hr, "export 26")
-        return refused, await slack.response()
+        bad = await slack.response()
+        await slack.command(org.hr, "export 9999")
+        return refused, bad, await slack.response()
 
-    refused, bad_year = slack_run(body)
+    refused, bad_year, far_year = slack_run(body)
     assert refused["text"].startswith("Only HR can export the workbook")
     assert "'26' is not a year" in bad_year["text"]
+    assert "'9999' is not a year" in far_year["text"]
     assert fake.calls_to("files.getUploadURLExternal") == [] and fake.uploads == {}
     assert _audited_exports(sqlite_db) == []
 
@@ -739,3 +742,31 @@ def test_objectives_self_assessment_and_development_plan_end_to_end(
     assert rows(sqlite_db, Objective)[0].heading.value == "finance"
     assert rows(sqlite_db, WriteUp)[0].self_assessment == "A good half"
     assert rows(sqlite_db, DevelopmentPlan)[0].status.value == "agreed"
+
+
+def test_a_leaver_may_read_their_own_record_but_change_nothing(
+    slack_run, sqlite_db, org, config
+) -> None:
+    """Hardening, decided: someone who has left keeps read-only access to their own status
+    and home (their record is theirs to see); every write is refused."""
+    from datetime import date
+
+    async def body(slack: Slack) -> tuple[dict[str, Any], dict[str, Any]]:
+        await slack.command(org.lm, "status")  # known to perfbot before leaving
+        await slack.response()
+        with sqlite_db.write() as session:
+            svc.record_department_move(
+                session, config=config, actor=org.actor("hr"), subject_id=org.lm,
+                left_to="Department for Elsewhere", left_on=date(2026, 7, 1), now=NOW,
+            )  # fmt: skip
+        await slack.command(org.lm, "status")
+        status = await slack.response()
+        await slack.command(org.lm, "rate")
+        view = await slack.opened_view()
+        values = {"person": org.js, "quarter": 1, "rating": "achieving", "what": "w", "how": "h"}
+        return status, await (await slack.submit(org.lm, view, values)).json()
+
+    status, refused = slack_run(body)
+    assert "Your record" in json.dumps(status)
+    assert "not in the current roster" in json.dumps(refused)
+    assert rows(sqlite_db, IndicativeRating) == []

@@ -276,3 +276,48 @@ def test_too_many_rows_and_problems_are_cut_short(db: Database, tmp_path: Path) 
                 today=ROSTER_LOADED.date(), limits=RosterSection(max_rows=100),
             )  # fmt: skip
     assert "more than 100 rows" in too_long.value.problems[0].message
+
+
+# --- finding 9: the smaller ones ---------------------------------------------------------------
+@pytest.mark.parametrize("amount", ["٢٥٠٠", "２５００", "2٥00"])
+def test_amounts_are_ascii_digits(amount: str) -> None:
+    from store.framework import parse_money_pence
+
+    with pytest.raises(InvalidInput, match="not an amount"):
+        parse_money_pence(amount)
+
+
+def test_an_award_below_the_floor_is_refused(
+    db: Database, tmp_path: Path, config: DepartmentConfig
+) -> None:
+    ids = _load(db, tmp_path, org_rows())
+    with pytest.raises(InvalidInput, match="at least £50") as refused:
+        with db.write() as session:
+            svc.nominate_award(
+                session, config=config, actor=Actor(ids["lm"], Via.SLACK), nominee_id=ids["js"],
+                amount_pence=1, reason="A penny", now=NOW,
+            )  # fmt: skip
+    assert refused.value.field == "amount"
+
+
+@pytest.mark.parametrize("review", ["0001-06-01", "9999-06-01", "2025-12-31"])
+def test_a_review_date_far_from_the_year_is_refused(
+    db: Database, tmp_path: Path, config: DepartmentConfig, review: str
+) -> None:
+    from datetime import date
+
+    ids = _load(db, tmp_path, org_rows())
+    lm = Actor(ids["lm"], Via.SLACK)
+    with db.write() as session:
+        for quarter in (1, 2):  # two Partially Met quarters prompt a plan (F10)
+            svc.record_indicative_rating(
+                session, config=config, actor=lm, subject_id=ids["js"], quarter=quarter,
+                rating="partially_met", what_note="w", how_note="h", now=NOW,
+            )  # fmt: skip
+    with pytest.raises(InvalidInput, match="Give a review date between") as refused:
+        with db.write() as session:
+            svc.update_development_plan(
+                session, config=config, actor=lm, subject_id=ids["js"], status="agreed",
+                review_on=date.fromisoformat(review), now=NOW,
+            )  # fmt: skip
+    assert refused.value.field == "review_on"
