@@ -230,15 +230,28 @@ def export(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        result = export_workbook(
-            db,
-            config,
-            file,
-            actor=Actor.system(Via.CLI),
-            now=now,
-            year=year,
-            progress=progress,
-        )
+        try:
+            result = export_workbook(
+                db,
+                config,
+                file,
+                actor=Actor.system(Via.CLI),
+                now=now,
+                year=year,
+                progress=progress,
+            )
+        except OSError as exc:  # a missing folder, no permission, a full disk
+            err.print(f"[red]The workbook could not be written to {file}: {exc.strerror}.[/red]")
+            raise typer.Exit(2) from None
+        except PerfbotError:
+            raise
+        except Exception:  # whatever it was, the person who asked hears so, in words
+            logger.exception("workbook export failed")
+            err.print(
+                "[red]The workbook could not be made, so nothing was written. The error is "
+                "in the log above.[/red]"
+            )
+            raise typer.Exit(1) from None
     console.print(
         f"Workbook for {result.year}-{str(result.year + 1)[2:]} written to {file}: "
         f"{result.people} people, {len(result.moderation_sheets)} moderation packs."

@@ -54,7 +54,14 @@ from bot.flows.model import (
     sealed_state,
 )
 from bot.slack.messenger import SLACK_API_URL
-from bot.slack.render import home_view, message_blocks, message_modal, modal, parse_values
+from bot.slack.render import (
+    escaped,
+    home_view,
+    message_blocks,
+    message_modal,
+    modal,
+    parse_values,
+)
 from store.clock import Clock, SystemClock
 from store.config import DepartmentConfig
 from store.db import Database
@@ -231,7 +238,7 @@ class SlackAdapter:
             await self.client.views_open(trigger_id=trigger_id, view=self._seal(result))
         else:
             await respond(
-                text=result.text, blocks=message_blocks(result), response_type="ephemeral"
+                text=escaped(result.text), blocks=message_blocks(result), response_type="ephemeral"
             )
 
     async def tell(self, channel: str, user: str, text: str) -> None:
@@ -287,7 +294,7 @@ class SlackAdapter:
         openers = command_openers(self.context(person_id), self.config, args)
         if verb not in openers:
             message = unknown_command(verb)
-            await respond(blocks=message_blocks(message), text=message.text)
+            await respond(blocks=message_blocks(message), text=escaped(message.text))
             return
         result = await self.db.call(openers[verb])
         await self.show(result, trigger_id=body["trigger_id"], respond=respond)
@@ -339,7 +346,7 @@ class SlackAdapter:
             await self.client.chat_update(
                 channel=reply_to["channel"],
                 ts=reply_to["ts"],
-                text=result.text,
+                text=escaped(result.text),
                 blocks=message_blocks(result),
             )
 
@@ -422,7 +429,7 @@ class SlackAdapter:
             await self.client.chat_update(
                 channel=origin["channel"],
                 ts=origin["ts"],
-                text=message.text,
+                text=escaped(message.text),
                 blocks=message_blocks(message),
             )
 
@@ -432,7 +439,7 @@ class SlackAdapter:
         channel = (await self.client.conversations_open(users=user))["channel"]["id"]
         for message in messages or (Message(empty),):
             await self.client.chat_postMessage(
-                channel=channel, text=message.text, blocks=message_blocks(message)
+                channel=channel, text=escaped(message.text), blocks=message_blocks(message)
             )
 
     async def send_workbook(

@@ -36,6 +36,17 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def escaped(text: str) -> str:
+    """Text for a mrkdwn field or a message's top-level text: Slack reads ``<...>`` there as
+    a link or a mention (``<!channel>`` notifies everyone), and an award reason or a note is
+    whatever someone typed. Escaped as Slack's formatting rules say, it shows as typed."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _md(text: str, limit: int) -> MarkdownTextObject:
+    return MarkdownTextObject(text=_cut(escaped(text), limit))
+
+
 def _option(value: str, label: str, hint: str | None = None) -> Option:
     return Option(
         value=value,
@@ -85,7 +96,7 @@ def _element(field: Field) -> Any:
 
 def _blocks_for(item: Field | Note) -> Block:
     if isinstance(item, Note):
-        return SectionBlock(text=MarkdownTextObject(text=_cut(item.text, SECTION_MAX)))
+        return SectionBlock(text=_md(item.text, SECTION_MAX))
     return InputBlock(
         block_id=item.id,
         label=PlainTextObject(text=_cut(item.label, 2000)),
@@ -114,14 +125,16 @@ def message_blocks(message: Message) -> list[dict[str, Any]]:
     blocks: list[Block] = []
     if message.title:
         blocks.append(HeaderBlock(text=_cut(message.title, 150)))
-    blocks.append(SectionBlock(text=MarkdownTextObject(text=_cut(message.text, SECTION_MAX))))
+    blocks.append(SectionBlock(text=_md(message.text, SECTION_MAX)))
     for section in message.sections:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=_cut(section, SECTION_MAX))))
+        blocks.append(SectionBlock(text=_md(section, SECTION_MAX)))
     if message.facts:
         blocks.append(
             ContextBlock(
                 elements=[
-                    MarkdownTextObject(text=_cut(f"*{label}:* {value}", SECTION_MAX))
+                    MarkdownTextObject(
+                        text=_cut(f"*{escaped(label)}:* {escaped(value)}", SECTION_MAX)
+                    )
                     for label, value in message.facts[:10]
                 ]
             )

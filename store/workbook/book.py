@@ -90,6 +90,7 @@ def export_workbook(
     path = Path(path)
     with db.read() as session:
         acting = require_hr(session, actor, EXPORT_REFUSED)
+        path.open("wb").close()  # a missing folder or no permission fails now, not at the end
         book = Book(
             session,
             config,
@@ -99,7 +100,11 @@ def export_workbook(
             generated_by=acting.name if acting else "perfbot operator (command line)",
             export_id=uuid.uuid4().hex,
         )
-        _write(book, path, progress)
+        try:
+            _write(book, path, progress)
+        except BaseException:
+            path.unlink(missing_ok=True)  # never leave half a workbook behind
+            raise
     with db.write() as session:
         audit(
             session,

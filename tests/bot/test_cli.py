@@ -180,3 +180,11 @@ def test_export_refuses_a_year_out_of_range(tmp_path: Path) -> None:
         assert "--year" in done.stderr and "Traceback" not in done.stderr
         assert ("2000" if year == "0" else "2100") in done.stderr
     assert not (tmp_path / "hr.xlsx").exists()
+
+
+def test_export_into_a_missing_folder_says_so_and_leaves_nothing(tmp_path: Path) -> None:
+    done = run(["export", "missing/hr.xlsx"], tmp_path)
+    assert done.returncode == 2
+    assert "could not be written" in done.stderr and "No such file" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert "Exception ignored" not in done.stderr

@@ -770,3 +770,28 @@ def test_a_leaver_may_read_their_own_record_but_change_nothing(
     assert "Your record" in json.dumps(status)
     assert "not in the current roster" in json.dumps(refused)
     assert rows(sqlite_db, IndicativeRating) == []
+
+
+def test_typed_text_cannot_mention_everyone_or_hide_a_link(
+    slack_run, sqlite_db, org, config, fake
+) -> None:
+    """Hardening: an award reason is whatever the nominator typed; shown to the DG (in their
+    DM, never the channel the button was pressed in) it reads as typed - no @channel
+    notification, no disguised link."""
+    reason = "<!channel> see <http://evil.example/|your bonus> & more"
+    with sqlite_db.write() as session:
+        svc.nominate_award(
+            session, config=config, actor=org.actor("lm"), nominee_id=org.js,
+            amount_pence=100_000, reason=reason, now=NOW,
+        )  # fmt: skip
+
+    async def body(slack: Slack) -> None:
+        await slack.click(org.dg_a, "award_pending", "", channel="C-shared")
+        await fake.wait_for("chat.postMessage")
+
+    slack_run(body)
+    (posted,) = fake.calls_to("chat.postMessage")
+    assert posted["channel"] == "D" + user_id(org.dg_a)[1:]  # the DG's DM, not C-shared
+    shown = json.dumps(posted)
+    assert "<!channel>" not in shown and "<http" not in shown
+    assert "&lt;!channel&gt; see &lt;http://evil.example/|your bonus&gt; &amp; more" in shown
