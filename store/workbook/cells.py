@@ -3,6 +3,7 @@ sheet with a bold, frozen, filtered header row and set widths."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -47,9 +48,17 @@ def text_value(ws: Any, value: str) -> Any:
     return cell
 
 
+# What ``text_value`` must change: a leading "=" or a character the format cannot hold. One
+# search per string keeps the check cheap on the export's hot path (millions of cells).
+_UNSAFE = re.compile(r"^=|[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def safe(ws: Any, values: list[Any]) -> list[Any]:
-    """A row's values with every string made safe to open (``text_value``)."""
-    return [text_value(ws, v) if type(v) is str else v for v in values]
+    """A row's values, in place, with every string made safe to open (``text_value``)."""
+    for i, v in enumerate(values):
+        if type(v) is str and _UNSAFE.search(v):
+            values[i] = text_value(ws, v)
+    return values
 
 
 def append(ws: Any, values: list[Any]) -> None:
