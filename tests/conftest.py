@@ -195,9 +195,10 @@ def org(db: Database, tmp_path: Path) -> Org:
     return make_org(db, tmp_path)
 
 
-def make_org(db: Database, tmp_path: Path) -> Org:
-    """Load the small organisation through the roster importer; its ids by key."""
-    path = write_csv(tmp_path / "org.csv", org_rows())
+def make_org(db: Database, tmp_path: Path, rows: list[dict[str, str]] | None = None) -> Org:
+    """Load the small organisation (or these rows of it) through the roster importer; its
+    ids by key."""
+    path = write_csv(tmp_path / "org.csv", org_rows() if rows is None else rows)
     with db.write() as session:  # imported before the 2026-27 year starts
         import_roster(
             session,

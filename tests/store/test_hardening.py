@@ -27,7 +27,7 @@ from store.roster import RosterError, import_roster
 from store.services import Actor
 from store.workbook import export_workbook
 from store.workbook.moderation_import import import_moderation
-from tests.conftest import NOW, ROSTER_LOADED, org_rows, write_csv
+from tests.conftest import NOW, ROSTER_LOADED, make_org, org_rows, write_csv
 
 FORMULAS = [
     '=HYPERLINK("http://example.invalid/x","Click")',
@@ -40,18 +40,7 @@ BAD_UNIT = FORMULAS[2]
 
 
 def _load(db: Database, tmp_path: Path, rows: list[dict[str, str]]) -> dict[str, int]:
-    path = write_csv(tmp_path / "roster.csv", rows)
-    with db.write() as session:
-        import_roster(
-            session,
-            path=path,
-            actor=Actor.system(Via.IMPORT),
-            now=ROSTER_LOADED,
-            today=ROSTER_LOADED.date(),
-        )
-    with db.read() as session:
-        found = session.exec(select(Person)).all()
-    return {p.email.split("@")[0]: p.id for p in found}
+    return make_org(db, tmp_path, rows).ids
 
 
 def poisoned_roster() -> list[dict[str, str]]:
@@ -81,7 +70,7 @@ def test_no_text_becomes_a_formula_on_any_sheet(
     db: Database, tmp_path: Path, config: DepartmentConfig
 ) -> None:
     ids = _load(db, tmp_path, poisoned_roster())
-    lm, dg, hr = Actor(ids["lm"], Via.SLACK), Actor(ids["dg.a"], Via.SLACK), ids["hr"]
+    lm, dg, hr = Actor(ids["lm"], Via.SLACK), Actor(ids["dg_a"], Via.SLACK), ids["hr"]
     with db.write() as session:
         awards = [
             svc.nominate_award(
