@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -211,3 +212,34 @@ def make_org(db: Database, tmp_path: Path, rows: list[dict[str, str]] | None = N
         rows = session.execute(sa.text("SELECT email, id FROM person")).all()
     by_email = dict(rows)
     return Org({key: by_email[email(key)] for key, *_ in ORG})
+
+
+def end_year_ready(
+    session: Any,
+    config: DepartmentConfig,
+    now: datetime,
+    *,
+    manager: Actor,
+    subject_id: int,
+    signers: tuple[Actor, ...],
+    recommended: str = "Achieving",
+    standards: dict[str, bool] | None = None,
+    finance_met: bool | None = True,
+) -> None:
+    """An end-year write-up ready for moderation (F7-F9, F23), through the services: the
+    manager's assessment and recommendation, the four minimum standards, the finance outcome
+    (unless None), and agreement by each of ``signers``."""
+    from store import services as svc
+    from store.framework import MinimumStandard
+
+    kw: dict[str, Any] = {"config": config, "now": now, "subject_id": subject_id}
+    svc.record_manager_assessment(
+        session, actor=manager, stage="end_year", what="What.", how="How.",
+        recommended_rating=recommended, feedback_360=False, bias_acknowledged=True, **kw,
+    )  # fmt: skip
+    results = {s.value: True for s in MinimumStandard} | (standards or {})
+    svc.record_minimum_standards(session, actor=manager, results=results, **kw)
+    if finance_met is not None:
+        svc.record_finance_outcome(session, actor=manager, met=finance_met, **kw)
+    for signer in signers:
+        svc.agree_write_up(session, actor=signer, stage="end_year", **kw)

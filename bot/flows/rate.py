@@ -28,6 +28,21 @@ FIELDS = ("person", "quarter", "rating", "what", "how")
 RATING_OPTIONS = tuple(Option(r.value, r.label, RATING_HINTS[r]) for r in Rating)
 
 
+# F10: what the line manager is told after a Partially Met quarter; the product prompts, it
+# never starts formal procedures by itself.
+_UNDERPERFORMANCE = {
+    UnderperformanceStep.SUPPORT: "Partially Met this quarter is a cue for support and "
+    "coaching, not formal action.",
+    UnderperformanceStep.DEVELOPMENT_PLAN: "This is the second Partially Met quarter in a row "
+    "(the last quarter of one year and the first of the next count too). Please draw up a "
+    "performance development plan with {name} and schedule a review meeting.",
+    UnderperformanceStep.FORMAL_MEASURES_EXPECTED: "{name} is still Partially Met after the "
+    "quarters that called for a development plan. The guidance now expects formal "
+    "poor-performance measures: speak to HR about the department's procedure. perfbot will "
+    "not start it.",
+}
+
+
 def open_form(
     session: Session, ctx: Context, config: DepartmentConfig, subject_id: int | None = None
 ) -> Form | Message:
@@ -109,15 +124,8 @@ def submit(
     )
     name = name_of(session, subject)
     sections = []
-    if outcome.plan_prompted or outcome.step is UnderperformanceStep.DEVELOPMENT_PLAN:
-        sections.append(
-            "This is the second Partially Met quarter in a row. Please draw up a "
-            "performance development plan with them and schedule a review (F10)."
-        )
-    elif outcome.step is UnderperformanceStep.SUPPORT:
-        sections.append(
-            "A single Partially Met is a cue for support and coaching, not formal action."
-        )
+    if outcome.rating.rating is Rating.PARTIALLY_MET:
+        sections.append(_UNDERPERFORMANCE[outcome.step].format(name=name))  # F10
     return Message(
         title="Rating saved",
         text=f"Q{quarter} indicative rating for {name}: {outcome.rating.rating.label}.",

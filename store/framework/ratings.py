@@ -177,10 +177,92 @@ def apply_gates(
     return GatedRating(recommended=recommended, rating=rating, reasons=tuple(reasons))
 
 
-# --- F7: recommendation and moderation ------------------------------------------------------
-def final_rating(gated: Rating | None, moderated: Rating | None) -> Rating | None:
-    """F7: the moderated rating, once there is one, else the (gated) recommendation (§79)."""
-    return moderated if moderated is not None else gated
+# --- F7: recommendation, moderation and the final rating ---------------------------------
+def gate_ceiling(
+    standards: Mapping[MinimumStandard, bool | None], finance_met: bool | None
+) -> Rating | None:
+    """F7-F9: the best final rating the gates allow, or None while a gate is unassessed.
+
+    The gates bind the moderated rating as well as the recommendation: a panel may move a
+    rating down freely but never above this.
+    """
+    if finance_met is None or any(standards.get(s) is None for s in MinimumStandard):
+        return None
+    if any(standards.get(s) is False for s in MinimumStandard):
+        return Rating.PARTIALLY_MET  # F8
+    if finance_met is False:
+        return Rating.ACHIEVING  # F9
+    return Rating.EXCEEDING
+
+
+@dataclass(frozen=True)
+class FinalRating:
+    """F7: the year's final rating, or why there is none yet (plain words, for HR)."""
+
+    rating: Rating | None
+    ceiling: Rating | None
+    missing: tuple[str, ...] = ()
+
+
+def final_rating(
+    recommended: Rating | None,
+    standards: Mapping[MinimumStandard, bool | None],
+    finance_met: bool | None,
+    *,
+    agreed: bool,
+    moderated: Rating | None = None,
+) -> FinalRating:
+    """F7, F8, F9, F23: the moderated rating where there is one, else the gated
+    recommendation - but only once the write-up is agreed and every gate is assessed, and
+    never above what the gates allow (a stored moderated rating above them is capped).
+
+    ``agreed``: the job holder has agreed the manager's end-year write-up (the manager's
+    saving of it is theirs; Annex D: "provisionally agreed by the job holder and the line
+    manager, it is then taken to moderation")."""
+    missing: list[str] = []
+    if recommended is None:
+        missing.append("no end-year recommendation yet")
+    elif not agreed:
+        missing.append("end-year write-up not yet agreed")
+    unassessed = sum(standards.get(s) is None for s in MinimumStandard)
+    if unassessed:
+        missing.append(
+            f"{unassessed} of the 4 minimum standards not assessed"
+            if unassessed < len(MinimumStandard)
+            else "minimum standards not assessed"
+        )
+    if finance_met is None:
+        missing.append("finance objective not assessed")
+    ceiling = gate_ceiling(standards, finance_met)
+    if missing or ceiling is None or recommended is None:
+        return FinalRating(None, ceiling, tuple(missing))
+    rating = moderated if moderated is not None else recommended
+    if rating.is_above(ceiling):
+        rating = ceiling
+    return FinalRating(rating, ceiling)
+
+
+def check_moderated_rating(name: str, proposed: Rating, outcome: FinalRating) -> None:
+    """F7-F9, F23: refuse a moderated rating for a write-up not ready for moderation, or one
+    above what the gates allow."""
+    if outcome.missing:
+        raise RuleViolation(
+            "F7",
+            f"{name} cannot be moderated yet: " + "; ".join(outcome.missing) + ".",
+            field="rating",
+        )
+    ceiling = outcome.ceiling
+    if ceiling is not None and proposed.is_above(ceiling):
+        why = (
+            "a minimum standard was not met"
+            if ceiling is Rating.PARTIALLY_MET
+            else "the finance objective was not met"
+        )
+        raise RuleViolation(
+            "F8" if ceiling is Rating.PARTIALLY_MET else "F9",
+            f"{name} can be rated no higher than {ceiling.label}: {why}.",
+            field="rating",
+        )
 
 
 # --- F10: under-performance -----------------------------------------------------------------
@@ -191,21 +273,44 @@ class UnderperformanceStep(StrEnum):
     FORMAL_MEASURES_EXPECTED = "formal_measures_expected"  # still PM after the plan (§57, §63)
 
 
-def consecutive_partially_met(quarters: Mapping[int, Rating]) -> int | None:
-    """F10: the first quarter that completes two consecutive Partially Met quarters, if any."""
-    for q in QUARTERS[1:]:
-        if quarters.get(q - 1) is Rating.PARTIALLY_MET and quarters.get(q) is Rating.PARTIALLY_MET:
+def _with_last_year(
+    quarters: Mapping[int, Rating], last_year: Mapping[int, Rating] | None
+) -> dict[int, Rating]:
+    """F10: consecutive quarters run across the year boundary (Q4 then the next Q1). When this
+    year's Q1 is Partially Met, last year's unbroken run of Partially Met up to its Q4 comes
+    first, numbered 0, -1, ... (Q4, Q3, ...)."""
+    merged = dict(quarters)
+    if last_year and quarters.get(1) is Rating.PARTIALLY_MET:
+        for offset, q in enumerate(reversed(QUARTERS)):
+            if last_year.get(q) is not Rating.PARTIALLY_MET:
+                break
+            merged[-offset] = Rating.PARTIALLY_MET
+    return merged
+
+
+def consecutive_partially_met(
+    quarters: Mapping[int, Rating], last_year: Mapping[int, Rating] | None = None
+) -> int | None:
+    """F10: the first quarter that completes two consecutive Partially Met quarters, if any
+    (0 or less: it was completed last year)."""
+    merged = _with_last_year(quarters, last_year)
+    for q in sorted(merged):
+        if merged.get(q - 1) is Rating.PARTIALLY_MET and merged[q] is Rating.PARTIALLY_MET:
             return q
     return None
 
 
 def underperformance_step(
-    quarters: Mapping[int, Rating], end_year: Rating | None = None
+    quarters: Mapping[int, Rating],
+    end_year: Rating | None = None,
+    last_year: Mapping[int, Rating] | None = None,
 ) -> UnderperformanceStep:
-    """F10: what the line manager should be prompted to do (the product never acts by itself)."""
-    trigger = consecutive_partially_met(quarters)
+    """F10: what the line manager should be prompted to do (the product never acts by itself).
+    ``last_year``: the previous performance year's quarters, for a run across the boundary."""
+    merged = _with_last_year(quarters, last_year)
+    trigger = consecutive_partially_met(merged)
     if trigger is not None:
-        later = [quarters[q] for q in QUARTERS if q > trigger and q in quarters]
+        later = [merged[q] for q in sorted(merged) if q > trigger]
         if end_year is not None:
             later.append(end_year)
         if any(r is Rating.PARTIALLY_MET for r in later):

@@ -16,7 +16,9 @@ from store.framework.year import Grade, year_end, year_start
 class ModeratedBy(StrEnum):
     THIS_DEPARTMENT = "this_department"
     OTHER_DEPARTMENT = "other_department"
-    NOT_ELIGIBLE = "not_eligible"
+    NOT_ELIGIBLE = "not_eligible"  # joined the Civil Service after 31 December
+    LEFT = "left"  # left the Civil Service on or before 31 December
+    OUT_OF_SCOPE = "out_of_scope"  # F19: Permanent Secretaries (guidance §6)
 
 
 def moderation_cutoff(start_year: int) -> date:
@@ -31,6 +33,7 @@ def moderation_placement(
     joined_department: date,
     left_department: date | None = None,
     left_to_other_department: bool = False,
+    permanent_secretary: bool = False,
 ) -> ModeratedBy:
     """F18: who moderates this person for the year (guidance §67-68, FAQ).
 
@@ -39,15 +42,15 @@ def moderation_placement(
     after 1 January keeps the person in this department's moderation; a move out before then
     hands them to the new department.
     """
+    if permanent_secretary:
+        return ModeratedBy.OUT_OF_SCOPE  # F19: separate guidance applies (§6)
     cutoff = moderation_cutoff(start_year)
     if civil_service_start > cutoff:
         return ModeratedBy.NOT_ELIGIBLE
     if joined_department > cutoff:
         return ModeratedBy.OTHER_DEPARTMENT
     if left_department is not None and left_department <= cutoff:
-        return (
-            ModeratedBy.OTHER_DEPARTMENT if left_to_other_department else (ModeratedBy.NOT_ELIGIBLE)
-        )
+        return ModeratedBy.OTHER_DEPARTMENT if left_to_other_department else ModeratedBy.LEFT
     return ModeratedBy.THIS_DEPARTMENT
 
 

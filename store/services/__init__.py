@@ -66,6 +66,7 @@ from store.services.write_ups import (
     record_manager_assessment,
     record_minimum_standards,
     record_self_assessment,
+    year_end_outcome,
 )
 
 __all__ = [
@@ -86,6 +87,7 @@ __all__ = [
     "decide_award",
     "ensure_year",
     "gated_recommendation",
+    "year_end_outcome",
     "get_person",
     "is_countersigning",
     "is_dg_for",

@@ -172,6 +172,13 @@ def decide_award(
         raise Conflict(_decided_message(session, award))
     reason = clean_text(reason, "reason", required=not approve) or None
     cst = False
+    if approve and not nominee.active and not nominee.left_to_department:
+        # F15 (FAQ): someone who has left the Civil Service gets no performance reward.
+        raise RuleViolation(
+            "F15",
+            f"{nominee.name} has left the Civil Service, so this award cannot be approved. "
+            "Reject it to close the nomination.",
+        )
     if approve:
         approved = approved_award_total(session, award.nominee_id, award.year)
         fw.check_award(

@@ -22,6 +22,7 @@ from store.services.base import (
     resolve_year,
     snapshot,
 )
+from store.services.write_ups import year_end_outcome
 
 
 def moderation_placement(person: Person, year: int) -> fw.ModeratedBy:
@@ -32,6 +33,7 @@ def moderation_placement(person: Person, year: int) -> fw.ModeratedBy:
         joined_department=person.start_date,
         left_department=person.left_on,
         left_to_other_department=bool(person.left_to_department),
+        permanent_secretary=person.grade == fw.Grade.PERMSEC,
     )
 
 
@@ -60,6 +62,9 @@ def record_moderated_rating(
             f"{fw.year_label(year, config.year.start_month)} "
             f"({placement.value.replace('_', ' ')}).",
         )
+    # F7-F9, F23: only an agreed write-up with every gate assessed is moderated, and the
+    # panel may not go above what the gates allow.
+    fw.check_moderated_rating(subject.name, parsed, year_end_outcome(session, subject, year))
     row = session.exec(
         select(ModeratedRating).where(
             ModeratedRating.person_id == subject_id, ModeratedRating.year == year

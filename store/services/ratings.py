@@ -100,9 +100,11 @@ def record_indicative_rating(
         old=old,
     )
     quarters = {q: Rating(r.rating) for q, r in year_rows.items()}
-    step = fw.underperformance_step(quarters)
-    prompted = _prompt_development_plan(session, actor, subject_id, year, quarters, now)
-    return RatingOutcome(row, quarters.get(quarter - 1), step, prompted)
+    last_year = quarter_ratings(session, subject_id, year - 1)  # F10: across the boundary
+    step = fw.underperformance_step(quarters, last_year=last_year)
+    prompted = _prompt_development_plan(session, actor, subject_id, year, quarters, last_year, now)
+    previous = quarters.get(quarter - 1) if quarter > 1 else last_year.get(fw.QUARTERS[-1])
+    return RatingOutcome(row, previous, step, prompted)
 
 
 def _prompt_development_plan(
@@ -111,14 +113,17 @@ def _prompt_development_plan(
     subject_id: int,
     year: int,
     quarters: Mapping[int, Rating],
+    last_year: Mapping[int, Rating],
     now: datetime,
 ) -> bool:
     """F10: two consecutive Partially Met quarters -> prompt the manager for a development plan.
 
-    Derived from the ratings, never typed in; created once per person and year.
+    Derived from the ratings, never typed in; created once per person and year. A run that
+    began last year (Q4 then Q1) prompts this year's plan at Q1; one completed last year
+    already had its plan there.
     """
-    trigger = fw.consecutive_partially_met(quarters)
-    if trigger is None:
+    trigger = fw.consecutive_partially_met(quarters, last_year)
+    if trigger is None or trigger < 1:
         return False
     exists = session.exec(
         select(DevelopmentPlan.id).where(

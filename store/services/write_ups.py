@@ -12,7 +12,7 @@ from store import framework as fw
 from store.config import DepartmentConfig
 from store.errors import InvalidInput, RuleViolation
 from store.framework import MinimumStandard, Rating, Stage
-from store.models import FinanceOutcome, MinimumStandardResult, WriteUp
+from store.models import FinanceOutcome, MinimumStandardResult, Person, WriteUp
 from store.services.base import (
     Actor,
     acting_person,
@@ -197,15 +197,9 @@ def agree_write_up(
 
 
 # --- F8, F9: minimum standards and finance ------------------------------------------------------
-def gated_recommendation(session: Session, person_id: int, year: int) -> fw.GatedRating | None:
-    """F7-F9: the end-year recommendation after the gates (None before there is one)."""
-    recommended = session.exec(
-        select(WriteUp.recommended_rating).where(
-            WriteUp.person_id == person_id, WriteUp.year == year, WriteUp.stage == Stage.END_YEAR
-        )
-    ).first()
-    if recommended is None:
-        return None
+def _gates(
+    session: Session, person_id: int, year: int
+) -> tuple[dict[MinimumStandard, bool | None], bool | None]:
     standards = dict(
         session.exec(
             select(MinimumStandardResult.standard, MinimumStandardResult.met).where(
@@ -218,8 +212,33 @@ def gated_recommendation(session: Session, person_id: int, year: int) -> fw.Gate
             FinanceOutcome.person_id == person_id, FinanceOutcome.year == year
         )
     ).first()
-    return fw.apply_gates(
-        Rating(recommended), {MinimumStandard(k): v for k, v in standards.items()}, finance
+    return {MinimumStandard(k): v for k, v in standards.items()}, finance
+
+
+def gated_recommendation(session: Session, person_id: int, year: int) -> fw.GatedRating | None:
+    """F7-F9: the end-year recommendation after the gates (None before there is one)."""
+    row = _find(session, person_id, year, Stage.END_YEAR)
+    if row is None or row.recommended_rating is None:
+        return None
+    standards, finance = _gates(session, person_id, year)
+    return fw.apply_gates(Rating(row.recommended_rating), standards, finance)
+
+
+def year_end_outcome(
+    session: Session, subject: Person, year: int, moderated: Rating | None = None
+) -> fw.FinalRating:
+    """F7-F9, F23: the final rating this person's record allows (with ``moderated`` as the
+    panel's rating), or why there is none yet."""
+    row = _find(session, subject.id or 0, year, Stage.END_YEAR)
+    standards, finance = _gates(session, subject.id or 0, year)
+    agreed = row is not None and row.job_holder_agreed_at is not None  # F23
+    recommended = row.recommended_rating if row is not None else None
+    return fw.final_rating(
+        Rating(recommended) if recommended else None,
+        standards,
+        finance,
+        agreed=agreed,
+        moderated=moderated,
     )
 
 

@@ -163,10 +163,13 @@ def _write(book: Book, path: Path, progress: Progress | None) -> None:
 
 def _create_packs(book: Book, wb: Any) -> dict[str, Sheet]:
     """One moderation pack per business unit in the year's population (F19)."""
-    population = people_query(book.year, book.config.year.start_month).order_by(None)
-    unit_column = population.subquery().c.business_unit
+    population = people_query(book.year, book.config.year.start_month).order_by(None).subquery()
+    unit_column = population.c.business_unit
     units = book.session.connection().execute(
-        sa.select(unit_column).distinct().order_by(unit_column)
+        sa.select(unit_column)
+        .where(population.c.grade != fw.Grade.PERMSEC.value)  # F19: no pack for them
+        .distinct()
+        .order_by(unit_column)
     )
     taken = {s.title.lower() for s in wb.worksheets} | {META_SHEET}
     unit_packs: dict[str, Sheet] = {}
@@ -195,6 +198,9 @@ def _people(book: Book, progress: Progress | None) -> Any:
             (row.ms_value_for_money, row.ms_delivery, row.ms_culture, row.ms_talent),
             row.finance_met,
             row.moderated,
+            row.end_agreed is not None,  # F23: agreed by the job holder
+            bool(row.left_on and not row.left_to_department),  # F16: left the Civil Service
+            (row.last_q3, row.last_q4),  # F10: last year's Q3 and Q4
         )
         where = placement(  # F18
             book.year,
@@ -202,6 +208,7 @@ def _people(book: Book, progress: Progress | None) -> Any:
             row.start_date,
             row.left_on,
             bool(row.left_to_department),
+            row.grade,
         )
         ours = where is fw.ModeratedBy.THIS_DEPARTMENT
         book.tally.count(row, d, ours)

@@ -44,8 +44,8 @@ def fill(book: Book, ws: Any) -> None:
     append(
         ws,
         [
-            "Non-consolidated payments end-year (people eligible under F16; perfbot does "
-            "not record bonus payments)",
+            "People eligible for an end-year non-consolidated payment (an eligibility "
+            "count, not payments made: perfbot does not record bonus payments)",
             ret.end_year_payments,
         ],
     )

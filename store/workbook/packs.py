@@ -26,6 +26,7 @@ COLUMNS = (
     Column("Rating after gates (F8/F9)", 15),
     Column("Why the gates changed it", 40),
     Column("Evidence items", 10),
+    Column("Ready to moderate", 30),
     Column(PACK_RATING, 18, editable=True),
     Column(PACK_NOTE, 40, editable=True),
 )
@@ -62,6 +63,7 @@ def person_row(book: Book, person: Person) -> list[Any]:
         d.gated,
         d.reasons,
         row.evidence,
+        "Yes" if d.why_no_final is None else f"No: {d.why_no_final}",
         d.moderated,
         None,
     ]

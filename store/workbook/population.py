@@ -78,6 +78,18 @@ def people_query(year: int, start_month: int) -> sa.Select[Any]:
         .group_by(ir.c.person_id)
         .subquery("quarters")
     )
+    last_year = (  # F10: a run of Partially Met across the year boundary
+        sa.select(
+            ir.c.person_id,
+            *[
+                sa.func.max(sa.case((ir.c.quarter == q, ir.c.rating))).label(f"last_q{q}")
+                for q in (3, 4)
+            ],
+        )
+        .where(ir.c.year == year - 1, ir.c.quarter >= 3)
+        .group_by(ir.c.person_id)
+        .subquery("last_year")
+    )
     standards = (
         sa.select(
             ms.c.person_id,
@@ -143,9 +155,12 @@ def people_query(year: int, start_month: int) -> sa.Select[Any]:
             p.c.left_to_department,
             p.c.poor_performance_measures,
             *[quarters.c[f"q{q}"] for q in fw.QUARTERS],
+            last_year.c.last_q3,
+            last_year.c.last_q4,
             mid.c.manager_assessed_at.label("mid_done"),
             end.c.manager_assessed_at.label("end_done"),
             end.c.recommended_rating,
+            end.c.job_holder_agreed_at.label("end_agreed"),
             *[standards.c[f"ms_{s.value}"] for s in MinimumStandard],
             fo.c.met.label("finance_met"),
             mr.c.rating.label("moderated"),
@@ -160,6 +175,7 @@ def people_query(year: int, start_month: int) -> sa.Select[Any]:
         .outerjoin(lm, lm.c.id == p.c.line_manager_id)
         .outerjoin(dg, dg.c.id == p.c.dg_id)
         .outerjoin(quarters, quarters.c.person_id == p.c.id)
+        .outerjoin(last_year, last_year.c.person_id == p.c.id)
         .outerjoin(
             mid,
             sa.and_(
@@ -201,6 +217,7 @@ class Derived:
     reasons: str | None
     moderated: str | None
     final: Rating | None
+    why_no_final: str | None
     step: str | None
     bonus: str
     code: int  # aggregates.rating_code(Q2) * 5 + aggregates.rating_code(final)
@@ -217,6 +234,9 @@ def derive(
     standards: tuple[int | None, ...],
     finance: int | None,
     moderated: str | None,
+    agreed: bool = False,
+    left_service: bool = False,
+    last_year: tuple[str | None, str | None] = (None, None),
 ) -> Derived:
     met = {
         s: (None if v is None else bool(v)) for s, v in zip(MinimumStandard, standards, strict=True)
@@ -224,9 +244,18 @@ def derive(
     finance_met = None if finance is None else bool(finance)
     gated = fw.apply_gates(Rating(recommended), met, finance_met) if recommended else None  # F8/F9
     gated_rating = gated.rating if gated else None
-    final = fw.final_rating(gated_rating, Rating(moderated) if moderated else None)  # F7
-    step = fw.underperformance_step(  # F10
-        {q: Rating(v) for q, v in enumerate(quarters, 1) if v}, gated_rating
+    outcome = fw.final_rating(  # F7: agreed, every gate assessed, never above the gates
+        Rating(recommended) if recommended else None,
+        met,
+        finance_met,
+        agreed=agreed,
+        moderated=Rating(moderated) if moderated else None,
+    )
+    final = outcome.rating
+    step = fw.underperformance_step(  # F10, across the year boundary too
+        {q: Rating(v) for q, v in enumerate(quarters, 1) if v},
+        gated_rating,
+        {q: Rating(v) for q, v in zip((3, 4), last_year, strict=True) if v},
     )
     q2 = Rating(quarters[1]) if quarters[1] else None
     return Derived(
@@ -238,24 +267,35 @@ def derive(
         reasons="; ".join(gated.reasons) if gated and gated.reasons else None,
         moderated=_LABELS[moderated] if moderated else None,
         final=final,
+        why_no_final=_sentence(outcome.missing),
         step=_STEP_LABELS[step],
-        bonus=bonus_label(final),  # F16
+        bonus=bonus_label(final, left_service=left_service),  # F16
         code=aggregates.rating_code(q2) * 5 + aggregates.rating_code(final),
         complete_standards=all(v is not None for v in standards),
     )
 
 
+def _sentence(parts: tuple[str, ...]) -> str | None:
+    return (parts[0][0].upper() + "; ".join(parts)[1:] + ".") if parts else None
+
+
 @lru_cache(maxsize=65536)
 def placement(
-    year: int, civil_service_start: date, start: date, left_on: date | None, moved_out: bool
+    year: int,
+    civil_service_start: date,
+    start: date,
+    left_on: date | None,
+    moved_out: bool,
+    grade: str,
 ) -> fw.ModeratedBy:
-    """F18: who moderates this person (guidance §67-68)."""
+    """F18, F19: who moderates this person (guidance §6, §67-68)."""
     return fw.moderation_placement(
         start_year=year,
         civil_service_start=civil_service_start,
         joined_department=start,
         left_department=left_on,
         left_to_other_department=moved_out,
+        permanent_secretary=grade == Grade.PERMSEC.value,
     )
 
 
@@ -263,13 +303,18 @@ def moderating_department(row: Any, where: fw.ModeratedBy, own: str) -> str:
     """F18: the department that moderates this person."""
     if where is fw.ModeratedBy.THIS_DEPARTMENT:
         return own
-    if where is fw.ModeratedBy.NOT_ELIGIBLE:
-        return "Not eligible (joined the Civil Service after 31 December)"
+    if where in _NOT_MODERATED:
+        return _NOT_MODERATED[where]
     if row.left_to_department and row.left_on:
         return str(row.left_to_department)
     return str(row.joined_from_department or "Previous department")
 
 
+_NOT_MODERATED = {
+    fw.ModeratedBy.NOT_ELIGIBLE: "Not eligible (joined the Civil Service after 31 December)",
+    fw.ModeratedBy.LEFT: "Not moderated (left the Civil Service on or before 31 December)",
+    fw.ModeratedBy.OUT_OF_SCOPE: "Not moderated (Permanent Secretary: separate guidance)",
+}
 PLACEMENT_LABELS = {m: m.value.replace("_", " ").capitalize() for m in fw.ModeratedBy}
 PLAN_LABELS = {None: None} | {s.value: s.value.replace("_", " ").capitalize() for s in PlanStatus}
 
@@ -286,8 +331,11 @@ _STEP_LABELS = {
 }
 
 
-def bonus_label(rating: Rating | None) -> str:
-    """F16: Exceeding and High Performing only; every Exceeding paid first."""
+def bonus_label(rating: Rating | None, *, left_service: bool = False) -> str:
+    """F16: Exceeding and High Performing only; every Exceeding paid first; never a Civil
+    Service leaver (FAQ)."""
+    if left_service and fw.end_year_bonus_eligible(rating):
+        return "Not eligible (left the Civil Service)"
     priority = fw.bonus_priority(rating)
     return {1: "Eligible - pay first", 2: "Eligible"}.get(priority or 0, "Not eligible")
 
@@ -327,4 +375,4 @@ class Tally:
             tally.overall[final] += 1
             tally.by_grade.setdefault(row.grade, Counter())[final] += 1
             tally.by_unit.setdefault(row.business_unit, Counter())[final] += 1
-            tally.bonus_eligible += fw.end_year_bonus_eligible(final)
+            tally.bonus_eligible += d.bonus.startswith("Eligible")

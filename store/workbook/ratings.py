@@ -35,6 +35,7 @@ COLUMNS = (
     Column("Why the gates changed it", 40),
     Column("Moderated rating (F7)", 15),
     Column("Final rating", 15),
+    Column("Why there is no final rating yet", 40),
     Column("Development plan (F10)", 14),
     Column("Under-performance step (F10)", 22),
     Column("On poor-performance measures", 12),
@@ -71,6 +72,7 @@ def person_row(book: Book, person: Person) -> list[Any]:
         d.reasons,
         d.moderated,
         d.final.label if d.final else None,
+        d.why_no_final,
         PLAN_LABELS[row.plan_status],
         d.step,
         "Yes" if row.poor_performance_measures else "No",
@@ -87,7 +89,8 @@ SPEC = SheetSpec(
     "Ratings",
     "Ratings: one row per person employed during the year. The rating after the gates is "
     "derived from the recommendation, the four minimum standards (F8) and the finance "
-    "objective (F9); the final rating is the moderated one where there is one (F7).",
+    "objective (F9); the final rating is the moderated one where there is one (F7), once "
+    "the write-up is agreed and every gate assessed, and never above what the gates allow.",
     columns=COLUMNS,
     person_row=person_row,
 )

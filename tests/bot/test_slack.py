@@ -8,6 +8,7 @@ import json
 import logging
 import time
 import urllib.parse
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from store.db import Database
 from store.models import (
     Award,
     AwardStatus,
+    DevelopmentPlan,
     Evidence,
     FinanceOutcome,
     IndicativeRating,
@@ -77,6 +79,40 @@ def test_rate_from_the_command_end_to_end(slack_run, sqlite_db, org) -> None:
     assert "Q2 indicative rating for Js: Achieving" in json.dumps(reply["view"])
     [stored] = rows(sqlite_db, IndicativeRating)
     assert (stored.person_id, stored.quarter, stored.rating.value) == (org.js, 2, "achieving")
+
+
+def test_f10_partially_met_across_the_year_boundary_asks_for_a_plan(
+    slack_run, sqlite_db, org, config
+) -> None:
+    """F10, guidance §57: "Partially Met in two consecutive quarters: the line manager should
+    draw up a performance development plan" - and Q4 then the next year's Q1 are consecutive.
+    The manager is told each step in chat, never "a single Partially Met"."""
+    with sqlite_db.write() as session:  # last year's Q4, recorded in April
+        svc.record_indicative_rating(
+            session, config=config, actor=org.actor("lm"), subject_id=org.js, quarter=4,
+            rating="partially_met", what_note="Slipped", how_note="Withdrawn", year=2025,
+            now=datetime(2026, 4, 2, 10, tzinfo=UTC),
+        )  # fmt: skip
+
+    async def body(slack: Slack) -> list[str]:
+        replies = []
+        for quarter in (1, 2):
+            await slack.command(org.lm, "rate")
+            view = await slack.opened_view(quarter)
+            values = {"person": org.js, "quarter": quarter, "rating": "partially_met",
+                      "what": "Behind plan", "how": "Needs support"}  # fmt: skip
+            reply = await (await slack.submit(org.lm, view, values)).json()
+            replies.append(json.dumps(reply["view"]))
+        return replies
+
+    first, second = slack_run(body)
+    assert "second Partially Met quarter in a row" in first and "single" not in first
+    assert "development plan with Js" in first
+    [plan] = rows(sqlite_db, DevelopmentPlan)
+    assert (plan.year, plan.triggered_by_quarter) == (2026, 1)
+    # Q2: still Partially Met after the plan was called for.
+    assert "formal poor-performance measures" in second and "speak to HR" in second
+    assert "F10" not in first + second
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from store.roster import import_roster
 from store.services import (
     Actor,
     add_evidence,
+    agree_write_up,
     decide_award,
     nominate_award,
     record_finance_outcome,
@@ -153,6 +154,10 @@ def build(  # noqa: C901
                 record_minimum_standards(session, actor=lm, subject_id=pid, results=standards, **kw)
                 # F9: a missed finance objective caps High Performing at Achieving.
                 record_finance_outcome(session, actor=lm, subject_id=pid, met=k != 2, **kw)
+                # F23: the job holder agrees the write-up, so it can go to moderation.
+                agree_write_up(
+                    session, actor=Actor(pid, Via.TEST), subject_id=pid, stage="end_year", **kw
+                )
         for u in (0, 1):
             record_moderated_rating(
                 session, actor=year.hr, subject_id=ids[f"person{u}.3@dept.example"],

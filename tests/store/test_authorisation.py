@@ -15,7 +15,7 @@ from store.config import DepartmentConfig
 from store.db import Database
 from store.errors import PermissionDenied
 from store.models import Via
-from tests.conftest import Org
+from tests.conftest import Org, end_year_ready
 
 # self, line manager, countersigning officer, the DG of js's group, another DG, HR, a peer
 # with the same manager, and the operator at the CLI (no person).
@@ -87,6 +87,14 @@ def _manager_write_up(session: Session, org: Org, config: DepartmentConfig, now:
         what="w",
         how="h",
         now=now,
+    )
+    return {}
+
+
+def _ready(session: Session, org: Org, config: DepartmentConfig, now: datetime) -> dict:
+    signers = (org.actor("js"),)
+    end_year_ready(
+        session, config, now, manager=org.actor("lm"), subject_id=org.js, signers=signers
     )
     return {}
 
@@ -174,7 +182,7 @@ MATRIX: list[tuple[Callable[..., Any], Setup, dict[str, Any], set[str]]] = [
     (svc.withdraw_award, _award, {}, {"line_manager"}),  # the nominator
     (
         svc.record_moderated_rating,
-        _nothing,
+        _ready,
         {"rating": "Achieving", "reason": "panel"},
         {"hr", "cli_operator"},
     ),

@@ -73,6 +73,24 @@ def expected_people(db: Database) -> dict[str, dict[str, Any]]:
                 {"y": YEAR},
             ).all()
         )
+        # F23: the job holder has agreed the end-year write-up.
+        agreed = {
+            pid
+            for (pid,) in s.execute(
+                sa.text(
+                    "SELECT person_id FROM write_up WHERE year = :y AND stage = 'end_year' "
+                    "AND job_holder_agreed_at IS NOT NULL"
+                ),
+                {"y": YEAR},
+            )
+        }
+        assessed = Counter(
+            pid
+            for (pid,) in s.execute(
+                sa.text("SELECT person_id FROM minimum_standard_result WHERE year = :y"),
+                {"y": YEAR},
+            )
+        )
         not_met = Counter(
             pid
             for (pid,) in s.execute(
@@ -102,8 +120,12 @@ def expected_people(db: Database) -> dict[str, dict[str, Any]]:
         elif rec and finance.get(pid) in (False, 0) and rec in ("exceeding", "high_performing"):
             gated = "achieving"  # F9
         final = moderated.get(pid) or gated  # F7
+        if pid not in agreed or assessed[pid] < 4 or pid not in finance:
+            final = None  # F7, F23: not agreed, or a gate unassessed
         start = start if not isinstance(start, str) else datetime.fromisoformat(start).date()
-        if cs_start and str(cs_start) > f"{YEAR}-12-31":
+        if grade == "PermSec":
+            placement = "Out of scope"  # F19: separate guidance (§6)
+        elif cs_start and str(cs_start) > f"{YEAR}-12-31":
             placement = "Not eligible"
         elif str(start) > f"{YEAR}-12-31":
             placement = "Other department" if joined_from or cs_start else "Not eligible"
@@ -150,6 +172,10 @@ def test_ratings_sheet_matches_the_store_person_by_person(workbook: Path, db: Da
         r["Why the gates changed it"] for r in rows.values() if r["Why the gates changed it"]
     ]
     assert any(r.startswith("F8:") for r in reasons) and any(r.startswith("F9:") for r in reasons)
+    # F19: the Permanent Secretary is out of scope: no pack, not moderated here.
+    (ps,) = [r for r in rows.values() if r["Grade"] == "PermSec"]
+    assert ps["Moderated by"] == "Not moderated (Permanent Secretary: separate guidance)"
+    assert not [t for t in load_workbook(workbook).sheetnames if t.startswith("Mod Office")]
     moved = [r for r in rows.values() if r["Moderation (F18)"] == "Other department"]
     assert [r["Moderated by"] for r in moved] == ["Department for Transport"]
     # F10: four Partially Met quarters in a row expect formal measures.
@@ -186,7 +212,10 @@ def test_distribution_and_cabinet_office_return(workbook: Path, db: Database) ->
     pm = counts["partially_met"]
     assert co["Rated Partially Met"][:2] == (pm, pytest.approx(pm / len(ours)))
     assert co["Non-consolidated payments in-year (approved in-year awards)"][0] == approved
-    end_year = next(v for k, v in co.items() if k.startswith("Non-consolidated payments end-year"))
+    # F22: an eligibility count is labelled as one, never as payments made.
+    (end_year_label,) = [k for k in co if "end-year" in k]
+    assert end_year_label.startswith("People eligible") and "not payments made" in end_year_label
+    end_year = co[end_year_label]
     assert end_year[0] == top
     assert co["On formal poor-performance measures"][0] == sum(w["ppm"] for w in expected.values())
 
@@ -248,11 +277,15 @@ def test_moderation_packs_by_unit_grade_by_grade_with_a_dropdown(
         (dv,) = ws.data_validations.dataValidation
         assert dv.type == "list"
         assert dv.formula1 == '"Exceeding,High Performing,Achieving,Partially Met"'
-        assert str(dv.sqref) == f"M2:M{len(rows) + 1}"
+        assert str(dv.sqref) == f"N2:N{len(rows) + 1}"
         # The columns the panel edits are yellow, as the Summary sheet tells them.
-        assert ws.column_dimensions["M"].fill.fgColor.rgb.endswith("FFF2CC")
         assert ws.column_dimensions["N"].fill.fgColor.rgb.endswith("FFF2CC")
-        assert ws.column_dimensions["L"].fill.fgColor.rgb in (None, "00000000")
+        assert ws.column_dimensions["O"].fill.fgColor.rgb.endswith("FFF2CC")
+        assert ws.column_dimensions["M"].fill.fgColor.rgb in (None, "00000000")
+        # F7: the panel sees who is ready to moderate, and why not.
+        ready = {r[1]: r[12] for r in rows}
+        for w in want:
+            assert (ready[w["name"]] == "Yes") == (w["final"] is not None), w["name"]
     ratings = wb["Ratings"]
     assert ratings.freeze_panes == "A2" and ratings.auto_filter.ref
     header = [c.value for c in ratings[1]]
@@ -374,3 +407,36 @@ def test_undelivered_nudges_are_listed_for_hr(
         "Undeliverable": "No Slack or Teams account matches this email",
         "Dead": "HTTP 500 after 8 tries",
     }
+
+
+def test_f10_the_workbook_follows_a_run_across_the_year_boundary(
+    db: Database, tmp_path: Path, config: DepartmentConfig
+) -> None:
+    """F10, guidance §57: two consecutive Partially Met quarters call for a development plan;
+    the last quarter of one year and the first of the next are consecutive."""
+    from datetime import UTC
+
+    from store import services as svc
+    from tests.conftest import make_org
+
+    org = make_org(db, tmp_path)
+    rate = {"config": config, "actor": org.actor("lm"), "rating": "Partially Met",
+            "what_note": "Behind", "how_note": "Needs support"}  # fmt: skip
+    with db.write() as session:
+        for subject, year in ((org.js, 2025), (org.peer, 2024)):  # peer: a gap year between
+            svc.record_indicative_rating(
+                session, subject_id=subject, quarter=4, year=year,
+                now=datetime(2026, 4, 2, tzinfo=UTC), **rate,
+            )  # fmt: skip
+        for subject in (org.js, org.peer):
+            svc.record_indicative_rating(
+                session, subject_id=subject, quarter=1, year=2026,
+                now=datetime(2026, 7, 2, tzinfo=UTC), **rate,
+            )  # fmt: skip
+    path = tmp_path / "hr.xlsx"
+    export_workbook(db, config, path, actor=org.actor("hr"), now=EXPORTED, year=2026)
+    rows = {r["Name"]: r for r in sheet_rows(path, "Ratings")}
+    assert rows["Js"]["Under-performance step (F10)"] == "Development plan (two consecutive)"
+    assert rows["Js"]["Development plan (F10)"] == "Prompted"
+    assert rows["Peer"]["Under-performance step (F10)"] == "Support (one Partially Met)"
+    assert rows["Peer"]["Development plan (F10)"] is None

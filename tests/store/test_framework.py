@@ -78,8 +78,63 @@ def test_f6_what_and_how_both_required() -> None:
 
 
 def test_f7_moderated_rating_wins_but_recommendation_is_kept() -> None:
-    assert fw.final_rating(Rating.HIGH_PERFORMING, None) is Rating.HIGH_PERFORMING
-    assert fw.final_rating(Rating.HIGH_PERFORMING, Rating.ACHIEVING) is Rating.ACHIEVING
+    final = fw.final_rating
+    assert final(Rating.HIGH_PERFORMING, ALL_MET, True, agreed=True).rating is (
+        Rating.HIGH_PERFORMING
+    )
+    moderated = final(
+        Rating.HIGH_PERFORMING, ALL_MET, True, agreed=True, moderated=Rating.ACHIEVING
+    )
+    assert moderated.rating is Rating.ACHIEVING
+
+
+def test_f7_no_final_rating_while_a_gate_is_unassessed_or_the_write_up_unagreed() -> None:
+    """F7 (corrected): "There is no final rating (and so no bonus eligibility and no Cabinet
+    Office count) while a minimum standard or the finance outcome is unassessed." Annex D:
+    "Once a performance rating has been provisionally agreed by the job holder and the line
+    manager, it is then taken to moderation"."""
+    final = fw.final_rating
+    three = dict.fromkeys(list(MinimumStandard)[:3], True)
+    cases = {
+        "unagreed": final(Rating.EXCEEDING, ALL_MET, True, agreed=False),
+        "standard unassessed": final(Rating.EXCEEDING, three, True, agreed=True),
+        "finance unassessed": final(Rating.EXCEEDING, ALL_MET, None, agreed=True),
+        "no recommendation": final(None, ALL_MET, True, agreed=True, moderated=Rating.EXCEEDING),
+    }
+    assert {k: v.rating for k, v in cases.items()} == dict.fromkeys(cases)
+    assert cases["unagreed"].missing == ("end-year write-up not yet agreed",)
+    assert cases["standard unassessed"].missing == ("1 of the 4 minimum standards not assessed",)
+    assert cases["finance unassessed"].missing == ("finance objective not assessed",)
+    assert cases["no recommendation"].missing == ("no end-year recommendation yet",)
+
+
+def test_f8_f9_gates_bind_the_moderated_rating() -> None:
+    """F8, outcome form: "Those who receive a 'not met' marking for the minimum standards must
+    be automatically deemed to be 'partially met' in their overall performance, regardless of
+    how they perform against their objectives." F9, Annex D 4a: "if an individual does not
+    meet their finance/efficiency objective then they cannot be ranked higher than in the
+    'achieving' performance group" - a condition on the panels' distributions."""
+    not_met = ALL_MET | {MinimumStandard.CULTURE: False}
+    lifted = fw.final_rating(
+        Rating.ACHIEVING, not_met, True, agreed=True, moderated=Rating.EXCEEDING
+    )
+    assert lifted.rating is Rating.PARTIALLY_MET and lifted.ceiling is Rating.PARTIALLY_MET
+    capped = fw.final_rating(
+        Rating.ACHIEVING, ALL_MET, False, agreed=True, moderated=Rating.HIGH_PERFORMING
+    )
+    assert capped.rating is Rating.ACHIEVING
+    # Down is always allowed; the service refuses a panel's rating above the gates.
+    down = fw.final_rating(
+        Rating.EXCEEDING, ALL_MET, False, agreed=True, moderated=Rating.PARTIALLY_MET
+    )
+    assert down.rating is Rating.PARTIALLY_MET
+    with pytest.raises(RuleViolation) as err:
+        fw.check_moderated_rating("Sam", Rating.HIGH_PERFORMING, capped)
+    assert err.value.rule == "F9" and "no higher than Achieving" in err.value.message
+    with pytest.raises(RuleViolation) as err:
+        fw.check_moderated_rating("Sam", Rating.ACHIEVING, lifted)
+    assert err.value.rule == "F8" and "minimum standard was not met" in err.value.message
+    fw.check_moderated_rating("Sam", Rating.ACHIEVING, capped)  # at the ceiling: fine
 
 
 def test_f8_any_minimum_standard_not_met_means_partially_met() -> None:
@@ -99,6 +154,24 @@ def test_f9_missed_finance_objective_caps_at_achieving() -> None:
     # Already at or below Achieving: unchanged.
     assert not fw.apply_gates(Rating.ACHIEVING, ALL_MET, False).changed
     assert fw.apply_gates(Rating.PARTIALLY_MET, ALL_MET, False).rating is Rating.PARTIALLY_MET
+
+
+def test_f10_consecutive_quarters_run_across_the_year_boundary() -> None:
+    """F10 (corrected), guidance §57: Partially Met in two consecutive quarters calls for a
+    development plan; "Consecutive quarters run across the year boundary: Q4 then the next
+    year's Q1 counts"."""
+    pm, ach = Rating.PARTIALLY_MET, Rating.ACHIEVING
+    step, steps = fw.underperformance_step, fw.UnderperformanceStep
+    assert step({1: pm}, last_year={4: pm}) is steps.DEVELOPMENT_PLAN
+    assert fw.consecutive_partially_met({1: pm}, {4: pm}) == 1
+    assert step({1: pm, 2: pm}, last_year={4: pm}) is steps.FORMAL_MEASURES_EXPECTED
+    # The plan was called for last year (Q3, Q4); still Partially Met in Q1: formal measures.
+    assert step({1: pm}, last_year={3: pm, 4: pm}) is steps.FORMAL_MEASURES_EXPECTED
+    assert fw.consecutive_partially_met({1: pm}, {3: pm, 4: pm}) == 0
+    # Not consecutive across the boundary: Q3 last year, then Q1.
+    assert step({1: pm}, last_year={3: pm, 4: ach}) is steps.SUPPORT
+    # Last year's run does not follow someone into a year they start well.
+    assert step({1: ach}, last_year={3: pm, 4: pm}) is steps.NONE
 
 
 def test_f10_underperformance_steps() -> None:
@@ -243,7 +316,16 @@ def test_f18_moderation_placement() -> None:
         place(**here, left_department=date(2027, 1, 1), left_to_other_department=True)
         is ModeratedBy.THIS_DEPARTMENT
     )
-    assert place(**here, left_department=date(2026, 10, 1)) is ModeratedBy.NOT_ELIGIBLE
+    # Left the Civil Service by 31 December: not moderated, and never called a late joiner.
+    assert place(**here, left_department=date(2026, 10, 1)) is ModeratedBy.LEFT
+
+
+def test_f19_permanent_secretaries_are_out_of_scope() -> None:
+    """F19, guidance §6: Permanent Secretaries are covered by separate guidance - no
+    moderation pack, not in the distribution or the Cabinet Office return."""
+    here = {"start_year": 2026, "civil_service_start": date(2010, 1, 1),
+            "joined_department": date(2015, 1, 1)}  # fmt: skip
+    assert fw.moderation_placement(**here, permanent_secretary=True) is ModeratedBy.OUT_OF_SCOPE
 
 
 def test_f19_f20_distribution_counts_each_box() -> None:

@@ -27,7 +27,7 @@ from store.roster import RosterError, import_roster
 from store.services import Actor
 from store.workbook import export_workbook
 from store.workbook.moderation_import import import_moderation
-from tests.conftest import NOW, ROSTER_LOADED, make_org, org_rows, write_csv
+from tests.conftest import NOW, ROSTER_LOADED, end_year_ready, make_org, org_rows, write_csv
 
 FORMULAS = [
     '=HYPERLINK("http://example.invalid/x","Click")',
@@ -87,6 +87,11 @@ def test_no_text_becomes_a_formula_on_any_sheet(
         svc.decide_award(
             session, config=config, actor=dg, award_id=awards[1], approve=True, now=NOW
         )
+        other = Actor(ids["other"], Via.SLACK)  # F7: agreed, gates assessed, so moderable
+        end_year_ready(
+            session, config, NOW, manager=Actor(ids["lm_b"], Via.SLACK), subject_id=ids["other"],
+            signers=(other,),
+        )  # fmt: skip
     path = tmp_path / "hr.xlsx"
     result = export_workbook(db, config, path, actor=Actor(hr, Via.SLACK), now=NOW, year=2026)
     cells = _all_cells(path)
@@ -103,7 +108,7 @@ def test_no_text_becomes_a_formula_on_any_sheet(
     book = load_workbook(path)
     ws = book[pack]
     other = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 2).value == "Other")
-    ws.cell(other, 13).value = "Achieving"
+    ws.cell(other, 14).value = "Achieving"
     book.save(tmp_path / "edited.xlsx")
     imported = import_moderation(
         db, config, tmp_path / "edited.xlsx", actor=Actor.system(Via.CLI),

@@ -18,7 +18,7 @@ from store.workbook.moderation_import import ModerationImportError, import_moder
 from tests.store.hr_year import YEAR, HRYear
 
 IMPORTED = datetime(2027, 4, 14, 15, tzinfo=UTC)
-HEADER = {"Staff ID": 1, "Name": 2, "Moderated rating": 13, "Moderation note": 14}
+HEADER = {"Staff ID": 1, "Name": 2, "Moderated rating": 14, "Moderation note": 15}
 
 
 def row_of(ws: Any, name: str) -> int:
@@ -62,10 +62,10 @@ def test_panel_edits_are_recorded_with_a_reason_and_audited(
     edited = edit(
         workbook,
         [
-            ("Mod Policy", "Person0 1", "Moderated rating", "Achieved"),  # F4 spelling
+            ("Mod Policy", "Person0 1", "Moderated rating", "Partially Met"),
             ("Mod Policy", "Person0 1", "Moderation note", "Panel agreed the F8 finding."),
             ("Mod Policy", "Person0 3", "Moderated rating", "High Performing"),  # was Exceeding
-            ("Mod Digital", "Person2 5", "Moderated rating", "Achieving"),
+            ("Mod Digital", "Person2 5", "Moderated rating", "Achieved"),  # F4 spelling
         ],
         tmp_path / "edited.xlsx",
     )
@@ -74,7 +74,7 @@ def test_panel_edits_are_recorded_with_a_reason_and_audited(
     p01 = year.ids["person0.1@dept.example"]
     p03 = year.ids["person0.3@dept.example"]
     p25 = year.ids["person2.5@dept.example"]
-    assert moderated(db, p01) == ("achieving", "Panel agreed the F8 finding.")
+    assert moderated(db, p01) == ("partially_met", "Panel agreed the F8 finding.")
     assert moderated(db, p03)[0] == "high_performing"  # type: ignore[index]
     assert moderated(db, p25)[1].startswith("Moderation panel (Mod Digital), 2026-27")  # type: ignore[index]
     changes = {str(c).split(" [")[0] for c in result.changes}
@@ -101,7 +101,7 @@ def _other_unit_staff(year: HRYear) -> str:
 BAD_EDITS = {
     "not a box": (
         [("Mod Policy", "Person0 2", "Moderated rating", "Outstanding")],
-        "sheet 'Mod Policy', row {row}, column M (Moderated rating): 'Outstanding' is not a box",
+        "sheet 'Mod Policy', row {row}, column N (Moderated rating): 'Outstanding' is not a box",
     ),
     "unknown person": (
         [
@@ -115,12 +115,12 @@ BAD_EDITS = {
             ("Mod Policy", "Person0 2", "Staff ID", "{delivery}"),
             ("Mod Policy", "Person0 2", "Moderated rating", "Exceeding"),
         ],
-        "sheet 'Mod Policy', row {row}, column M (Moderated rating): Person1 2 is in Delivery, "
+        "sheet 'Mod Policy', row {row}, column N (Moderated rating): Person1 2 is in Delivery, "
         "not Policy",
     ),
     "cleared": (
         [("Mod Policy", "Person0 3", "Moderated rating", None)],
-        "sheet 'Mod Policy', row {row}, column M (Moderated rating): blank, but Person0 3 "
+        "sheet 'Mod Policy', row {row}, column N (Moderated rating): blank, but Person0 3 "
         "already has a moderated rating",
     ),
 }
@@ -176,7 +176,7 @@ def test_a_stale_file_is_refused(
         import_moderation(db, config, edited, actor=year.hr, now=IMPORTED)
     (problem,) = caught.value.problems
     row = row_of(load_workbook(edited)["Mod Policy"], "Person0 4")
-    assert problem.startswith(f"sheet 'Mod Policy', row {row}, column M (Moderated rating)")
+    assert problem.startswith(f"sheet 'Mod Policy', row {row}, column N (Moderated rating)")
     assert "stale" in problem
     assert state(db) == before
 
@@ -201,7 +201,7 @@ def test_a_rule_broken_at_recording_rolls_back_every_change(
         import_moderation(db, config, edited, actor=year.hr, now=IMPORTED)
     (problem,) = caught.value.problems
     assert (
-        "column M (Moderated rating)" in problem and "not moderated by this department" in problem
+        "column N (Moderated rating)" in problem and "not moderated by this department" in problem
     )
     assert state(db) == before
 
@@ -237,3 +237,51 @@ def test_only_hr_can_import(
     with pytest.raises(ModerationImportError, match="Only HR"):
         import_moderation(db, config, edited, actor=manager, now=IMPORTED)
     assert state(db) == before
+
+
+def test_f7_f8_f9_a_panel_cannot_lift_a_rating_past_the_gates(
+    db: Database, year: HRYear, config: DepartmentConfig, workbook: Path, tmp_path: Path
+) -> None:
+    """F7-F9 through HR's real path (export, type a box in a pack, import). Outcome form:
+    "Those who receive a 'not met' marking for the minimum standards must be automatically
+    deemed to be 'partially met' ... regardless of how they perform against their
+    objectives." Annex D 4a: "if an individual does not meet their finance/efficiency
+    objective then they cannot be ranked higher than in the 'achieving' performance group."
+    Annex D: a rating "provisionally agreed by the job holder and the line manager ... is
+    then taken to moderation" - so no write-up, nothing to moderate."""
+    attack = [
+        ("Mod Policy", "Person0 1", "Moderated rating", "Exceeding"),  # a standard not met
+        ("Mod Policy", "Person0 2", "Moderated rating", "Exceeding"),  # finance missed
+        ("Mod Policy", "Person0 9", "Moderated rating", "Exceeding"),  # no write-up at all
+    ]
+    edited = edit(workbook, attack, tmp_path / "edited.xlsx")
+    ws = load_workbook(edited)["Mod Policy"]
+    at = {name: f"sheet 'Mod Policy', row {row_of(ws, name)}, column N (Moderated rating): "
+          for _, name, _, _ in attack}  # fmt: skip
+    before = state(db)
+    with pytest.raises(ModerationImportError) as caught:
+        import_moderation(db, config, edited, actor=year.hr, now=IMPORTED)
+    assert sorted(caught.value.problems) == sorted(
+        [
+            at["Person0 1"] + "Person0 1 can be rated no higher than Partially Met: a minimum "
+            "standard was not met.",
+            at["Person0 2"] + "Person0 2 can be rated no higher than Achieving: the finance "
+            "objective was not met.",
+            at["Person0 9"] + "Person0 9 cannot be moderated yet: no end-year recommendation "
+            "yet; minimum standards not assessed; finance objective not assessed.",
+        ]
+    )
+    assert state(db) == before
+
+    # The workbook says why a final rating is missing, and counts no one without one.
+    from tests.store.test_export import sheet_rows
+
+    rows = {r["Name"]: r for r in sheet_rows(workbook, "Ratings")}
+    nine = rows["Person0 9"]
+    assert nine["Final rating"] is None and nine["End-year bonus (F16)"] == "Not eligible"
+    assert nine["Why there is no final rating yet"] == (
+        "No end-year recommendation yet; minimum standards not assessed; finance objective not "
+        "assessed."
+    )
+    assert rows["Person0 1"]["Final rating"] == "Partially Met"
+    assert rows["Person0 1"]["Why there is no final rating yet"] is None

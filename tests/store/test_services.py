@@ -27,7 +27,7 @@ from store.models import (
     PlanStatus,
     WriteUp,
 )
-from tests.conftest import Org
+from tests.conftest import Org, end_year_ready
 
 YEAR = 2026
 END = datetime(2027, 3, 22, 10, 0, tzinfo=UTC)  # Q4, end-year write-up time
@@ -337,7 +337,11 @@ def test_f8_f9_gates_are_derived_never_typed(db, org, config) -> None:
 
 
 def test_f7_moderated_rating_kept_apart_from_recommendation(db, org, config) -> None:
-    end_year_write_up(db, org, config, recommended="High Performing")
+    with db.write() as session:
+        end_year_ready(
+            session, config, END, manager=org.actor("lm"), subject_id=org.js,
+            signers=(org.actor("js"),), recommended="High Performing",
+        )  # fmt: skip
     call(
         db,
         svc.record_moderated_rating,
@@ -364,6 +368,43 @@ def test_f7_moderated_rating_kept_apart_from_recommendation(db, org, config) -> 
         now=END,
         year=YEAR,
     )
+
+
+def test_f7_f23_moderation_waits_for_agreement_and_every_gate(db, org, config) -> None:
+    """F7: "There is no final rating ... while a minimum standard or the finance outcome is
+    unassessed." Annex D: "Once a performance rating has been provisionally agreed by the job
+    holder and the line manager, it is then taken to moderation"."""
+    moderate = {
+        "config": config, "actor": org.actor("hr"), "subject_id": org.js,
+        "rating": "Achieving", "reason": "Local panel", "now": END, "year": YEAR,
+    }  # fmt: skip
+    with db.write() as session:  # written, gates assessed, but the job holder has not agreed
+        end_year_ready(
+            session, config, END, manager=org.actor("lm"), subject_id=org.js, signers=(),
+            finance_met=None,
+        )  # fmt: skip
+    err = rejected(db, svc.record_moderated_rating, RuleViolation, **moderate)
+    assert err.message == (
+        "Js cannot be moderated yet: end-year write-up not yet agreed; finance objective not "
+        "assessed."
+    )
+    call(db, svc.agree_write_up, config=config, actor=org.actor("js"), subject_id=org.js,
+         stage="end_year", now=END, year=YEAR)  # fmt: skip
+    err = rejected(db, svc.record_moderated_rating, RuleViolation, **moderate)
+    assert err.message.endswith("yet: finance objective not assessed.")
+    call(db, svc.record_finance_outcome, config=config, actor=org.actor("lm"), subject_id=org.js,
+         met=True, now=END, year=YEAR)  # fmt: skip
+    assert call(db, svc.record_moderated_rating, **moderate).rating is Rating.ACHIEVING
+    with db.read() as session:
+        person = session.get(Person, org.js)
+        outcome = svc.year_end_outcome(session, person, YEAR, Rating.ACHIEVING)
+    assert outcome.rating is Rating.ACHIEVING and outcome.missing == ()
+    # A revised write-up must be agreed again before the panel's rating counts.
+    end_year_write_up(db, org, config, recommended="Achieving")
+    with db.read() as session:
+        person = session.get(Person, org.js)
+        again = svc.year_end_outcome(session, person, YEAR, Rating.ACHIEVING)
+    assert again.rating is None and again.missing == ("end-year write-up not yet agreed",)
 
 
 def test_f18_moderation_refused_for_someone_moderated_elsewhere(db, org, config) -> None:
@@ -689,6 +730,32 @@ def test_f15_decided_once_and_rejection_needs_reason(db, org, config, now) -> No
     )
     assert "already rejected by Dg A" in err.message
     rejected(db, svc.withdraw_award, Conflict, actor=org.actor("lm"), award_id=award.id, now=now)
+
+
+def test_f15_f16_a_civil_service_leaver_is_never_awarded_or_bonus_eligible(
+    db, org, config, now
+) -> None:
+    """F15, F16, guidance FAQ: "If the individual has left the Civil Service entirely they
+    will not be entitled to any bonus or performance reward if they were eligible for one."""
+    award = nominate(db, org, config, now)
+    with db.write() as session:  # a test fixture change: js leaves after the nomination
+        session.execute(sa.update(Person).where(Person.id == org.js).values(left_on=now.date()))
+    err = rejected(
+        db, svc.decide_award, RuleViolation, config=config, actor=org.actor("dg_a"),
+        award_id=award.id, approve=True, now=now,
+    )  # fmt: skip
+    assert err.message.startswith("Js has left the Civil Service, so this award cannot be")
+    assert decide(db, org, config, now, award.id, approve=False, reason="Left").status == (
+        AwardStatus.REJECTED
+    )
+    rejected(db, svc.nominate_award, InvalidInput, config=config, actor=org.actor("lm"),
+             nominee_id=org.js, amount_pence=100_000, reason="r", now=now)  # fmt: skip
+    # F16: the workbook never marks a leaver eligible for an end-year bonus.
+    from store.workbook.population import derive
+
+    record = (("exceeding",) * 4, "exceeding", (1, 1, 1, 1), 1, None, True)
+    assert derive(*record, False).bonus == "Eligible - pay first"
+    assert derive(*record, True).bonus == "Not eligible (left the Civil Service)"
 
 
 def test_f15_withdraw_by_nominator_only(db, org, config, now) -> None:
