@@ -100,6 +100,9 @@ class AwardsSection(_Strict):
     pot_percent: float = Field(3.3, gt=0, le=100)
     # The SCS pay bill the pot is a share of; the HR workbook compares awards with the pot.
     pay_bill_pounds: int | None = Field(None, gt=0)
+    # Who decides a DG's nomination and any nomination of a DG: the Permanent Secretary, or
+    # this deputy (an email in the roster).
+    dg_awards_decided_by: str | None = Field(None, max_length=254)
 
     @model_validator(mode="after")
     def _order(self) -> AwardsSection:

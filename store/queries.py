@@ -4,8 +4,13 @@ population query (``store.workbook``)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
+from store.config import DepartmentConfig
 from store.models import (
     Award,
     AwardStatus,
@@ -84,13 +89,35 @@ def first_objectives(session: Session, people: list[int], year: int) -> list[tup
     return [(oid, name, what) for oid, name, what in rows if oid is not None]
 
 
-def pending_awards_for(session: Session, dg_id: int) -> list[Award]:
-    """Nominations waiting for this Director General's decision, oldest first."""
+def award_decider_id(nominee: Any, permanent_secretary_id: int | None) -> Any:
+    """F15 in SQL (services.goes_to_permanent_secretary in Python): who decides a nomination
+    of ``nominee`` (a Person alias) - their DG, or the Permanent Secretary (or deputy) for a
+    DG's nomination, a nomination of a DG, or someone with no DG."""
+    goes_up = sa.or_(
+        col(nominee.is_dg),
+        col(nominee.dg_id).is_(None),
+        col(Award.nominated_by_id) == col(nominee.dg_id),
+    )
+    return sa.case((goes_up, sa.literal(permanent_secretary_id)), else_=col(nominee.dg_id))
+
+
+def pending_awards_for(session: Session, config: DepartmentConfig, person_id: int) -> list[Award]:
+    """Nominations waiting for this person's decision (a DG, or the Permanent Secretary or
+    deputy), oldest first; never one they made or that names them."""
+    from store.services.awards import permanent_secretary
+
+    ps = permanent_secretary(session, config)
+    nominee = aliased(Person, name="nominee")
     return list(
         session.exec(
             select(Award)
-            .join(Person, col(Person.id) == Award.nominee_id)
-            .where(Person.dg_id == dg_id, Award.status == AwardStatus.PENDING)
+            .join(nominee, col(nominee.id) == Award.nominee_id)
+            .where(
+                award_decider_id(nominee, ps.id if ps else None) == person_id,
+                Award.status == AwardStatus.PENDING,
+                col(Award.nominated_by_id) != person_id,
+                col(Award.nominee_id) != person_id,
+            )
             .order_by(col(Award.nominated_at))
         ).all()
     )

@@ -121,7 +121,7 @@ def reject_award(
 def pending_awards(
     session: Session, ctx: Context, config: DepartmentConfig, value: str, _origin: Origin
 ) -> Result:
-    waiting = award.pending_for(session, ctx.person_id)
+    waiting = award.pending_for(session, config, ctx.person_id)
     return Post(
         tuple(award.pending_message(session, a) for a in waiting),
         empty="No award nominations are waiting for your decision.",

@@ -24,7 +24,7 @@ from store.config import DepartmentConfig
 from store.errors import PerfbotError
 from store.framework import format_pence, parse_money_pence
 from store.models import Award, Person
-from store.services import award_headroom, decide_award, nominate_award
+from store.services import award_decider, award_headroom, decide_award, nominate_award
 
 FLOW = "award"
 REJECT_FLOW = "award_reject"
@@ -65,7 +65,8 @@ def open_form(
             Note(
                 f"One award is at most {format_pence(limits.per_award_pence)}; one person may "
                 f"receive at most {format_pence(limits.per_year_pence)} in a year. The nominee's "
-                "Director General decides."
+                "Director General decides (the Permanent Secretary, for a Director General or "
+                "a nomination you make as one)."
             ),
             Field(
                 "nominee",
@@ -124,11 +125,13 @@ def submit(
         now=ctx.now,
         year=state.get("year"),
     )
+    who = queries.person(session, nominee)
+    decider = award_decider(session, config, who, ctx.person_id) if who else None
     return Message(
         title="Nomination sent",
         text=f"Nominated {name_of(session, nominee)} for "
-        f"{format_pence(award.amount_pence)}. Their Director General will "
-        "decide; you'll see the outcome in your status.",
+        f"{format_pence(award.amount_pence)}. {decider.name if decider else 'The decider'} "
+        "will decide; you'll see the outcome in your status.",
     )
 
 

@@ -38,8 +38,8 @@ def status(session: Session, ctx: Context, config: DepartmentConfig) -> Message:
         lines = [f"• {p.name}: {_quarters(session, pk(p), year, quarter)}" for p in team]
         sections.append("*Your team*\n" + "\n".join(lines))
     buttons: list[Button] = []
-    if person.is_dg:
-        waiting = pending_for(session, ctx.person_id)
+    waiting = pending_for(session, config, ctx.person_id)  # a DG, or the Permanent Secretary
+    if person.is_dg or waiting:
         sections.append(
             f"*Awaiting your decision*: {len(waiting)} in-year award "
             f"nomination{'s' if len(waiting) != 1 else ''}."

@@ -25,19 +25,27 @@ from scheduler.nudges.base import (
 )
 from store.config import DepartmentConfig
 from store.models import Award, AwardStatus, Outbox, Person
+from store.queries import award_decider_id
+from store.services.awards import permanent_secretary
 
 
 def pending_awards(tick: Tick) -> list[Any]:
-    """Pending nominations with their DG (who has not left) and the nominee's name."""
-    dg = aliased(Person, name="dg")
+    """Pending nominations with who decides them (a DG, or the Permanent Secretary for a DG's
+    own nomination or a nomination of a DG; someone who has not left) and the nominee's name."""
+    ps = permanent_secretary(tick.session, tick.config)
+    decider = aliased(Person, name="decider")
     nominee = aliased(Person, name="nominee")
-    wanted: list[Any] = [Award, dg.id, dg.location, nominee.name]
+    wanted: list[Any] = [Award, decider.id, decider.location, nominee.name]
     return list(
         tick.session.execute(
             sa.select(*wanted)
             .join(nominee, col(nominee.id) == col(Award.nominee_id))
-            .join(dg, col(dg.id) == col(nominee.dg_id))
-            .where(col(Award.status) == AwardStatus.PENDING, col(dg.left_on).is_(None))
+            .join(decider, col(decider.id) == award_decider_id(nominee, ps.id if ps else None))
+            .where(
+                col(Award.status) == AwardStatus.PENDING,
+                col(decider.left_on).is_(None),
+                col(decider.id) != col(Award.nominated_by_id),
+            )
         ).all()
     )
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-import sqlalchemy as sa
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from scheduler.nudges.award_decision import pending_awards
 from scheduler.nudges.base import (
@@ -22,7 +21,8 @@ from scheduler.nudges.base import (
 )
 from store.config import DepartmentConfig
 from store.framework import Nation
-from store.models import Award, AwardStatus, Outbox, Person
+from store.models import Outbox
+from store.queries import pending_awards_for
 
 
 def plan(tick: Tick) -> None:
@@ -49,14 +49,8 @@ def plan(tick: Tick) -> None:
     insert_rows(tick, rows)
 
 
-def is_done(session: Session, row: Outbox, _config: DepartmentConfig) -> bool:
-    pending = session.execute(
-        sa.select(sa.func.count())
-        .select_from(Award)
-        .join(Person, col(Person.id) == Award.nominee_id)
-        .where(col(Award.status) == AwardStatus.PENDING, col(Person.dg_id) == row.recipient_id)
-    ).scalar()
-    return not pending
+def is_done(session: Session, row: Outbox, config: DepartmentConfig) -> bool:
+    return not pending_awards_for(session, config, row.recipient_id)
 
 
 def compose(w: Words) -> Nudge:

@@ -48,8 +48,11 @@ def check_award(
     approved_total_pence: int,
     on_poor_performance_measures: bool,
     limits: AwardLimits,
+    pending_pence: int = 0,
 ) -> None:
-    """F15: eligibility and caps, checked at nomination and again at decision."""
+    """F15: eligibility and caps, checked at nomination and again at decision. At nomination
+    ``pending_pence`` (nominations awaiting a decision) holds its place under the cap, so two
+    nominations cannot promise the same headroom twice."""
     if on_poor_performance_measures:
         raise RuleViolation(
             "F15",
@@ -71,13 +74,18 @@ def check_award(
             f"{format_pence(amount_pence)} is over that.",
             field="amount",
         )
-    headroom = limits.per_year_pence - approved_total_pence
+    headroom = limits.per_year_pence - approved_total_pence - pending_pence
     if amount_pence > headroom:
+        waiting = (
+            f" ({format_pence(pending_pence)} of it is in nominations awaiting a decision)"
+            if pending_pence
+            else ""
+        )
         raise RuleViolation(
             "F15",
             f"This would take their in-year awards to "
-            f"{format_pence(approved_total_pence + amount_pence)}, over the "
-            f"{format_pence(limits.per_year_pence)} yearly limit. Headroom left: "
+            f"{format_pence(approved_total_pence + pending_pence + amount_pence)}{waiting}, "
+            f"over the {format_pence(limits.per_year_pence)} yearly limit. Headroom left: "
             f"{format_pence(max(headroom, 0))}.",
             field="amount",
         )

@@ -9,6 +9,7 @@ raises, nothing is kept. This package re-exports every public name, so callers w
 from store.queries import live_objective_count
 from store.services.awards import (
     approved_award_total,
+    award_decider,
     award_headroom,
     decide_award,
     nominate_award,
@@ -78,6 +79,7 @@ __all__ = [
     "agree_respondent",
     "agree_write_up",
     "approved_award_total",
+    "award_decider",
     "audit",
     "audited",
     "award_headroom",

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, func, select
 from store import framework as fw
 from store.config import DepartmentConfig
 from store.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from store.framework import Grade
 from store.models import Award, AwardStatus, Objective, ObjectiveMilestone, Person
 from store.services.base import (
     Actor,
@@ -22,28 +23,67 @@ from store.services.base import (
     clean_text,
     deny,
     is_countersigning,
-    is_dg_for,
     is_line_manager,
     resolve_year,
 )
 
 
-def approved_award_total(session: Session, person_id: int, year: int) -> int:
-    """F15: pence already approved for this person in this year."""
+def _award_total(session: Session, person_id: int, year: int, status: AwardStatus) -> int:
     total = session.exec(
         select(func.coalesce(func.sum(Award.amount_pence), 0)).where(
-            Award.nominee_id == person_id,
-            Award.year == year,
-            Award.status == AwardStatus.APPROVED,
+            Award.nominee_id == person_id, Award.year == year, Award.status == status
         )
     ).one()
     return int(total)
 
 
+def approved_award_total(session: Session, person_id: int, year: int) -> int:
+    """F15: pence already approved for this person in this year."""
+    return _award_total(session, person_id, year, AwardStatus.APPROVED)
+
+
+def pending_award_total(session: Session, person_id: int, year: int) -> int:
+    """F15: pence nominated for this person this year and awaiting a decision."""
+    return _award_total(session, person_id, year, AwardStatus.PENDING)
+
+
 def award_headroom(session: Session, config: DepartmentConfig, person_id: int, year: int) -> int:
-    """F15: how much more can be approved for this person this year (pence)."""
-    limits = config.award_limits
-    return max(limits.per_year_pence - approved_award_total(session, person_id, year), 0)
+    """F15: how much more can be nominated for this person this year (pence): nominations
+    awaiting a decision hold their place."""
+    committed = approved_award_total(session, person_id, year) + pending_award_total(
+        session, person_id, year
+    )
+    return max(config.award_limits.per_year_pence - committed, 0)
+
+
+def permanent_secretary(session: Session, config: DepartmentConfig) -> Person | None:
+    """F15: who decides the awards a Director General cannot: the configured deputy, else the
+    roster's Permanent Secretary (who has not left)."""
+    email = (config.awards.dg_awards_decided_by or "").strip().lower()
+    query = select(Person).where(col(Person.left_on).is_(None))
+    if email:
+        return session.exec(query.where(Person.email == email)).first()
+    return session.exec(query.where(Person.grade == Grade.PERMSEC).order_by(col(Person.id))).first()
+
+
+def goes_to_permanent_secretary(nominee: Person, nominated_by_id: int | None) -> bool:
+    """F15: a nomination of a DG, and a DG's own nomination, go past the DG (as does one for
+    someone with no DG in the roster). queries.award_decider_id says the same in SQL."""
+    return nominee.is_dg or nominee.dg_id is None or nominated_by_id == nominee.dg_id
+
+
+def award_decider(
+    session: Session, config: DepartmentConfig, nominee: Person, nominated_by_id: int | None
+) -> Person | None:
+    """F15, guidance §54c: the nominee's Director General decides, or the Permanent Secretary
+    (or deputy) when the DG cannot; never the nominator or the nominee."""
+    if goes_to_permanent_secretary(nominee, nominated_by_id):
+        decider = permanent_secretary(session, config)
+    else:
+        decider = session.get(Person, nominee.dg_id)
+    if decider is None or not decider.active or decider.id in (nominated_by_id, nominee.id):
+        return None
+    return decider
 
 
 def _lock_person(session: Session, person_id: int) -> Person:
@@ -102,16 +142,18 @@ def nominate_award(
         raise InvalidInput("The amount must be a whole number of pence.", field="amount")
     reason = clean_text(reason, "reason", required=True)
     year = resolve_year(session, config, now, year)
-    if nominee.dg_id is None:
+    if award_decider(session, config, nominee, actor.person_id) is None:
         raise RuleViolation(
             "F15",
-            f"{nominee.name} has no Director General in the roster to "
-            "decide an award; ask HR to fix the roster.",
+            f"There is no one in the roster who can decide an award for {nominee.name}: it "
+            "needs their Director General, or the Permanent Secretary (or the deputy set in "
+            "the department's configuration), and never the nominator. Ask HR.",
             field="nominee",
         )
     fw.check_award(
         amount_pence=amount_pence,
         approved_total_pence=approved_award_total(session, nominee_id, year),
+        pending_pence=pending_award_total(session, nominee_id, year),
         on_poor_performance_measures=nominee.poor_performance_measures,
         limits=config.award_limits,
     )
@@ -164,10 +206,16 @@ def decide_award(
         raise NotFound("That award nomination does not exist.", field="award")
     nominee = _lock_person(session, award.nominee_id)
     session.refresh(award)  # read the status after taking the lock
-    if not is_dg_for(acting, nominee):
-        raise deny("decide this award - only the Director General for the nominee's group can")
     if acting is not None and acting.id in (award.nominated_by_id, award.nominee_id):
         raise deny("decide a nomination you made or that names you")
+    decider = award_decider(session, config, nominee, award.nominated_by_id)
+    if acting is None or decider is None or acting.id != decider.id:
+        who = (
+            "the Permanent Secretary"
+            if goes_to_permanent_secretary(nominee, award.nominated_by_id)
+            else "the Director General for the nominee's group"
+        )
+        raise deny(f"decide this award - only {who} can")
     if award.status is not AwardStatus.PENDING:
         raise Conflict(_decided_message(session, award))
     reason = clean_text(reason, "reason", required=not approve) or None

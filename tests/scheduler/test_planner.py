@@ -161,6 +161,20 @@ def test_award_nomination_reaches_the_dg_then_ages(db, org, config) -> None:
     assert [st for *_, st in outbox(db, kind="award_decision")] == ["new", "waiting_3"]
 
 
+def test_f15_a_dgs_own_nomination_reaches_the_permanent_secretary(db, org, config) -> None:
+    """F15: a DG's own nomination goes to the Permanent Secretary, not back to the DG."""
+    with db.write() as session:
+        award = svc.nominate_award(
+            session, config=config, actor=org.actor("dg_a"), nominee_id=org.lm,
+            amount_pence=100_000, reason="r", now=at("2026-07-15"),
+        )  # fmt: skip
+    plan_at(db, config, at("2026-07-15", 11))
+    assert outbox(db, kind="award_decision") == [
+        (org.ps, "award_decision", org.lm, f"award:{award.id}", "new")
+    ]
+    assert [r for r, *_ in outbox(db, kind="award_digest")] == [org.ps]
+
+
 def test_f10_development_plan_prompt_goes_to_the_line_manager(db, org, config) -> None:
     with db.write() as session:
         for quarter in (1, 2):

@@ -22,12 +22,17 @@ THREADS = 20
 def _nominate(
     db: Database, org: Org, config: DepartmentConfig, now: datetime, count: int
 ) -> list[int]:
+    # Pending nominations hold their place under the cap (F15), so twenty can only have been
+    # made under a higher cap than the one the decisions meet (a department lowered it since).
+    roomy = config.model_copy(
+        update={"awards": config.awards.model_copy(update={"per_year_pounds": 5_000 * count})}
+    )
     ids = []
     with db.write() as session:
         for _ in range(count):
             award = svc.nominate_award(
                 session,
-                config=config,
+                config=roomy,
                 actor=org.actor("lm"),
                 nominee_id=org.js,
                 amount_pence=500_000,

@@ -9,10 +9,18 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
+from store import queries
 from store import services as svc
 from store.config import DepartmentConfig
 from store.db import Database
-from store.errors import Conflict, InvalidInput, NotFound, PerfbotError, RuleViolation
+from store.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PerfbotError,
+    PermissionDenied,
+    RuleViolation,
+)
 from store.framework import Rating, Stage
 from store.models import (
     AuditEntry,
@@ -672,35 +680,35 @@ def test_f15_award_bad_input(db, org, config, now) -> None:
 
 
 def test_f15_yearly_cap_checked_at_nomination_and_again_at_decision(db, org, config, now):
-    a1, a2, a3, a4 = (nominate(db, org, config, now, 500_000) for _ in range(4))
-    for award in (a1, a2, a3):
-        decide(db, org, config, now, award.id)
-    with db.read() as session:
+    """F15, guidance FAQ: several awards are allowed but the total in one performance year
+    may not exceed £17,500. Nominations awaiting a decision hold their place, so two pending
+    nominations cannot promise the same headroom twice."""
+    a1, a2, a3 = (nominate(db, org, config, now, 500_000) for _ in range(3))
+    with db.read() as session:  # £15,000 awaiting decisions: £2,500 left to nominate
         assert svc.award_headroom(session, config, org.js, YEAR) == 250_000
-    # Nominated while there was headroom; approving it now would pass £17,500.
     err = rejected(
-        db,
-        svc.decide_award,
-        RuleViolation,
-        config=config,
-        actor=org.actor("dg_a"),
-        award_id=a4.id,
-        approve=True,
-        now=now,
+        db, svc.nominate_award, RuleViolation, config=config, actor=org.actor("lm"),
+        nominee_id=org.js, amount_pence=500_000, reason="x", now=now,
+    )  # fmt: skip
+    assert err.message == (
+        "This would take their in-year awards to £20,000 (£15,000 of it is in nominations "
+        "awaiting a decision), over the £17,500 yearly limit. Headroom left: £2,500."
     )
-    assert err.rule == "F15" and "£17,500" in err.message
-    rejected(
-        db,
-        svc.nominate_award,
-        RuleViolation,
-        config=config,
-        actor=org.actor("lm"),
-        nominee_id=org.js,
-        amount_pence=300_000,
-        reason="x",
-        now=now,
+    decide(db, org, config, now, a1.id, approve=False, reason="Not this one")  # frees £5,000
+    a4 = nominate(db, org, config, now, 500_000)
+    for award in (a2, a3):
+        decide(db, org, config, now, award.id)
+    # Checked again at decision: a cap lowered since the nomination is respected.
+    lowered = config.model_copy(
+        update={"awards": config.awards.model_copy(update={"per_year_pounds": 12_000})}
     )
+    err = rejected(
+        db, svc.decide_award, RuleViolation, config=lowered, actor=org.actor("dg_a"),
+        award_id=a4.id, approve=True, now=now,
+    )  # fmt: skip
+    assert err.rule == "F15" and "£12,000" in err.message
     last = nominate(db, org, config, now, 250_000)
+    decide(db, org, config, now, a4.id)
     assert decide(db, org, config, now, last.id).cst_approval_needed  # reached £17,500
 
 
@@ -756,6 +764,36 @@ def test_f15_f16_a_civil_service_leaver_is_never_awarded_or_bonus_eligible(
     record = (("exceeding",) * 4, "exceeding", (1, 1, 1, 1), 1, None, True)
     assert derive(*record, False).bonus == "Eligible - pay first"
     assert derive(*record, True).bonus == "Not eligible (left the Civil Service)"
+
+
+def test_f15_a_dgs_nomination_and_a_nomination_of_a_dg_go_to_the_permanent_secretary(
+    db, org, config, now
+) -> None:
+    """F15 (corrected), guidance §54c delegates decisions to Directors General; "A nomination
+    is never decided by the person who made it or who receives it: a DG's own nomination,
+    and any nomination of a DG, go to the Permanent Secretary (or a configured deputy)"."""
+    own = nominate(db, org, config, now, who="dg_a", nominee="lm")  # dg_a manages lm
+    err = rejected(db, svc.decide_award, PermissionDenied, config=config,
+                   actor=org.actor("dg_a"), award_id=own.id, approve=True, now=now)  # fmt: skip
+    assert "a nomination you made" in err.message
+    with db.read() as session:
+        assert [a.id for a in queries.pending_awards_for(session, config, org.ps)] == [own.id]
+        assert queries.pending_awards_for(session, config, org.dg_a) == []
+    assert decide(db, org, config, now, own.id, who="ps").status is AwardStatus.APPROVED
+    # The Permanent Secretary manages dg_a, so cannot decide their own nomination of a DG:
+    # without a deputy there is no one to decide, and the nomination says so.
+    err = rejected(db, svc.nominate_award, RuleViolation, config=config, actor=org.actor("ps"),
+                   nominee_id=org.dg_a, amount_pence=100_000, reason="r", now=now)  # fmt: skip
+    assert err.message.startswith("There is no one in the roster who can decide an award for Dg A")
+    deputy = config.model_copy(
+        update={
+            "awards": config.awards.model_copy(update={"dg_awards_decided_by": "hr@dept.example"})
+        }
+    )
+    of_dg = nominate(db, org, deputy, now, 100_000, who="ps", nominee="dg_a")
+    rejected(db, svc.decide_award, PermissionDenied, config=deputy, actor=org.actor("dg_b"),
+             award_id=of_dg.id, approve=True, now=now)  # fmt: skip
+    assert decide(db, org, deputy, now, of_dg.id, who="hr").status is AwardStatus.APPROVED
 
 
 def test_f15_withdraw_by_nominator_only(db, org, config, now) -> None:
