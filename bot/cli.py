@@ -284,6 +284,48 @@ def moderation_import(
         console.print(f"  {change}", markup=False, highlight=False)
 
 
+@moderation_app.command("review")
+def moderation_review(
+    staff_id: Annotated[str, typer.Argument(help="The job holder's staff ID.")],
+    reason: Annotated[str, typer.Option(help="Why (the grievance, or the review's finding).")],
+    outcome: Annotated[
+        str | None,
+        typer.Option(help="The review's outcome, a box rating; leave out to open the review."),
+    ] = None,
+    year: Annotated[
+        int | None,
+        typer.Option(min=2000, max=2100, help="Performance year (2026 = 2026-27)."),
+    ] = None,
+) -> None:
+    """Put a final rating under review (a grievance), or record the review's outcome, which
+    becomes the final rating. Audited with the reason."""
+    from store import queries
+    from store.services import close_rating_review, open_rating_review
+
+    settings = _settings()
+    config = settings.department()
+    db = _database(settings)
+    with db.write() as session:
+        person = queries.person_by_staff_id(session, staff_id)
+        if person is None or person.id is None:
+            err.print(f"[red]No one in perfbot has staff ID {staff_id}.[/red]")
+            raise typer.Exit(1)
+        actor, now = Actor.system(Via.CLI), _now()
+        if outcome is None:
+            open_rating_review(
+                session, config=config, actor=actor, subject_id=person.id, reason=reason,
+                now=now, year=year,
+            )  # fmt: skip
+            console.print(f"{person.name}'s final rating is now under review.")
+        else:
+            row = close_rating_review(
+                session, config=config, actor=actor, subject_id=person.id, outcome=outcome,
+                reason=reason, now=now, year=year,
+            )  # fmt: skip
+            label = row.outcome.label if row.outcome else ""
+            console.print(f"Review recorded: {person.name}'s final rating is {label}.")
+
+
 @teams_app.command("package")
 def teams_package(
     out: Annotated[Path, typer.Argument(help="Where to write the app package (.zip).")],

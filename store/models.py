@@ -290,6 +290,25 @@ class ModeratedRating(SQLModel, table=True):
     recorded_at: datetime = _ts()
 
 
+class RatingReview(SQLModel, table=True):
+    """F27: a final rating under review through the department's grievance route, and the
+    outcome, which becomes the final rating (within the gates)."""
+
+    __tablename__ = "rating_review"
+    __table_args__ = (sa.UniqueConstraint("person_id", "year"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = _person_fk()
+    year: int = _year_fk()
+    reason: str = _text(nullable=False)  # why it is under review
+    opened_by_id: int | None = _person_fk(nullable=True, index=False)
+    opened_at: datetime = _ts()
+    outcome: Rating | None = Field(default=None, sa_type=_enum(Rating))
+    outcome_reason: str | None = _text()
+    closed_by_id: int | None = _person_fk(nullable=True, index=False)
+    closed_at: datetime | None = _ts(nullable=True)
+
+
 class DevelopmentPlan(SQLModel, table=True):
     """F10: the prompt after two consecutive Partially Met quarters, and what came of it."""
 

@@ -28,6 +28,10 @@ def person(session: Session, person_id: int | None) -> Person | None:
     return session.get(Person, person_id) if person_id is not None else None
 
 
+def person_by_staff_id(session: Session, staff_id: str) -> Person | None:
+    return session.exec(select(Person).where(Person.staff_id == staff_id.strip())).first()
+
+
 def name_of(session: Session, person_id: int | None, default: str = "them") -> str:
     """A person's name for a message (``default`` when there is none)."""
     found = person(session, person_id)

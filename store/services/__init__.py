@@ -41,9 +41,12 @@ from store.services.identities import (
     linked_person,
 )
 from store.services.moderation import (
+    close_rating_review,
     moderation_placement,
+    open_rating_review,
     record_department_move,
     record_moderated_rating,
+    reviewed_outcome,
 )
 from store.services.nudges import snooze
 from store.services.objectives import (
@@ -113,6 +116,9 @@ __all__ = [
     "record_milestone_met",
     "record_minimum_standards",
     "record_moderated_rating",
+    "open_rating_review",
+    "close_rating_review",
+    "reviewed_outcome",
     "record_self_assessment",
     "require_hr",
     "revise_objective",

@@ -9,9 +9,9 @@ from sqlmodel import Session, select
 
 from store import framework as fw
 from store.config import DepartmentConfig
-from store.errors import InvalidInput, RuleViolation
+from store.errors import Conflict, InvalidInput, RuleViolation
 from store.framework import Rating
-from store.models import ModeratedRating, Person
+from store.models import ModeratedRating, Person, RatingReview
 from store.services.base import (
     Actor,
     audited,
@@ -130,3 +130,106 @@ def record_department_move(
         fields=fields,
         old=old,
     )
+
+
+# --- F27: review of a final rating ----------------------------------------------------------------
+def _review(session: Session, subject_id: int, year: int) -> RatingReview | None:
+    return session.exec(
+        select(RatingReview).where(RatingReview.person_id == subject_id, RatingReview.year == year)
+    ).first()
+
+
+def _moderated(session: Session, subject_id: int, year: int) -> Rating | None:
+    rating = session.exec(
+        select(ModeratedRating.rating).where(
+            ModeratedRating.person_id == subject_id, ModeratedRating.year == year
+        )
+    ).first()
+    return Rating(rating) if rating else None
+
+
+def open_rating_review(
+    session: Session,
+    *,
+    config: DepartmentConfig,
+    actor: Actor,
+    subject_id: int,
+    reason: str,
+    now: datetime,
+    year: int | None = None,
+) -> RatingReview:
+    """F27: HR marks a final rating as under review (the job holder's grievance)."""
+    require_hr(session, actor, deny("put a rating under review - only HR can").message)
+    subject = get_person(session, subject_id)
+    reason = clean_text(reason, "reason", required=True)
+    year = resolve_year(session, config, now, year)
+    final = year_end_outcome(session, subject, year, _moderated(session, subject_id, year))
+    if final.rating is None:
+        raise RuleViolation(
+            "F27", f"{subject.name} has no final rating for this year, so there is none to review."
+        )
+    if _review(session, subject_id, year) is not None:
+        raise Conflict(
+            f"{subject.name}'s rating for this year has already been put under review; record "
+            "its outcome instead."
+        )
+    row = RatingReview(
+        person_id=subject_id, year=year, reason=reason, opened_by_id=actor.person_id, opened_at=now
+    )
+    return audited(
+        session,
+        row,
+        actor=actor,
+        now=now,
+        action="rating_review.open",
+        subject_id=subject_id,
+        new={"final_rating": final.rating.value},
+        reason=reason,
+    )
+
+
+def close_rating_review(
+    session: Session,
+    *,
+    config: DepartmentConfig,
+    actor: Actor,
+    subject_id: int,
+    outcome: Rating | str,
+    reason: str,
+    now: datetime,
+    year: int | None = None,
+) -> RatingReview:
+    """F27: HR records the review's outcome; it becomes the final rating (the gates still
+    bind it), with the reason in the audit log."""
+    require_hr(session, actor, deny("record a review's outcome - only HR can").message)
+    subject = get_person(session, subject_id)
+    parsed = Rating.parse(outcome, field="outcome")
+    reason = clean_text(reason, "reason", required=True)
+    year = resolve_year(session, config, now, year)
+    row = _review(session, subject_id, year)
+    if row is None or row.closed_at is not None:
+        raise Conflict(
+            f"{subject.name}'s rating is not under review"
+            + (" any more: its outcome is recorded." if row is not None else ".")
+        )
+    before = year_end_outcome(session, subject, year, _moderated(session, subject_id, year))
+    fw.check_moderated_rating(subject.name, parsed, before)  # F8, F9 still bind
+    row.outcome, row.outcome_reason = parsed, reason
+    row.closed_by_id, row.closed_at = actor.person_id, now
+    return audited(
+        session,
+        row,
+        actor=actor,
+        now=now,
+        action="rating_review.close",
+        subject_id=subject_id,
+        old={"final_rating": before.rating.value if before.rating else None},
+        new={"final_rating": parsed.value},
+        reason=reason,
+    )
+
+
+def reviewed_outcome(session: Session, subject_id: int, year: int) -> Rating | None:
+    """F27: the outcome of a closed review, which replaces the moderated rating."""
+    row = _review(session, subject_id, year)
+    return Rating(row.outcome) if row is not None and row.outcome is not None else None

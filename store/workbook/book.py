@@ -201,6 +201,7 @@ def _people(book: Book, progress: Progress | None) -> Any:
             row.end_agreed is not None,  # F23: agreed by the job holder
             bool(row.left_on and not row.left_to_department),  # F16: left the Civil Service
             (row.last_q3, row.last_q4),  # F10: last year's Q3 and Q4
+            row.review_outcome,  # F27: a review's outcome is the final rating
         )
         where = placement(  # F18
             book.year,

@@ -34,6 +34,7 @@ from store.models import (
     Outbox,
     Person,
     PlanStatus,
+    RatingReview,
     WriteUp,
 )
 
@@ -48,6 +49,7 @@ def tables() -> dict[str, sa.Table]:
             MinimumStandardResult,
             FinanceOutcome,
             ModeratedRating,
+            RatingReview,
             DevelopmentPlan,
             Evidence,
             Award,
@@ -64,6 +66,7 @@ def people_query(year: int, start_month: int) -> sa.Select[Any]:
     t = tables()
     p, ir, wu = t["Person"], t["IndicativeRating"], t["WriteUp"]
     ms, fo, mr = t["MinimumStandardResult"], t["FinanceOutcome"], t["ModeratedRating"]
+    rv = t["RatingReview"]
     dp, ev, aw, ob = t["DevelopmentPlan"], t["Evidence"], t["Award"], t["Objective"]
     lm, dg = p.alias("lm"), p.alias("dg")
     quarters = (
@@ -165,6 +168,11 @@ def people_query(year: int, start_month: int) -> sa.Select[Any]:
             fo.c.met.label("finance_met"),
             mr.c.rating.label("moderated"),
             mr.c.reason.label("moderated_reason"),
+            rv.c.reason.label("review_reason"),
+            rv.c.opened_at.label("review_opened_at"),
+            rv.c.outcome.label("review_outcome"),
+            rv.c.outcome_reason.label("review_outcome_reason"),
+            rv.c.closed_at.label("review_closed_at"),
             plan.c.status.label("plan_status"),
             sa.func.coalesce(evidence.c.evidence, 0).label("evidence"),
             sa.func.coalesce(awards.c.awards, 0).label("awards"),
@@ -191,6 +199,7 @@ def people_query(year: int, start_month: int) -> sa.Select[Any]:
         .outerjoin(standards, standards.c.person_id == p.c.id)
         .outerjoin(fo, sa.and_(fo.c.person_id == p.c.id, fo.c.year == year))
         .outerjoin(mr, sa.and_(mr.c.person_id == p.c.id, mr.c.year == year))
+        .outerjoin(rv, sa.and_(rv.c.person_id == p.c.id, rv.c.year == year))
         .outerjoin(latest_plan, latest_plan.c.person_id == p.c.id)
         .outerjoin(plan, plan.c.id == latest_plan.c.plan_id)
         .outerjoin(evidence, evidence.c.person_id == p.c.id)
@@ -237,6 +246,7 @@ def derive(
     agreed: bool = False,
     left_service: bool = False,
     last_year: tuple[str | None, str | None] = (None, None),
+    reviewed: str | None = None,
 ) -> Derived:
     met = {
         s: (None if v is None else bool(v)) for s, v in zip(MinimumStandard, standards, strict=True)
@@ -244,12 +254,13 @@ def derive(
     finance_met = None if finance is None else bool(finance)
     gated = fw.apply_gates(Rating(recommended), met, finance_met) if recommended else None  # F8/F9
     gated_rating = gated.rating if gated else None
+    panel = reviewed or moderated  # F27: a review's outcome replaces the panel's rating
     outcome = fw.final_rating(  # F7: agreed, every gate assessed, never above the gates
         Rating(recommended) if recommended else None,
         met,
         finance_met,
         agreed=agreed,
-        moderated=Rating(moderated) if moderated else None,
+        moderated=Rating(panel) if panel else None,
     )
     final = outcome.rating
     step = fw.underperformance_step(  # F10, across the year boundary too

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from store.framework import MinimumStandard
+from store.framework import MinimumStandard, Rating
 from store.workbook.base import Book, Person, SheetSpec
 from store.workbook.cells import GBP, Column
 from store.workbook.population import PLAN_LABELS
@@ -36,6 +36,7 @@ COLUMNS = (
     Column("Moderated rating (F7)", 15),
     Column("Final rating", 15),
     Column("Why there is no final rating yet", 40),
+    Column("Review of the rating (F27)", 40),
     Column("Development plan (F10)", 14),
     Column("Under-performance step (F10)", 22),
     Column("On poor-performance measures", 12),
@@ -46,6 +47,18 @@ COLUMNS = (
     Column("Awards approved", 10),
     Column("Awards total", 12, GBP),
 )
+
+
+def review(book: Book, row: Any) -> str | None:
+    """F27: where a review of the final rating stands, with its reason."""
+    if row.review_opened_at is None:
+        return None
+    if row.review_closed_at is None:
+        opened = book.local(row.review_opened_at)
+        return f"Under review since {opened:%d %b %Y}: {row.review_reason}"
+    closed = book.local(row.review_closed_at)
+    outcome = Rating(row.review_outcome).label
+    return f"Reviewed {closed:%d %b %Y}, final rating {outcome}: {row.review_outcome_reason}"
 
 
 def person_row(book: Book, person: Person) -> list[Any]:
@@ -73,6 +86,7 @@ def person_row(book: Book, person: Person) -> list[Any]:
         d.moderated,
         d.final.label if d.final else None,
         d.why_no_final,
+        review(book, row),
         PLAN_LABELS[row.plan_status],
         d.step,
         "Yes" if row.poor_performance_measures else "No",

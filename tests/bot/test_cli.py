@@ -172,6 +172,17 @@ def test_export_and_moderation_import_from_the_command_line(tmp_path: Path) -> N
     assert bad.returncode == 1 and "is not an .xlsx workbook" in bad.stderr
 
 
+def test_f27_a_rating_review_from_the_command_line_answers_in_words(tmp_path: Path) -> None:
+    """F27: HR puts a final rating under review from the CLI; mistakes get one clear line."""
+    assert run(["demo"], tmp_path).returncode == 0
+    nobody = run(["moderation", "review", "NOSUCH", "--reason", "Grievance"], tmp_path)
+    assert nobody.returncode == 1 and "No one in perfbot has staff ID NOSUCH" in nobody.stderr
+    unrated = run(["moderation", "review", "D00005", "--reason", "Grievance"], tmp_path)
+    assert unrated.returncode == 1, unrated.stdout
+    assert "has no final rating for this year, so there is none to review" in unrated.stderr
+    assert "Traceback" not in nobody.stderr + unrated.stderr
+
+
 def test_export_refuses_a_year_out_of_range(tmp_path: Path) -> None:
     """Hardening: year 0000 or 9999 used to fail silently; now a clear line and exit 2."""
     for year in ("0", "9999"):

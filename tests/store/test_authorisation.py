@@ -99,6 +99,14 @@ def _ready(session: Session, org: Org, config: DepartmentConfig, now: datetime) 
     return {}
 
 
+def _under_review(session: Session, org: Org, config: DepartmentConfig, now: datetime) -> dict:
+    _ready(session, org, config, now)
+    svc.open_rating_review(
+        session, config=config, actor=org.actor("hr"), subject_id=org.js, reason="g", now=now
+    )
+    return {}
+
+
 def _plan(session: Session, org: Org, config: DepartmentConfig, now: datetime) -> dict:
     for quarter in (1, 2):
         svc.record_indicative_rating(
@@ -184,6 +192,13 @@ MATRIX: list[tuple[Callable[..., Any], Setup, dict[str, Any], set[str]]] = [
         svc.record_moderated_rating,
         _ready,
         {"rating": "Achieving", "reason": "panel"},
+        {"hr", "cli_operator"},
+    ),
+    (svc.open_rating_review, _ready, {"reason": "grievance"}, {"hr", "cli_operator"}),
+    (
+        svc.close_rating_review,
+        _under_review,
+        {"outcome": "Achieving", "reason": "upheld"},
         {"hr", "cli_operator"},
     ),
     (

@@ -415,6 +415,52 @@ def test_f7_f23_moderation_waits_for_agreement_and_every_gate(db, org, config) -
     assert again.rating is None and again.missing == ("end-year write-up not yet agreed",)
 
 
+def test_f27_hr_puts_a_final_rating_under_review_and_records_the_outcome(
+    db, org, config, tmp_path
+) -> None:
+    """F27, guidance FAQ: a job holder may challenge a final rating through the grievance
+    route; "HR can mark a rating as under review and record the outcome, which changes the
+    final rating with a reason in the audit log"."""
+    from store.workbook import export_workbook
+    from tests.store.test_export import sheet_rows
+
+    review = {"config": config, "subject_id": org.js, "now": END, "year": YEAR}
+    err = rejected(db, svc.open_rating_review, RuleViolation, actor=org.actor("hr"),
+                   reason="Grievance", **review)  # fmt: skip
+    assert "has no final rating" in err.message
+    with db.write() as session:
+        end_year_ready(session, config, END, manager=org.actor("lm"), subject_id=org.js,
+                       signers=(org.actor("js"),), recommended="Achieving")  # fmt: skip
+    rejected(db, svc.open_rating_review, PermissionDenied, actor=org.actor("lm"),
+             reason="Grievance", **review)  # fmt: skip
+    call(db, svc.open_rating_review, actor=org.actor("hr"), reason="Grievance lodged", **review)
+    rejected(db, svc.open_rating_review, Conflict, actor=org.actor("hr"), reason="Again",
+             **review)  # fmt: skip
+    path = tmp_path / "open.xlsx"
+    export_workbook(db, config, path, actor=org.actor("hr"), now=END, year=YEAR)
+    row = next(r for r in sheet_rows(path, "Ratings") if r["Name"] == "Js")
+    assert row["Final rating"] == "Achieving"
+    assert row["Review of the rating (F27)"].startswith("Under review since")
+    call(db, svc.close_rating_review, actor=org.actor("hr"), outcome="High Performing",
+         reason="Evidence of the Q3 launch was missed", **review)  # fmt: skip
+    rejected(db, svc.close_rating_review, Conflict, actor=org.actor("hr"), outcome="Exceeding",
+             reason="Again", **review)  # fmt: skip
+    path = tmp_path / "closed.xlsx"
+    export_workbook(db, config, path, actor=org.actor("hr"), now=END, year=YEAR)
+    row = next(r for r in sheet_rows(path, "Ratings") if r["Name"] == "Js")
+    assert row["Final rating"] == "High Performing" and row["End-year bonus (F16)"] == "Eligible"
+    assert row["Review of the rating (F27)"].endswith(
+        "final rating High Performing: Evidence of the Q3 launch was missed"
+    )
+    with db.read() as session:
+        entry = session.exec(
+            select(AuditEntry).where(AuditEntry.action == "rating_review.close")
+        ).one()
+    assert entry.reason == "Evidence of the Q3 launch was missed"
+    assert entry.old == {"final_rating": "achieving"}
+    assert entry.new == {"final_rating": "high_performing"}
+
+
 def test_f18_moderation_refused_for_someone_moderated_elsewhere(db, org, config) -> None:
     with db.write() as session:  # a test fixture change: moved in on 2 January
         session.execute(
