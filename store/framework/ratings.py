@@ -221,7 +221,7 @@ def final_rating(
     manager, it is then taken to moderation")."""
     missing: list[str] = []
     if recommended is None:
-        missing.append("no end-year recommendation yet")
+        missing.append("no end-year recommendation")
     elif not agreed:
         missing.append("end-year write-up not yet agreed")
     unassessed = sum(standards.get(s) is None for s in MinimumStandard)

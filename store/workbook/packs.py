@@ -26,9 +26,9 @@ COLUMNS = (
     Column("Rating after gates (F8/F9)", 15),
     Column("Why the gates changed it", 40),
     Column("Evidence items", 10),
-    Column("Ready to moderate", 30),
     Column(PACK_RATING, 18, editable=True),
     Column(PACK_NOTE, 40, editable=True),
+    Column("Ready to moderate", 30),  # last: a long reason runs on into empty cells
 )
 HOW_TO_READ = (
     "Mod sheets: one moderation pack per business unit, grade by grade (F19). Choose a box "
@@ -63,10 +63,14 @@ def person_row(book: Book, person: Person) -> list[Any]:
         d.gated,
         d.reasons,
         row.evidence,
-        "Yes" if d.why_no_final is None else f"No: {d.why_no_final}",
         d.moderated,
         None,
+        "Yes" if d.why_no_final is None else f"Not yet: {_lower_first(d.why_no_final)}",
     ]
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 def add_drop_down(pack: Sheet) -> None:

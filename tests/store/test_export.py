@@ -277,13 +277,13 @@ def test_moderation_packs_by_unit_grade_by_grade_with_a_dropdown(
         (dv,) = ws.data_validations.dataValidation
         assert dv.type == "list"
         assert dv.formula1 == '"Exceeding,High Performing,Achieving,Partially Met"'
-        assert str(dv.sqref) == f"N2:N{len(rows) + 1}"
+        assert str(dv.sqref) == f"M2:M{len(rows) + 1}"
         # The columns the panel edits are yellow, as the Summary sheet tells them.
+        assert ws.column_dimensions["M"].fill.fgColor.rgb.endswith("FFF2CC")
         assert ws.column_dimensions["N"].fill.fgColor.rgb.endswith("FFF2CC")
-        assert ws.column_dimensions["O"].fill.fgColor.rgb.endswith("FFF2CC")
-        assert ws.column_dimensions["M"].fill.fgColor.rgb in (None, "00000000")
+        assert ws.column_dimensions["L"].fill.fgColor.rgb in (None, "00000000")
         # F7: the panel sees who is ready to moderate, and why not.
-        ready = {r[1]: r[12] for r in rows}
+        ready = {r[1]: r[14] for r in rows}
         for w in want:
             assert (ready[w["name"]] == "Yes") == (w["final"] is not None), w["name"]
     ratings = wb["Ratings"]

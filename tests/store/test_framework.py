@@ -105,7 +105,7 @@ def test_f7_no_final_rating_while_a_gate_is_unassessed_or_the_write_up_unagreed(
     assert cases["unagreed"].missing == ("end-year write-up not yet agreed",)
     assert cases["standard unassessed"].missing == ("1 of the 4 minimum standards not assessed",)
     assert cases["finance unassessed"].missing == ("finance objective not assessed",)
-    assert cases["no recommendation"].missing == ("no end-year recommendation yet",)
+    assert cases["no recommendation"].missing == ("no end-year recommendation",)
 
 
 def test_f8_f9_gates_bind_the_moderated_rating() -> None:

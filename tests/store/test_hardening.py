@@ -108,7 +108,7 @@ def test_no_text_becomes_a_formula_on_any_sheet(
     book = load_workbook(path)
     ws = book[pack]
     other = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 2).value == "Other")
-    ws.cell(other, 14).value = "Achieving"
+    ws.cell(other, 13).value = "Achieving"
     book.save(tmp_path / "edited.xlsx")
     imported = import_moderation(
         db, config, tmp_path / "edited.xlsx", actor=Actor.system(Via.CLI),

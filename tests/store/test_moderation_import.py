@@ -18,7 +18,7 @@ from store.workbook.moderation_import import ModerationImportError, import_moder
 from tests.store.hr_year import YEAR, HRYear
 
 IMPORTED = datetime(2027, 4, 14, 15, tzinfo=UTC)
-HEADER = {"Staff ID": 1, "Name": 2, "Moderated rating": 14, "Moderation note": 15}
+HEADER = {"Staff ID": 1, "Name": 2, "Moderated rating": 13, "Moderation note": 14}
 
 
 def row_of(ws: Any, name: str) -> int:
@@ -101,7 +101,7 @@ def _other_unit_staff(year: HRYear) -> str:
 BAD_EDITS = {
     "not a box": (
         [("Mod Policy", "Person0 2", "Moderated rating", "Outstanding")],
-        "sheet 'Mod Policy', row {row}, column N (Moderated rating): 'Outstanding' is not a box",
+        "sheet 'Mod Policy', row {row}, column M (Moderated rating): 'Outstanding' is not a box",
     ),
     "unknown person": (
         [
@@ -115,12 +115,12 @@ BAD_EDITS = {
             ("Mod Policy", "Person0 2", "Staff ID", "{delivery}"),
             ("Mod Policy", "Person0 2", "Moderated rating", "Exceeding"),
         ],
-        "sheet 'Mod Policy', row {row}, column N (Moderated rating): Person1 2 is in Delivery, "
+        "sheet 'Mod Policy', row {row}, column M (Moderated rating): Person1 2 is in Delivery, "
         "not Policy",
     ),
     "cleared": (
         [("Mod Policy", "Person0 3", "Moderated rating", None)],
-        "sheet 'Mod Policy', row {row}, column N (Moderated rating): blank, but Person0 3 "
+        "sheet 'Mod Policy', row {row}, column M (Moderated rating): blank, but Person0 3 "
         "already has a moderated rating",
     ),
 }
@@ -176,7 +176,7 @@ def test_a_stale_file_is_refused(
         import_moderation(db, config, edited, actor=year.hr, now=IMPORTED)
     (problem,) = caught.value.problems
     row = row_of(load_workbook(edited)["Mod Policy"], "Person0 4")
-    assert problem.startswith(f"sheet 'Mod Policy', row {row}, column N (Moderated rating)")
+    assert problem.startswith(f"sheet 'Mod Policy', row {row}, column M (Moderated rating)")
     assert "stale" in problem
     assert state(db) == before
 
@@ -201,7 +201,7 @@ def test_a_rule_broken_at_recording_rolls_back_every_change(
         import_moderation(db, config, edited, actor=year.hr, now=IMPORTED)
     (problem,) = caught.value.problems
     assert (
-        "column N (Moderated rating)" in problem and "not moderated by this department" in problem
+        "column M (Moderated rating)" in problem and "not moderated by this department" in problem
     )
     assert state(db) == before
 
@@ -256,7 +256,7 @@ def test_f7_f8_f9_a_panel_cannot_lift_a_rating_past_the_gates(
     ]
     edited = edit(workbook, attack, tmp_path / "edited.xlsx")
     ws = load_workbook(edited)["Mod Policy"]
-    at = {name: f"sheet 'Mod Policy', row {row_of(ws, name)}, column N (Moderated rating): "
+    at = {name: f"sheet 'Mod Policy', row {row_of(ws, name)}, column M (Moderated rating): "
           for _, name, _, _ in attack}  # fmt: skip
     before = state(db)
     with pytest.raises(ModerationImportError) as caught:
@@ -267,8 +267,8 @@ def test_f7_f8_f9_a_panel_cannot_lift_a_rating_past_the_gates(
             "standard was not met.",
             at["Person0 2"] + "Person0 2 can be rated no higher than Achieving: the finance "
             "objective was not met.",
-            at["Person0 9"] + "Person0 9 cannot be moderated yet: no end-year recommendation "
-            "yet; minimum standards not assessed; finance objective not assessed.",
+            at["Person0 9"] + "Person0 9 cannot be moderated yet: no end-year recommendation"
+            "; minimum standards not assessed; finance objective not assessed.",
         ]
     )
     assert state(db) == before
@@ -280,8 +280,15 @@ def test_f7_f8_f9_a_panel_cannot_lift_a_rating_past_the_gates(
     nine = rows["Person0 9"]
     assert nine["Final rating"] is None and nine["End-year bonus (F16)"] == "Not eligible"
     assert nine["Why there is no final rating yet"] == (
-        "No end-year recommendation yet; minimum standards not assessed; finance objective not "
+        "No end-year recommendation; minimum standards not assessed; finance objective not "
         "assessed."
     )
+    pack = load_workbook(workbook)["Mod Policy"]
+    assert pack.cell(1, 15).value == "Ready to moderate"
+    assert pack.cell(row_of(pack, "Person0 9"), 15).value == (
+        "Not yet: no end-year recommendation; minimum standards not assessed; finance "
+        "objective not assessed."
+    )
+    assert pack.cell(row_of(pack, "Person0 1"), 15).value == "Yes"
     assert rows["Person0 1"]["Final rating"] == "Partially Met"
     assert rows["Person0 1"]["Why there is no final rating yet"] is None
