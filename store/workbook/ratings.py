@@ -36,7 +36,7 @@ COLUMNS = (
     Column("Moderated rating (F7)", 15),
     Column("Final rating", 15),
     Column("Why there is no final rating yet", 40),
-    Column("Review of the rating (F27)", 40),
+    Column("Review of the rating", 40),  # F27
     Column("Development plan (F10)", 14),
     Column("Under-performance step (F10)", 22),
     Column("On poor-performance measures", 12),

@@ -440,7 +440,7 @@ def test_f27_hr_puts_a_final_rating_under_review_and_records_the_outcome(
     export_workbook(db, config, path, actor=org.actor("hr"), now=END, year=YEAR)
     row = next(r for r in sheet_rows(path, "Ratings") if r["Name"] == "Js")
     assert row["Final rating"] == "Achieving"
-    assert row["Review of the rating (F27)"].startswith("Under review since")
+    assert row["Review of the rating"].startswith("Under review since")
     call(db, svc.close_rating_review, actor=org.actor("hr"), outcome="High Performing",
          reason="Evidence of the Q3 launch was missed", **review)  # fmt: skip
     rejected(db, svc.close_rating_review, Conflict, actor=org.actor("hr"), outcome="Exceeding",
@@ -449,7 +449,7 @@ def test_f27_hr_puts_a_final_rating_under_review_and_records_the_outcome(
     export_workbook(db, config, path, actor=org.actor("hr"), now=END, year=YEAR)
     row = next(r for r in sheet_rows(path, "Ratings") if r["Name"] == "Js")
     assert row["Final rating"] == "High Performing" and row["End-year bonus (F16)"] == "Eligible"
-    assert row["Review of the rating (F27)"].endswith(
+    assert row["Review of the rating"].endswith(
         "final rating High Performing: Evidence of the Q3 launch was missed"
     )
     with db.read() as session:
