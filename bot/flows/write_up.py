@@ -157,7 +157,7 @@ def submit(
     except Exception:
         errors["recommended_rating"] = "Choose your recommendation."
     if not answers["bias_acknowledged"]:
-        errors["bias_acknowledged"] = "Tick to confirm you have set aside personal bias (F23)."
+        errors["bias_acknowledged"] = "Tick to confirm you have set aside personal bias."  # F23
     for field in ("what", "how"):
         if not answers[field].strip():
             errors[field] = "Required: what and how carry equal weight."

@@ -28,7 +28,7 @@ AWARD_COLUMNS = (
     Column("Decided by", 22),
     Column("Decided", 16, DATETIME),
     Column("Decision reason", 30),
-    Column("CST approval needed (F15)", 12),
+    Column("Chief Secretary approval needed", 12),  # F15
 )
 TOTAL_COLUMNS = (
     Column("Staff ID", 10),
@@ -39,7 +39,7 @@ TOTAL_COLUMNS = (
     Column("Pending total", 14, GBP),
     Column("Headroom under the year cap", 14, GBP),
     Column("Share of the year cap", 12, PERCENT),
-    Column("CST approval needed (F15)", 12),
+    Column("Chief Secretary approval needed", 12),  # F15
 )
 APPROVED, PENDING = AwardStatus.APPROVED.value, AwardStatus.PENDING.value
 

@@ -20,7 +20,7 @@ def fill(book: Book, ws: Any) -> None:
     widths(ws, 34)
     widths(ws, *([13] * 13), first=2)
     ws.freeze_panes = "A4"
-    append(ws, [styled(ws, f"Consistency check (F21), {book.label}", font=TITLE)])
+    append(ws, [styled(ws, f"Consistency check, {book.label}", font=TITLE)])
     append(
         ws,
         [
@@ -52,6 +52,6 @@ def fill(book: Book, ws: Any) -> None:
 
 SPEC = SheetSpec(
     "Consistency check",
-    "Consistency check: protected characteristics as counts only, small cells hidden (F21).",
+    "Consistency check: protected characteristics as counts only, small cells hidden.",
     fill=fill,
 )
