@@ -45,6 +45,11 @@ moderation_app = typer.Typer(
     help="Moderation: read moderated ratings back from the HR workbook.", no_args_is_help=True
 )
 app.add_typer(moderation_app, name="moderation")
+awards_app = typer.Typer(
+    help="In-year awards: record the Chief Secretary to the Treasury's approval.",
+    no_args_is_help=True,
+)
+app.add_typer(awards_app, name="awards")
 
 
 def _now() -> datetime:
@@ -324,6 +329,63 @@ def moderation_review(
             )  # fmt: skip
             label = row.outcome.label if row.outcome else ""
             console.print(f"Review recorded: {person.name}'s final rating is {label}.")
+
+
+@awards_app.command("waiting")
+def awards_waiting() -> None:
+    """List the in-year awards a Director General approved that wait for the Chief Secretary
+    to the Treasury's approval (the year's total reached the threshold)."""
+    from sqlmodel import col, select
+
+    from store.framework import format_pence
+    from store.models import Award, AwardStatus, Person
+
+    settings = _settings()
+    db = _database(settings)
+    with db.read() as session:
+        rows = session.exec(
+            select(Award, Person)
+            .join(Person, col(Person.id) == Award.nominee_id)
+            .where(Award.status == AwardStatus.AWAITING_CST)
+            .order_by(col(Award.decided_at), col(Award.id))
+        ).all()
+        if not rows:
+            console.print("No in-year awards are waiting for the Chief Secretary's approval.")
+            return
+        console.print(f"{len(rows)} in-year awards wait for the Chief Secretary's approval:")
+        for award, person in rows:
+            console.print(
+                f"  Award {award.id}: {person.name} ({person.staff_id}), "
+                f"{format_pence(award.amount_pence)}, performance year {award.year}",
+                markup=False,
+                highlight=False,
+            )
+
+
+@awards_app.command("chief-secretary")
+def awards_chief_secretary(
+    award_id: Annotated[int, typer.Argument(help="The award's ID (the workbook's Awards sheet).")],
+    reference: Annotated[str, typer.Option(help="The approval's reference, for the record.")],
+    refused: Annotated[
+        bool, typer.Option("--refused", help="The Chief Secretary refused it.")
+    ] = False,
+    reason: Annotated[str | None, typer.Option(help="Why (required when refused).")] = None,
+) -> None:
+    """Record the Chief Secretary to the Treasury's answer on an award waiting for it. Approved,
+    the award is final and counts as paid; refused, it is rejected. Audited."""
+    from store.framework import format_pence
+    from store.services import record_cst_decision
+
+    settings = _settings()
+    db = _database(settings)
+    with db.write() as session:
+        award = record_cst_decision(
+            session, actor=Actor.system(Via.CLI), award_id=award_id, approved=not refused,
+            reference=reference, reason=reason, now=_now(),
+        )  # fmt: skip
+        amount = format_pence(award.amount_pence)
+    verdict = "refused: the award is rejected" if refused else "approved: the award is final"
+    console.print(f"Award {award_id} ({amount}) {verdict}.")
 
 
 @teams_app.command("package")

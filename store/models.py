@@ -61,9 +61,14 @@ class Via(StrEnum):
 
 class AwardStatus(StrEnum):
     PENDING = "pending"
+    AWAITING_CST = "awaiting_cst"  # F15: approved by the DG, waiting for the Chief Secretary
     APPROVED = "approved"
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return "Awaiting Chief Secretary" if self is AwardStatus.AWAITING_CST else self.capitalize()
 
 
 class ObjectiveStatus(StrEnum):
@@ -381,6 +386,10 @@ class Award(SQLModel, table=True):
     decided_at: datetime | None = _ts(nullable=True)
     decision_reason: str | None = _text()
     cst_approval_needed: bool = False  # F15: the year's total reached the CST threshold
+    # F15: HR records the Chief Secretary's answer, with its reference, before the award is final
+    cst_reference: str | None = _text()
+    cst_recorded_by_id: int | None = _person_fk(nullable=True, index=False)
+    cst_recorded_at: datetime | None = _ts(nullable=True)
 
 
 # --- Audit ----------------------------------------------------------------------------------------

@@ -159,6 +159,13 @@ def undelivered_counts(session: Session) -> tuple[int, int]:
     return counts.get(OutboxStatus.UNDELIVERABLE, 0), counts.get(OutboxStatus.DEAD, 0)
 
 
+def awards_awaiting_cst(session: Session) -> int:
+    """F15: awards a DG approved that wait for HR to record the Chief Secretary's approval."""
+    return session.exec(
+        select(func.count()).select_from(Award).where(Award.status == AwardStatus.AWAITING_CST)
+    ).one()
+
+
 def people_counts(session: Session, demo_domain: str) -> tuple[int, int]:
     """How many people are stored, and how many of them are real (not the demo's)."""
     total = session.exec(select(func.count()).select_from(Person)).one()

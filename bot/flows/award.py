@@ -23,7 +23,7 @@ from store import queries
 from store.config import DepartmentConfig
 from store.errors import PerfbotError
 from store.framework import format_pence, parse_money_pence
-from store.models import Award, Person
+from store.models import Award, AwardStatus, Person
 from store.services import award_decider, award_headroom, decide_award, nominate_award
 
 FLOW = "award"
@@ -140,24 +140,24 @@ def decision_message(session: Session, award: Award) -> Message:
     nominee = queries.person(session, award.nominee_id)
     decider = queries.person(session, award.decided_by_id)
     when = f"{award.decided_at:%d %b %Y %H:%M} UTC" if award.decided_at else ""
+    verb = "Approved" if award.status is AwardStatus.AWAITING_CST else award.status.label
     facts = [
         ("Amount", format_pence(award.amount_pence)),
-        (
-            "Decision",
-            f"{award.status.value.capitalize()} by "
-            f"{decider.name if decider else 'HR'} {when}".strip(),
-        ),
+        ("Decision", f"{verb} by {decider.name if decider else 'HR'} {when}".strip()),
     ]
     if award.decision_reason:
         facts.append(("Reason", award.decision_reason))
-    if award.cst_approval_needed:
+    if award.status is AwardStatus.AWAITING_CST:
         facts.append(
             (
-                "Note",
-                "The year's total reaches the level that needs Chief Secretary "
-                "to the Treasury approval.",
+                "Next",
+                "This takes their awards this year to the level that needs the approval of "
+                "the Chief Secretary to the Treasury. It is not final, and not paid, until HR "
+                "records that approval; until then it holds its place under the yearly limit.",
             )
         )
+    elif award.cst_reference:
+        facts.append(("Chief Secretary", f"Answer recorded by HR, reference {award.cst_reference}"))
     return Message(
         title=f"In-year award for {nominee.name if nominee else 'a nominee'}",
         text=f"{award.reason}",

@@ -58,6 +58,12 @@ def status(session: Session, ctx: Context, config: DepartmentConfig) -> Message:
             f"Reminders that could not be delivered: {undeliverable} (no Slack "
             f"or Teams account linked), {dead} failed after retries."
         )
+        if cst := queries.awards_awaiting_cst(session):
+            sections.append(
+                f"*Chief Secretary approval*: {cst} in-year "
+                f"{'award waits' if cst == 1 else 'awards wait'} for it. When it comes, record "
+                "it with `perfbot awards chief-secretary` (the awards are not paid until then)."
+            )
     return Message(
         title="Your perfbot status",
         text=f"Hello {person.name}.",

@@ -11,8 +11,10 @@ from store.services.awards import (
     approved_award_total,
     award_decider,
     award_headroom,
+    committed_award_total,
     decide_award,
     nominate_award,
+    record_cst_decision,
     withdraw_award,
 )
 from store.services.base import (
@@ -86,6 +88,7 @@ __all__ = [
     "audit",
     "audited",
     "award_headroom",
+    "committed_award_total",
     "claim_idempotency_key",
     "claimed_result",
     "close_objective",
@@ -106,6 +109,7 @@ __all__ = [
     "local_date",
     "moderation_placement",
     "nominate_award",
+    "record_cst_decision",
     "pk",
     "propose_respondent",
     "quarter_ratings",

@@ -24,6 +24,7 @@ from store.services.base import (
     deny,
     is_countersigning,
     is_line_manager,
+    require_hr,
     resolve_year,
 )
 
@@ -47,10 +48,18 @@ def pending_award_total(session: Session, person_id: int, year: int) -> int:
     return _award_total(session, person_id, year, AwardStatus.PENDING)
 
 
+def committed_award_total(session: Session, person_id: int, year: int) -> int:
+    """F15: approved awards plus those a DG approved that wait for the Chief Secretary: the
+    latter are not paid yet, but hold their place under the cap."""
+    return approved_award_total(session, person_id, year) + _award_total(
+        session, person_id, year, AwardStatus.AWAITING_CST
+    )
+
+
 def award_headroom(session: Session, config: DepartmentConfig, person_id: int, year: int) -> int:
     """F15: how much more can be nominated for this person this year (pence): nominations
-    awaiting a decision hold their place."""
-    committed = approved_award_total(session, person_id, year) + pending_award_total(
+    awaiting a decision, or the Chief Secretary, hold their place."""
+    committed = committed_award_total(session, person_id, year) + pending_award_total(
         session, person_id, year
     )
     return max(config.award_limits.per_year_pence - committed, 0)
@@ -152,7 +161,7 @@ def nominate_award(
         )
     fw.check_award(
         amount_pence=amount_pence,
-        approved_total_pence=approved_award_total(session, nominee_id, year),
+        approved_total_pence=committed_award_total(session, nominee_id, year),
         pending_pence=pending_award_total(session, nominee_id, year),
         on_poor_performance_measures=nominee.poor_performance_measures,
         limits=config.award_limits,
@@ -182,7 +191,12 @@ def _decided_message(session: Session, award: Award) -> str:
     who = session.get(Person, award.decided_by_id) if award.decided_by_id else None
     by = f" by {who.name}" if who else ""
     when = f" on {award.decided_at:%d %b %Y %H:%M} UTC" if award.decided_at else ""
-    return f"This nomination was already {award.status.value}{by}{when}."
+    state = (
+        "approved, and is waiting for the Chief Secretary's approval"
+        if award.status is AwardStatus.AWAITING_CST
+        else award.status.value
+    )
+    return f"This nomination was already {state}{by}{when}."
 
 
 def decide_award(
@@ -228,15 +242,22 @@ def decide_award(
             "Reject it to close the nomination.",
         )
     if approve:
-        approved = approved_award_total(session, award.nominee_id, award.year)
+        committed = committed_award_total(session, award.nominee_id, award.year)
         fw.check_award(
             amount_pence=award.amount_pence,
-            approved_total_pence=approved,
+            approved_total_pence=committed,
             on_poor_performance_measures=nominee.poor_performance_measures,
             limits=config.award_limits,
         )
-        cst = fw.needs_cst_approval(approved + award.amount_pence, config.award_limits)
-    status = AwardStatus.APPROVED if approve else AwardStatus.REJECTED
+        cst = fw.needs_cst_approval(committed + award.amount_pence, config.award_limits)
+    # F15: a total at the Chief Secretary threshold is not final until HR records that approval.
+    status = (
+        AwardStatus.REJECTED
+        if not approve
+        else AwardStatus.AWAITING_CST
+        if cst
+        else AwardStatus.APPROVED
+    )
     # Compare-and-set: only a pending row changes, whatever else is racing.
     result = session.execute(
         sa.update(Award)
@@ -257,10 +278,66 @@ def decide_award(
         award,
         actor=actor,
         now=now,
-        action=f"award.{status.value}",
+        action="award.approve_pending_cst" if cst else f"award.{status.value}",
         subject_id=award.nominee_id,
         fields=("status", "amount_pence", "cst_approval_needed"),
         old={"status": "pending"},
+        reason=reason,
+    )
+
+
+def record_cst_decision(
+    session: Session,
+    *,
+    actor: Actor,
+    award_id: int,
+    approved: bool,
+    reference: str,
+    now: datetime,
+    reason: str | None = None,
+) -> Award:
+    """F15 (guidance FAQ): HR records the Chief Secretary to the Treasury's answer on an award
+    a DG approved that takes the year's total to the threshold. Approved: the award is final
+    and counts as paid. Refused: it is rejected and frees its place under the cap."""
+    require_hr(session, actor, deny("record the Chief Secretary's approval - only HR can").message)
+    award = session.get(Award, award_id)
+    if award is None:
+        raise NotFound("That award nomination does not exist.", field="award")
+    nominee = _lock_person(session, award.nominee_id)
+    session.refresh(award)
+    if award.status is not AwardStatus.AWAITING_CST:
+        if award.cst_recorded_at is not None:
+            raise Conflict(
+                f"The Chief Secretary's answer on this award was already recorded "
+                f"(reference {award.cst_reference}): it is {award.status.label.lower()}."
+            )
+        raise Conflict(
+            f"This award is {award.status.label.lower()}, not waiting for the Chief Secretary."
+        )
+    reference = clean_text(reference, "reference", required=True, limit=100)
+    reason = clean_text(reason, "reason", required=not approved) or None
+    if approved and not nominee.active and not nominee.left_to_department:
+        raise RuleViolation(
+            "F15",
+            f"{nominee.name} has left the Civil Service, so this award cannot be paid. "
+            "Record the answer as refused to close it.",
+        )
+    status = AwardStatus.APPROVED if approved else AwardStatus.REJECTED
+    award.status = status
+    award.cst_reference = reference
+    award.cst_recorded_by_id = actor.person_id
+    award.cst_recorded_at = now
+    if reason:
+        award.decision_reason = reason
+    return audited(
+        session,
+        award,
+        actor=actor,
+        now=now,
+        action="award.cst_approve" if approved else "award.cst_refuse",
+        subject_id=award.nominee_id,
+        fields=("status", "cst_reference"),
+        old={"status": AwardStatus.AWAITING_CST.value},
         reason=reason,
     )
 

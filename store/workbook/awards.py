@@ -28,7 +28,7 @@ AWARD_COLUMNS = (
     Column("Decided by", 22),
     Column("Decided", 16, DATETIME),
     Column("Decision reason", 30),
-    Column("Chief Secretary approval needed", 12),  # F15
+    Column("Chief Secretary approval", 24),  # F15
 )
 TOTAL_COLUMNS = (
     Column("Staff ID", 10),
@@ -37,11 +37,23 @@ TOTAL_COLUMNS = (
     Column("Approved awards", 10),
     Column("Approved total", 14, GBP),
     Column("Pending total", 14, GBP),
+    Column("Awaiting Chief Secretary", 14, GBP),
     Column("Headroom under the year cap", 14, GBP),
     Column("Share of the year cap", 12, PERCENT),
     Column("Chief Secretary approval needed", 12),  # F15
 )
 APPROVED, PENDING = AwardStatus.APPROVED.value, AwardStatus.PENDING.value
+AWAITING_CST = AwardStatus.AWAITING_CST.value
+
+
+def _cst(needed: bool, status: str, reference: str | None) -> str:
+    """F15: where the Chief Secretary's approval stands for one award."""
+    if status == AWAITING_CST:
+        return "Awaiting"
+    if reference:
+        verdict = "Approved" if status == APPROVED else "Refused"
+        return f"{verdict}, reference {reference}"
+    return "Needed" if needed else "Not needed"
 
 
 def _nominations(book: Book) -> Any:
@@ -77,6 +89,7 @@ def _nominations(book: Book) -> Any:
                 aw.c.decided_at,
                 aw.c.decision_reason,
                 aw.c.cst_approval_needed,
+                aw.c.cst_reference,
             )
             .select_from(aw)
             .join(nominee, nominee.c.id == aw.c.nominee_id)
@@ -107,7 +120,7 @@ def fill_awards(book: Book, ws: Any) -> None:
                 r.staff_id,
                 r.business_unit,
                 r.amount_pence / 100,
-                AwardStatus(r.status).value.capitalize(),
+                AwardStatus(r.status).label,
                 r.reason,
                 objective,
                 r.title,
@@ -116,9 +129,10 @@ def fill_awards(book: Book, ws: Any) -> None:
                 r.decider,
                 book.local(r.decided_at),
                 r.decision_reason,
-                "Yes" if r.cst_approval_needed else "No",
+                _cst(r.cst_approval_needed, r.status, r.cst_reference),
             ]
         )
+        # F22: payments made - an award awaiting the Chief Secretary is not paid yet.
         book.in_year_payments += r.status == APPROVED
     sheet.finish()
 
@@ -137,6 +151,7 @@ def fill_totals(book: Book, ws: Any) -> None:
                 sa.func.sum(sa.case((status == APPROVED, 1), else_=0)),
                 sa.func.sum(sa.case((status == APPROVED, aw.c.amount_pence), else_=0)),
                 sa.func.sum(sa.case((status == PENDING, aw.c.amount_pence), else_=0)),
+                sa.func.sum(sa.case((status == AWAITING_CST, aw.c.amount_pence), else_=0)),
             )
             .join(p, p.c.id == aw.c.nominee_id)
             .where(aw.c.year == book.year)
@@ -148,6 +163,7 @@ def fill_totals(book: Book, ws: Any) -> None:
     approved_count = sum(r[3] for r in per_person)
     approved_pence = sum(r[4] for r in per_person)
     pending_pence = sum(r[5] for r in per_person)
+    awaiting_pence = sum(r[6] for r in per_person)
     limits = book.config.award_limits
     pay_bill = book.config.awards.pay_bill_pounds
     pot_pence = round(pay_bill * 100 * limits.pot_percent / 100) if pay_bill else None
@@ -170,11 +186,18 @@ def fill_totals(book: Book, ws: Any) -> None:
                 sheet.cell(approved_pence / pot_pence, fmt=PERCENT) if pot_pence else None,
             ],
             ["Pending nominations", sheet.cell(pending_pence / 100, fmt=GBP)],
+            [
+                "Approved by a DG, awaiting the Chief Secretary (not yet paid)",
+                sheet.cell(awaiting_pence / 100, fmt=GBP),
+            ],
             [],
         ]
     )
     cap = limits.per_year_pence
-    for staff_id, name, unit, count, approved, pending in per_person:
+    for staff_id, name, unit, count, approved, pending, awaiting in per_person:
+        committed = (
+            approved + awaiting
+        )  # F15: an award awaiting the Chief Secretary holds its place
         sheet.add(
             [
                 staff_id,
@@ -183,9 +206,10 @@ def fill_totals(book: Book, ws: Any) -> None:
                 count,
                 approved / 100,
                 pending / 100,
-                max(cap - approved, 0) / 100,
-                approved / cap,
-                "Yes" if fw.needs_cst_approval(approved, limits) else "No",
+                awaiting / 100,
+                max(cap - committed - pending, 0) / 100,
+                committed / cap,
+                "Yes" if fw.needs_cst_approval(committed, limits) else "No",
             ]
         )
     sheet.finish()

@@ -8,6 +8,12 @@ from store import framework as fw
 from store.workbook.base import Book, SheetSpec
 from store.workbook.cells import PERCENT, TITLE, append, header, styled, widths
 
+# F22: payments made - an award a DG approved that waits for the Chief Secretary is not paid.
+IN_YEAR_PAYMENTS = (
+    "Non-consolidated payments in-year (in-year awards approved and final; not those "
+    "awaiting the Chief Secretary's approval)"
+)
+
 
 def fill(book: Book, ws: Any) -> None:
     tally = book.tally
@@ -38,9 +44,7 @@ def fill(book: Book, ws: Any) -> None:
             styled(ws, ret.partially_met_share, fmt=PERCENT),
         ],
     )
-    append(
-        ws, ["Non-consolidated payments in-year (approved in-year awards)", ret.in_year_payments]
-    )
+    append(ws, [IN_YEAR_PAYMENTS, ret.in_year_payments])
     append(
         ws,
         [

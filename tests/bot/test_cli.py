@@ -183,6 +183,46 @@ def test_f27_a_rating_review_from_the_command_line_answers_in_words(tmp_path: Pa
     assert "Traceback" not in nobody.stderr + unrated.stderr
 
 
+def test_f15_hr_records_the_chief_secretarys_approval_from_the_command_line(
+    tmp_path: Path,
+) -> None:
+    """F15, guidance FAQ: totals at the £17,500 level "will require Chief Secretary to the
+    Treasury approval": HR lists the awards waiting for it and records the answer."""
+    from store import services as svc
+    from store.config import DepartmentConfig
+    from store.db import Database
+    from store.models import Award, AwardStatus
+    from tests.conftest import NOW, make_org
+
+    db = Database(f"sqlite:///{tmp_path / 'perfbot.db'}")  # the CLI's default DATABASE_URL
+    migrate.upgrade(db)
+    org, config = make_org(db, tmp_path), DepartmentConfig()
+    with db.write() as session:
+        for pounds in (5000, 5000, 5000, 2500):
+            award = svc.nominate_award(
+                session, config=config, actor=org.actor("lm"), nominee_id=org.js,
+                amount_pence=pounds * 100, reason="Led the bid", now=NOW,
+            )  # fmt: skip
+            svc.decide_award(session, config=config, actor=org.actor("dg_a"),
+                             award_id=award.id, approve=True, now=NOW)  # fmt: skip
+    waiting = run(["awards", "waiting"], tmp_path)
+    assert waiting.returncode == 0, waiting.stderr
+    assert f"Award {award.id}: Js (S005), £2,500, performance year 2026" in waiting.stdout
+    no_ref = run(["awards", "chief-secretary", str(award.id), "--reference", " "], tmp_path)
+    assert no_ref.returncode == 1 and "This is required" in no_ref.stderr
+    done = run(["awards", "chief-secretary", str(award.id), "--reference", "CST-7"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert f"Award {award.id} (£2,500) approved: the award is final." in done.stdout
+    again = run(["awards", "chief-secretary", str(award.id), "--reference", "CST-8"], tmp_path)
+    assert again.returncode == 1
+    assert "already recorded (reference CST-7)" in " ".join(again.stderr.split())
+    assert "Traceback" not in no_ref.stderr + again.stderr
+    with db.read() as session:
+        stored = session.get(Award, award.id)
+        assert stored is not None and stored.status is AwardStatus.APPROVED
+        assert stored.cst_reference == "CST-7" and stored.cst_recorded_by_id is None  # the CLI
+
+
 def test_export_refuses_a_year_out_of_range(tmp_path: Path) -> None:
     """Hardening: year 0000 or 9999 used to fail silently; now a clear line and exit 2."""
     for year in ("0", "9999"):

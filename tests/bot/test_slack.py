@@ -423,6 +423,34 @@ def test_dg_approves_with_one_click_and_the_message_updates(
     assert award.status is AwardStatus.APPROVED and award.decided_by_id == org.dg_a
 
 
+def test_f15_a_dg_approval_reaching_the_chief_secretary_threshold_says_what_happens_next(
+    slack_run, sqlite_db, org, config, fake
+) -> None:
+    """F15, guidance FAQ: totals of £17,500 "will require Chief Secretary to the Treasury
+    approval": the DG is told the award is not final or paid until HR records it, and HR's
+    status counts the awards waiting for it."""
+    for _ in range(3):
+        approved = nominate(sqlite_db, org, config, 500_000)
+        with sqlite_db.write() as session:
+            svc.decide_award(session, config=config, actor=org.actor("dg_a"), now=NOW,
+                             award_id=approved, approve=True)  # fmt: skip
+    award_id = nominate(sqlite_db, org, config, 250_000)
+
+    async def body(slack: Slack) -> dict:
+        await slack.click(org.dg_a, "award_approve", str(award_id))
+        await fake.wait_for("chat.update", 1)
+        await slack.command(org.hr, "status")
+        return await slack.response()
+
+    hr_status = json.dumps(slack_run(body))
+    [update] = fake.calls_to("chat.update")
+    blocks = " ".join(json.dumps(update["blocks"]).split())
+    assert "Approved by Dg A" in blocks
+    assert "not final, and not paid, until HR records that approval" in blocks
+    assert "1 in-year award waits for it" in hr_status
+    assert rows(sqlite_db, Award)[-1].status is AwardStatus.AWAITING_CST
+
+
 def test_fifty_concurrent_clicks_on_approve_decide_once(
     slack_run, sqlite_db, org, config, fake
 ) -> None:

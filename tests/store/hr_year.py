@@ -20,6 +20,7 @@ from store.services import (
     agree_write_up,
     decide_award,
     nominate_award,
+    record_cst_decision,
     record_finance_outcome,
     record_indicative_rating,
     record_manager_assessment,
@@ -180,4 +181,22 @@ def build(  # noqa: C901
                 session, config=config, actor=year.dg, award_id=award_id, approve=i % 4 != 2,
                 now=LATE, reason=None if i % 4 != 2 else "Not this time.",
             )  # fmt: skip
+        # F15: a year's total reaching the Chief Secretary threshold (£17,500): the last award
+        # waits for HR to record the Chief Secretary's answer - recorded in Delivery only.
+        for u, unit in enumerate(UNITS[:2]):
+            lm = Actor(managers[unit], Via.TEST)
+            for pounds in (5000, 5000, 5000, 2500):
+                award = nominate_award(
+                    session, actor=lm, nominee_id=ids[f"person{u}.7@dept.example"],
+                    amount_pence=pounds * 100, reason="Led the spending review bid.", **kw,
+                )  # fmt: skip
+                decide_award(
+                    session, config=config, actor=year.dg, award_id=award.id, approve=True,
+                    now=LATE,
+                )  # fmt: skip
+            if u == 1:
+                record_cst_decision(
+                    session, actor=year.hr, award_id=award.id, approved=True,
+                    reference="CST-2027-041", now=LATE,
+                )  # fmt: skip
     return year

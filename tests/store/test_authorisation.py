@@ -77,6 +77,18 @@ def _award(session: Session, org: Org, config: DepartmentConfig, now: datetime) 
     return {"award_id": award.id}
 
 
+def _awaiting_cst(session: Session, org: Org, config: DepartmentConfig, now: datetime) -> dict:
+    """F15: an award a DG approved that waits for the Chief Secretary (threshold set to £1,000)."""
+    low = config.model_copy(
+        update={"awards": config.awards.model_copy(update={"cst_approval_from_pounds": 1_000})}
+    )
+    award_id = _award(session, org, low, now)["award_id"]
+    svc.decide_award(
+        session, config=low, actor=org.actor("dg_a"), award_id=award_id, approve=True, now=now
+    )
+    return {"award_id": award_id}
+
+
 def _manager_write_up(session: Session, org: Org, config: DepartmentConfig, now: datetime) -> dict:
     svc.record_manager_assessment(
         session,
@@ -188,6 +200,12 @@ MATRIX: list[tuple[Callable[..., Any], Setup, dict[str, Any], set[str]]] = [
     ),
     (svc.decide_award, _award, {"approve": True}, {"own_dg"}),
     (svc.withdraw_award, _award, {}, {"line_manager"}),  # the nominator
+    (
+        svc.record_cst_decision,
+        _awaiting_cst,
+        {"approved": True, "reference": "CST-1"},
+        {"hr", "cli_operator"},
+    ),
     (
         svc.record_moderated_rating,
         _ready,

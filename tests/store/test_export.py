@@ -18,9 +18,10 @@ from openpyxl import load_workbook
 from store.config import DepartmentConfig
 from store.db import Database
 from store.errors import PermissionDenied
-from store.models import Via
+from store.models import AwardStatus, Via
 from store.services import Actor
 from store.workbook import export_workbook
+from store.workbook.cabinet_office import IN_YEAR_PAYMENTS
 from tests.store.hr_year import EXPORTED, UNITS, YEAR, HRYear
 
 LABELS = {
@@ -211,7 +212,8 @@ def test_distribution_and_cabinet_office_return(workbook: Path, db: Database) ->
     assert co["Rated Exceeding or High Performing"][:2] == (top, pytest.approx(top / len(ours)))
     pm = counts["partially_met"]
     assert co["Rated Partially Met"][:2] == (pm, pytest.approx(pm / len(ours)))
-    assert co["Non-consolidated payments in-year (approved in-year awards)"][0] == approved
+    # F22: payments made - the award awaiting the Chief Secretary (hr_year, Policy) is not one.
+    assert co[IN_YEAR_PAYMENTS][0] == approved
     # F22: an eligibility count is labelled as one, never as payments made.
     (end_year_label,) = [k for k in co if "end-year" in k]
     assert end_year_label.startswith("People eligible") and "not payments made" in end_year_label
@@ -226,7 +228,7 @@ def test_awards_and_totals_against_the_caps(
     with db.read() as s:
         awards = s.execute(
             sa.text(
-                "SELECT a.id, p.staff_id, a.amount_pence, a.status FROM award a "
+                "SELECT a.id, p.staff_id, a.amount_pence, a.status, a.cst_reference FROM award a "
                 "JOIN person p ON p.id = a.nominee_id WHERE a.year = :y"
             ),
             {"y": YEAR},
@@ -236,15 +238,23 @@ def test_awards_and_totals_against_the_caps(
     by_id = {r["Award ID"]: r for r in rows}
     for a in awards:
         assert by_id[a.id]["Amount"] == a.amount_pence / 100
-        assert by_id[a.id]["Status"].lower() == a.status
+        assert by_id[a.id]["Status"] == AwardStatus(a.status).label
+    # F15: where the Chief Secretary's approval stands (hr_year: one awaiting, one recorded).
+    cst = Counter(by_id[a.id]["Chief Secretary approval"] for a in awards)
+    assert cst["Awaiting"] == 1 and cst["Approved, reference CST-2027-041"] == 1
     totals = {r["Staff ID"]: r for r in sheet_rows(workbook, "Award totals")}
     cap = config.awards.per_year_pounds
     for staff_id in {a.staff_id for a in awards}:
-        approved = sum(
-            a.amount_pence for a in awards if a.staff_id == staff_id and a.status == "approved"
-        )
-        assert totals[staff_id]["Approved total"] == approved / 100
-        assert totals[staff_id]["Headroom under the year cap"] == cap - approved / 100
+
+        def total(*statuses: str, staff_id: str = staff_id) -> float:
+            mine = (a for a in awards if a.staff_id == staff_id and a.status in statuses)
+            return sum(a.amount_pence for a in mine) / 100
+
+        assert totals[staff_id]["Approved total"] == total("approved")
+        assert totals[staff_id]["Awaiting Chief Secretary"] == total("awaiting_cst")
+        # F15: awards awaiting a decision or the Chief Secretary hold their place under the cap.
+        headroom = cap - total("approved", "awaiting_cst", "pending")
+        assert totals[staff_id]["Headroom under the year cap"] == headroom
     lines = {r[0]: r[1] for r in rows_of(workbook, "Award totals")[:6] if r[0]}
     approved_all = sum(a.amount_pence for a in awards if a.status == "approved") / 100
     assert any(

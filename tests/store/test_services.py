@@ -758,6 +758,58 @@ def test_f15_yearly_cap_checked_at_nomination_and_again_at_decision(db, org, con
     assert decide(db, org, config, now, last.id).cst_approval_needed  # reached £17,500
 
 
+def test_f15_an_award_reaching_the_chief_secretary_threshold_waits_for_hr_to_record_it(
+    db, org, config, now
+) -> None:
+    """F15, guidance FAQ: the total in one performance year may not exceed £17,500, "and
+    totals at this level will require Chief Secretary to the Treasury approval". The award
+    that reaches it is not final (or paid) until HR records that approval, with a reference;
+    meanwhile it holds its place under the cap."""
+    for award in [nominate(db, org, config, now, 500_000) for _ in range(3)]:
+        assert decide(db, org, config, now, award.id).status is AwardStatus.APPROVED
+    last = decide(db, org, config, now, nominate(db, org, config, now, 250_000).id)
+    assert last.status is AwardStatus.AWAITING_CST and last.cst_approval_needed
+    with db.read() as session:  # not paid yet, but its £2,500 is spoken for
+        assert svc.approved_award_total(session, org.js, YEAR) == 1_500_000
+        assert svc.award_headroom(session, config, org.js, YEAR) == 0
+    rejected(db, svc.nominate_award, RuleViolation, config=config, actor=org.actor("lm"),
+             nominee_id=org.js, amount_pence=100_000, reason="r", now=now)  # fmt: skip
+    # Only HR records the Chief Secretary's answer; the DG who approved cannot.
+    args = {"award_id": last.id, "approved": True, "now": now}
+    for who in ("dg_a", "lm", "js"):
+        rejected(db, svc.record_cst_decision, PermissionDenied, actor=org.actor(who),
+                 reference="CST-1", **args)  # fmt: skip
+    err = rejected(db, svc.record_cst_decision, InvalidInput, actor=org.actor("hr"),
+                   reference=" ", **args)  # fmt: skip
+    assert err.field == "reference"
+    done = call(db, svc.record_cst_decision, actor=org.actor("hr"), reference="CST-1", **args)
+    assert (done.status, done.cst_reference) == (AwardStatus.APPROVED, "CST-1")
+    with db.read() as session:
+        assert svc.approved_award_total(session, org.js, YEAR) == 1_750_000
+        entry = session.exec(
+            select(AuditEntry).where(AuditEntry.action == "award.cst_approve")
+        ).one()
+        assert entry.entity_id == str(last.id) and entry.actor_id == org.hr
+    err = rejected(db, svc.record_cst_decision, Conflict, actor=org.actor("hr"),
+                   reference="CST-2", **args)  # fmt: skip
+    assert "already recorded (reference CST-1)" in err.message
+    # A refusal (with its reason) rejects the award and frees its place under the cap.
+    # (A department may set the threshold lower than the cap: here £5,000.)
+    low = config.model_copy(
+        update={"awards": config.awards.model_copy(update={"cst_approval_from_pounds": 5_000})}
+    )
+    waiting = decide(db, org, low, now, nominate(db, org, low, now, 500_000, nominee="peer").id)
+    assert waiting.status is AwardStatus.AWAITING_CST
+    refuse = {"award_id": waiting.id, "approved": False, "reference": "CST-9", "now": now}
+    err = rejected(db, svc.record_cst_decision, InvalidInput, actor=org.actor("hr"), **refuse)
+    assert err.field == "reason"
+    refused = call(db, svc.record_cst_decision, actor=org.actor("hr"), reason="Over the pot",
+                   **refuse)  # fmt: skip
+    assert (refused.status, refused.decision_reason) == (AwardStatus.REJECTED, "Over the pot")
+    with db.read() as session:
+        assert svc.award_headroom(session, low, org.peer, YEAR) == 1_750_000
+
+
 def test_f15_decided_once_and_rejection_needs_reason(db, org, config, now) -> None:
     award = nominate(db, org, config, now)
     rejected(
