@@ -115,6 +115,11 @@ class AwardsSection(_Strict):
 
 class ReportingSection(_Strict):
     suppression_threshold: int = Field(framework.SUPPRESSION_THRESHOLD, ge=1)  # F21
+    # F25: how everyone on temporary promotion into the SCS is assessed, one way across the
+    # department: at the grade held for most of the year (recommended), or always as SCS.
+    temporary_promotion: framework.TemporaryPromotionApproach = (
+        framework.TemporaryPromotionApproach.GRADE_HELD_LONGEST
+    )
 
 
 class RosterSection(_Strict):

@@ -101,6 +101,9 @@ class Person(SQLModel, table=True):
     joined_from_department: str | None = Field(default=None, max_length=200)  # F18
     left_on: date | None = None  # never deleted: history stays
     left_to_department: str | None = Field(default=None, max_length=200)  # F18
+    # F25: temporarily promoted into the SCS (from the roster): since when, and from which grade
+    temporary_promotion_from: date | None = None
+    substantive_grade: str | None = Field(default=None, max_length=64)
     is_hr: bool = False
     is_dg: bool = False
     poor_performance_measures: bool = False  # F15: not eligible for in-year awards
@@ -120,18 +123,6 @@ class ProtectedCharacteristic(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", primary_key=True)
     characteristic: str = Field(max_length=64, primary_key=True)
     value: str = Field(max_length=200)
-
-
-class TemporaryPromotion(SQLModel, table=True):
-    """F25: a period at a higher grade, for 'assess at the grade held for most of the year'."""
-
-    __tablename__ = "temporary_promotion"
-
-    id: int | None = Field(default=None, primary_key=True)
-    person_id: int = _person_fk()
-    grade: Grade = Field(sa_type=_enum(Grade))
-    starts_on: date
-    ends_on: date
 
 
 class ChatIdentity(SQLModel, table=True):

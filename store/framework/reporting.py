@@ -9,7 +9,7 @@ from datetime import date
 from enum import StrEnum
 
 from store.framework.ratings import RATING_ORDER, Rating
-from store.framework.year import Grade, year_end, year_start
+from store.framework.year import year_end, year_start
 
 
 # --- F18: moderation eligibility ------------------------------------------------------------
@@ -19,6 +19,7 @@ class ModeratedBy(StrEnum):
     NOT_ELIGIBLE = "not_eligible"  # joined the Civil Service after 31 December
     LEFT = "left"  # left the Civil Service on or before 31 December
     OUT_OF_SCOPE = "out_of_scope"  # F19: Permanent Secretaries (guidance §6)
+    SUBSTANTIVE_GRADE = "substantive_grade"  # F25: temporary promotion for under half the year
 
 
 def moderation_cutoff(start_year: int) -> date:
@@ -34,6 +35,7 @@ def moderation_placement(
     left_department: date | None = None,
     left_to_other_department: bool = False,
     permanent_secretary: bool = False,
+    assessed_as_scs: bool = True,
 ) -> ModeratedBy:
     """F18: who moderates this person for the year (guidance §67-68, FAQ).
 
@@ -44,6 +46,8 @@ def moderation_placement(
     """
     if permanent_secretary:
         return ModeratedBy.OUT_OF_SCOPE  # F19: separate guidance applies (§6)
+    if not assessed_as_scs:
+        return ModeratedBy.SUBSTANTIVE_GRADE  # F25: not in the SCS for most of the year
     cutoff = moderation_cutoff(start_year)
     if civil_service_start > cutoff:
         return ModeratedBy.NOT_ELIGIBLE
@@ -181,24 +185,34 @@ def suppress_table(table: Sequence[Sequence[int]], threshold: int) -> set[Cell] 
 
 
 # --- F25: temporary promotion ---------------------------------------------------------------
-def assessment_grade(
-    substantive: Grade,
-    temporary: Iterable[tuple[Grade, date, date]],
+class TemporaryPromotionApproach(StrEnum):
+    """F25 (guidance FAQ): one approach across the department."""
+
+    GRADE_HELD_LONGEST = "grade_held_longest"  # the guidance's recommended approach
+    ALWAYS_SCS = "always_scs"
+
+
+def assessed_as_scs(
     *,
     start_year: int,
     start_month: int = 4,
-) -> Grade:
-    """F25: assess at the grade held for most of the year (guidance FAQ)."""
+    promoted_from: date | None,
+    left_on: date | None = None,
+    approach: TemporaryPromotionApproach = TemporaryPromotionApproach.GRADE_HELD_LONGEST,
+) -> bool:
+    """F25 (guidance FAQ): someone temporarily promoted into the SCS is assessed "at the grade
+    they have spent the majority of their performance year at", unless the department assesses
+    everyone on temporary promotion as SCS. Days count from the year's start (or the promotion)
+    to its end (or the day they left)."""
+    if promoted_from is None or approach is TemporaryPromotionApproach.ALWAYS_SCS:
+        return True
     first, last = year_start(start_year, start_month), year_end(start_year, start_month)
-    days = {substantive: (last - first).days + 1}
-    for grade, begin, end in temporary:
-        lo, hi = max(begin, first), min(end, last)
-        if hi < lo:
-            continue
-        held = (hi - lo).days + 1
-        days[substantive] -= held
-        days[grade] = days.get(grade, 0) + held
-    return max(days, key=lambda g: (days[g], g is substantive))
+    end = min(last, left_on) if left_on is not None else last
+    if end < first:
+        return True  # left before the year: nothing to assess here
+    in_year = (end - first).days + 1
+    at_scs = max((end - max(first, promoted_from)).days + 1, 0)
+    return at_scs * 2 > in_year
 
 
 # --- F22: the Cabinet Office return ---------------------------------------------------------

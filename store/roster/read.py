@@ -252,6 +252,9 @@ class _Reader:
         return {name: value for name, value in found.items() if value}
 
 
+_SCS_GRADES = {g.value.lower() for g in Grade}
+
+
 def _parse_row(
     line: int, values: tuple[Any, ...], index: dict[str, int], pcs: list[str]
 ) -> tuple[RosterRow | None, list[RosterProblem]]:
@@ -274,6 +277,25 @@ def _parse_row(
             cs_start.isoformat(),
             "is after start_date; it should be on or before it",
         )
+    leaving = read.day("leaving_date", required=False)
+    if leaving and start and leaving < start:
+        read.problem("leaving_date", leaving.isoformat(), "is before start_date")
+    moved_to = read.text("left_to_department", required=False) or None
+    if moved_to and not leaving and "leaving_date" not in {p.column for p in read.problems}:
+        read.problem("left_to_department", moved_to, "needs the leaving_date of the move")
+    # F25: a temporary promotion into the SCS: since when, from which substantive grade.
+    promoted = read.day("temporary_promotion_from", required=False)
+    substantive = read.text("substantive_grade", required=False) or None
+    if (promoted is None) != (substantive is None) and not read.problems:
+        missing = "substantive_grade" if promoted else "temporary_promotion_from"
+        read.problem(
+            missing, None, "give both temporary_promotion_from and substantive_grade, or neither"
+        )
+    if substantive and substantive.strip().lower().replace(" ", "") in _SCS_GRADES:
+        read.problem(
+            "substantive_grade", substantive, "is an SCS grade; a temporary promotion is into "
+            "the SCS from a grade below it"
+        )  # fmt: skip
     pc_values = read.protected_characteristics(pcs)
     manager_problem = "line_manager_email" in {p.column for p in read.problems}
     if grade not in (None, Grade.PERMSEC) and not manager and not manager_problem:
@@ -299,6 +321,10 @@ def _parse_row(
         poor_performance_measures=measures,
         civil_service_start=cs_start,
         joined_from_department=read.text("joined_from_department", required=False) or None,
+        leaving_date=leaving,
+        left_to_department=moved_to,
+        temporary_promotion_from=promoted,
+        substantive_grade=substantive,
         pcs=pc_values,
     ), []
 

@@ -30,6 +30,14 @@ OPTIONAL_COLUMNS: dict[str, str] = {
     "civil_service_start": "Date the person joined the Civil Service, if earlier than "
     "start_date (F18 moderation eligibility).",
     "joined_from_department": "Department the person moved from, if they moved in this year (F18).",
+    "leaving_date": "Date the person left (F18), once they have left: keep their row with this "
+    "date rather than deleting it, so moderation uses the real date.",
+    "left_to_department": "Department the person moved to, if they left by moving to another "
+    "department (F18); needs leaving_date.",
+    "temporary_promotion_from": "If the person is temporarily promoted into the SCS: the date "
+    "the promotion began (F25).",
+    "substantive_grade": "With temporary_promotion_from: the grade they hold substantively, "
+    "e.g. Grade 6 (F25).",
 }
 PC_PREFIX = "pc_"
 PC_GUIDE = (
@@ -93,6 +101,10 @@ class RosterRow:
     poor_performance_measures: bool
     civil_service_start: date | None = None
     joined_from_department: str | None = None
+    leaving_date: date | None = None  # F18
+    left_to_department: str | None = None  # F18
+    temporary_promotion_from: date | None = None  # F25
+    substantive_grade: str | None = None  # F25
     pcs: dict[str, str] = field(default_factory=dict)
 
 
@@ -104,12 +116,27 @@ class ImportResult:
     left: int
     rejoined: int
     pc_columns: tuple[str, ...]
+    dropped: int = 0  # of ``left``: no longer in the file, so left "today" (no leaving date)
+    moves_kept: int = 0  # F18: moves HR recorded that the file did not repeat
 
     def summary(self) -> str:
-        return (
+        text = (
             f"{self.created} added, {self.updated} updated, {self.unchanged} unchanged, "
             f"{self.left} marked as left, {self.rejoined} returned"
         )
+        if self.moves_kept:
+            text += (
+                f". Kept {self.moves_kept} department "
+                f"{'move' if self.moves_kept == 1 else 'moves'} HR recorded"
+            )
+        if self.dropped:
+            who = "person is" if self.dropped == 1 else "people are"
+            text += (
+                f". {self.dropped} {who} no longer in the file, so marked as leaving today; "
+                "if they left earlier, put their rows back with leaving_date, so moderation "
+                "uses the real date"
+            )
+        return text
 
 
 Progress = Callable[[int, int], None]

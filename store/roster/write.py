@@ -34,6 +34,9 @@ _PERSON_FIELDS = (
     "countersigning_id",
     "dg_id",
     "left_on",
+    "left_to_department",
+    "temporary_promotion_from",
+    "substantive_grade",
 )
 
 
@@ -67,11 +70,38 @@ def apply_roster(  # noqa: C901
         and holder.staff_id != row.staff_id
         and holder.staff_id not in in_file
     ]
+    # F18: a leaving date is a fact, not a plan: someone still serving notice stays active.
+    conflicts.extend(
+        RosterProblem(
+            row.line,
+            "leaving_date",
+            row.leaving_date.isoformat(),
+            "is after today; add the leaving date once they have left",
+        )  # fmt: skip
+        for row in rows
+        if row.leaving_date is not None and row.leaving_date > today
+    )
     if conflicts:
         raise RosterError(conflicts)
     by_staff_id = {r.staff_id: r for r in rows}
 
+    def departure(row: RosterRow) -> tuple[date | None, str | None]:
+        """F18: the file's leaving date wins; with none, a move HR recorded is kept."""
+        before = existing.get(row.staff_id)
+        if row.leaving_date is None and before is not None and before.left_to_department:
+            return before.left_on, before.left_to_department
+        return row.leaving_date, row.left_to_department
+
+    def arrival(row: RosterRow) -> tuple[date, date | None, str | None]:
+        """F18: a move in HR recorded is kept while the file says nothing about one."""
+        before = existing.get(row.staff_id)
+        if row.joined_from_department is None and before and before.joined_from_department:
+            return before.start_date, before.civil_service_start, before.joined_from_department
+        return row.start_date, row.civil_service_start, row.joined_from_department
+
     def values(row: RosterRow) -> dict[str, Any]:
+        left_on, left_to = departure(row)
+        start, civil_service_start, joined_from = arrival(row)
         return {
             "staff_id": row.staff_id,
             "name": row.name,
@@ -79,13 +109,16 @@ def apply_roster(  # noqa: C901
             "grade": row.grade,
             "business_unit": row.business_unit,
             "location": row.location,
-            "start_date": row.start_date,
-            "civil_service_start": row.civil_service_start,
-            "joined_from_department": row.joined_from_department,
+            "start_date": start,
+            "civil_service_start": civil_service_start,
+            "joined_from_department": joined_from,
             "is_hr": Role.HR in row.roles,
             "is_dg": Role.DG in row.roles,
             "poor_performance_measures": row.poor_performance_measures,
-            "left_on": None,
+            "left_on": left_on,
+            "left_to_department": left_to,
+            "temporary_promotion_from": row.temporary_promotion_from,
+            "substantive_grade": row.substantive_grade,
         }
 
     new_rows = [
@@ -114,7 +147,7 @@ def apply_roster(  # noqa: C901
 
     audit_rows: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
-    created = updated = unchanged = rejoined = 0
+    created = updated = unchanged = rejoined = left_in_file = moves_kept = 0
     for row in rows:
         target = values(row) | {
             "line_manager_id": email_to_id.get(row.line_manager_email or ""),
@@ -128,8 +161,12 @@ def apply_roster(  # noqa: C901
             old = None
         else:
             old = snapshot(before, *_PERSON_FIELDS)
-            if before.left_on is not None:
+            if before.left_on is not None and target["left_on"] is None:
                 rejoined += 1
+            moves_kept += (row.leaving_date is None and bool(before.left_to_department)) + (
+                row.joined_from_department is None and bool(before.joined_from_department)
+            )
+        left_in_file += target["left_on"] is not None and (before is None or before.left_on is None)
         new = {k: _jsonable(target[k]) for k in _PERSON_FIELDS}
         if old == new:
             unchanged += 1
@@ -202,7 +239,10 @@ def apply_roster(  # noqa: C901
     if pc_rows:
         conn.execute(sa.insert(ProtectedCharacteristic), pc_rows)
 
-    result = ImportResult(created, updated, unchanged, len(leavers), rejoined, tuple(pc_columns))
+    result = ImportResult(
+        created, updated, unchanged, len(leavers) + left_in_file, rejoined, tuple(pc_columns),
+        dropped=len(leavers), moves_kept=moves_kept,
+    )  # fmt: skip
     # Values of protected characteristics are never written to the audit log; names only.
     audit_rows.append(
         _audit(
@@ -213,7 +253,8 @@ def apply_roster(  # noqa: C901
                 "rows": len(rows),
                 "created": created,
                 "updated": updated,
-                "left": len(leavers),
+                "left": result.left,
+                "dropped": result.dropped,
                 "pc_columns": list(pc_columns),
             },
             actor,

@@ -25,8 +25,11 @@ from store.services.base import (
 from store.services.write_ups import year_end_outcome
 
 
-def moderation_placement(person: Person, year: int) -> fw.ModeratedBy:
-    """F18 for a stored person."""
+def moderation_placement(
+    person: Person, year: int, config: DepartmentConfig | None = None
+) -> fw.ModeratedBy:
+    """F18, F19, F25 for a stored person."""
+    config = config or DepartmentConfig()
     return fw.moderation_placement(
         start_year=year,
         civil_service_start=person.civil_service_start or person.start_date,
@@ -34,7 +37,25 @@ def moderation_placement(person: Person, year: int) -> fw.ModeratedBy:
         left_department=person.left_on,
         left_to_other_department=bool(person.left_to_department),
         permanent_secretary=person.grade == fw.Grade.PERMSEC,
+        assessed_as_scs=fw.assessed_as_scs(
+            start_year=year,
+            start_month=config.year.start_month,
+            promoted_from=person.temporary_promotion_from,
+            left_on=person.left_on,
+            approach=config.reporting.temporary_promotion,
+        ),
     )
+
+
+PLACEMENT_WORDS = {
+    fw.ModeratedBy.THIS_DEPARTMENT: "moderated here",
+    fw.ModeratedBy.OTHER_DEPARTMENT: "their other department moderates them",
+    fw.ModeratedBy.NOT_ELIGIBLE: "they joined the Civil Service after 31 December",
+    fw.ModeratedBy.LEFT: "they left the Civil Service on or before 31 December",
+    fw.ModeratedBy.OUT_OF_SCOPE: "Permanent Secretaries are outside this process",
+    fw.ModeratedBy.SUBSTANTIVE_GRADE: "on temporary promotion for less than half the year, "
+    "they are assessed at their substantive grade",
+}
 
 
 def record_moderated_rating(
@@ -54,13 +75,13 @@ def record_moderated_rating(
     parsed = Rating.parse(rating)
     reason = clean_text(reason, "reason", required=True)
     year = resolve_year(session, config, now, year)
-    placement = moderation_placement(subject, year)
+    placement = moderation_placement(subject, year, config)
     if placement is not fw.ModeratedBy.THIS_DEPARTMENT:
         raise RuleViolation(
             "F18",
             f"{subject.name} is not moderated by this department for "
             f"{fw.year_label(year, config.year.start_month)} "
-            f"({placement.value.replace('_', ' ')}).",
+            f"({PLACEMENT_WORDS[placement]}).",
         )
     # F7-F9, F23: only an agreed write-up with every gate assessed is moderated, and the
     # panel may not go above what the gates allow.

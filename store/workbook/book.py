@@ -210,6 +210,13 @@ def _people(book: Book, progress: Progress | None) -> Any:
             row.left_on,
             bool(row.left_to_department),
             row.grade,
+            fw.assessed_as_scs(  # F25
+                start_year=book.year,
+                start_month=book.config.year.start_month,
+                promoted_from=row.temporary_promotion_from,
+                left_on=row.left_on,
+                approach=book.config.reporting.temporary_promotion,
+            ),
         )
         ours = where is fw.ModeratedBy.THIS_DEPARTMENT
         book.tally.count(row, d, ours)

@@ -156,6 +156,8 @@ def people_query(year: int, start_month: int) -> sa.Select[Any]:
             p.c.joined_from_department,
             p.c.left_on,
             p.c.left_to_department,
+            p.c.temporary_promotion_from,
+            p.c.substantive_grade,
             p.c.poor_performance_measures,
             *[quarters.c[f"q{q}"] for q in fw.QUARTERS],
             last_year.c.last_q3,
@@ -298,8 +300,9 @@ def placement(
     left_on: date | None,
     moved_out: bool,
     grade: str,
+    assessed_as_scs: bool = True,
 ) -> fw.ModeratedBy:
-    """F18, F19: who moderates this person (guidance §6, §67-68)."""
+    """F18, F19, F25: who moderates this person (guidance §6, §67-68, FAQ)."""
     return fw.moderation_placement(
         start_year=year,
         civil_service_start=civil_service_start,
@@ -307,6 +310,7 @@ def placement(
         left_department=left_on,
         left_to_other_department=moved_out,
         permanent_secretary=grade == Grade.PERMSEC.value,
+        assessed_as_scs=assessed_as_scs,
     )
 
 
@@ -325,8 +329,19 @@ _NOT_MODERATED = {
     fw.ModeratedBy.NOT_ELIGIBLE: "Not eligible (joined the Civil Service after 31 December)",
     fw.ModeratedBy.LEFT: "Not moderated (left the Civil Service on or before 31 December)",
     fw.ModeratedBy.OUT_OF_SCOPE: "Not moderated (Permanent Secretary: separate guidance)",
+    fw.ModeratedBy.SUBSTANTIVE_GRADE: "Not in SCS moderation (temporary promotion for less "
+    "than half the year: assessed at their substantive grade)",
 }
 PLACEMENT_LABELS = {m: m.value.replace("_", " ").capitalize() for m in fw.ModeratedBy}
+
+
+def temporary_promotion(row: Any) -> str | None:
+    """F25: what the roster says about a temporary promotion into the SCS."""
+    if row.temporary_promotion_from is None:
+        return None
+    return f"Since {row.temporary_promotion_from:%d %b %Y}, from {row.substantive_grade}"
+
+
 PLAN_LABELS = {None: None} | {s.value: s.value.replace("_", " ").capitalize() for s in PlanStatus}
 
 

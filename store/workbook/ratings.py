@@ -8,7 +8,7 @@ from typing import Any
 from store.framework import MinimumStandard, Rating
 from store.workbook.base import Book, Person, SheetSpec
 from store.workbook.cells import GBP, Column
-from store.workbook.population import PLAN_LABELS
+from store.workbook.population import PLAN_LABELS, temporary_promotion
 
 COLUMNS = (
     Column("Staff ID", 10),
@@ -21,6 +21,7 @@ COLUMNS = (
     Column("Director General", 22),
     Column("Start date", 11),
     Column("Left on", 11),
+    Column("Temporary promotion into the SCS", 24),  # F25
     Column("Objectives", 10),
     Column("Q1", 15),
     Column("Q2 (mid-year)", 15),
@@ -74,6 +75,7 @@ def person_row(book: Book, person: Person) -> list[Any]:
         row.dg,
         row.start_date,
         row.left_on,
+        temporary_promotion(row),
         row.objectives,
         *d.quarters,
         "Done" if row.mid_done else None,

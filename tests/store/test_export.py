@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import zipfile
 from collections import Counter
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -450,3 +450,40 @@ def test_f10_the_workbook_follows_a_run_across_the_year_boundary(
     assert rows["Js"]["Development plan (F10)"] == "Prompted"
     assert rows["Peer"]["Under-performance step (F10)"] == "Support (one Partially Met)"
     assert rows["Peer"]["Development plan (F10)"] is None
+
+
+def test_f18_f25_the_roster_dates_decide_who_is_moderated_here(
+    db: Database, tmp_path: Path, config: DepartmentConfig
+) -> None:
+    """F18, guidance §67: eligible if employed "on or before 31 December"; FAQ: someone who
+    left the Civil Service gets no performance reward; F25, FAQ: a temporary promotion is
+    assessed "at the grade they have spent the majority of their performance year at"."""
+    from store.roster import import_roster
+    from tests.conftest import make_org, org_rows, write_csv
+
+    org = make_org(db, tmp_path)
+    rows = org_rows()
+    rows[5] |= {"leaving_date": "2026-12-20"}  # peer left the Civil Service on 20 December
+    rows[6] |= {"temporary_promotion_from": "2026-11-01", "substantive_grade": "Grade 6"}  # ppm
+    rows[9] |= {"temporary_promotion_from": "2026-06-01", "substantive_grade": "Grade 7"}  # other
+    with db.write() as session:  # the January roster: peer's row is kept, with the date
+        import_roster(session, path=write_csv(tmp_path / "jan.csv", rows),
+                      actor=org.actor("hr"), now=EXPORTED, today=date(2027, 1, 5))  # fmt: skip
+    path = tmp_path / "hr.xlsx"
+    export_workbook(db, config, path, actor=org.actor("hr"), now=EXPORTED, year=2026)
+    people = {r["Name"]: r for r in sheet_rows(path, "Ratings")}
+    assert people["Peer"]["Left on"].date() == date(2026, 12, 20)
+    assert people["Peer"]["Moderated by"] == (
+        "Not moderated (left the Civil Service on or before 31 December)"
+    )
+    assert people["Ppm"]["Temporary promotion into the SCS"] == "Since 01 Nov 2026, from Grade 6"
+    assert people["Ppm"]["Moderated by"].startswith("Not in SCS moderation (temporary promotion")
+    assert people["Other"]["Moderated by"] == config.department.name  # SCS for most of the year
+    packs = load_workbook(path, read_only=True)
+    in_packs = {
+        row[1]
+        for name in packs.sheetnames
+        if name.startswith("Mod ")
+        for row in packs[name].iter_rows(values_only=True)
+    }
+    assert "Other" in in_packs and not {"Peer", "Ppm"} & in_packs

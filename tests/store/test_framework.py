@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 import pytest
 
 from store import framework as fw
 from store.config import DepartmentConfig, Milestone, milestone_dates, order_warnings
 from store.errors import InvalidInput, RuleViolation
-from store.framework import Grade, MinimumStandard, ModeratedBy, Rating
+from store.framework import MinimumStandard, ModeratedBy, Rating
 
 ALL_MET = dict.fromkeys(MinimumStandard, True)
 
@@ -353,13 +354,29 @@ def test_f23_bias_tick_required_at_end_year() -> None:
     assert err.value.rule == "F23" and err.value.field == "bias_acknowledged"
 
 
-def test_f25_assessed_at_grade_held_most_of_year() -> None:
-    temp = [(Grade.SCS2, date(2026, 6, 1), date(2027, 3, 31))]  # 10 of 12 months
-    assert fw.assessment_grade(Grade.SCS1, temp, start_year=2026) is Grade.SCS2
-    short = [(Grade.SCS2, date(2026, 4, 1), date(2026, 7, 31))]
-    assert fw.assessment_grade(Grade.SCS1, short, start_year=2026) is Grade.SCS1
-    outside = [(Grade.SCS2, date(2025, 4, 1), date(2026, 3, 31))]
-    assert fw.assessment_grade(Grade.SCS1, outside, start_year=2026) is Grade.SCS1
+def test_f25_temporary_promotion_assessed_at_the_grade_held_for_most_of_the_year() -> None:
+    """F25, guidance FAQ: "our recommended approach would be that the individual is assessed
+    at the grade they have spent the majority of their performance year at. A consistent
+    approach must be taken within the department." (2026-27 runs 1 April to 31 March.)"""
+    scs = partial(fw.assessed_as_scs, start_year=2026)
+    assert scs(promoted_from=None)  # not on temporary promotion
+    assert scs(promoted_from=date(2025, 1, 1))  # promoted before the year began
+    assert scs(promoted_from=date(2026, 9, 30))  # 183 of 365 days
+    assert not scs(promoted_from=date(2026, 10, 1))  # 182 of 365 days: not the majority
+    # Leaving shortens the year they are assessed on: 1 Jul to 31 Aug of 1 Apr to 31 Aug.
+    assert not scs(promoted_from=date(2026, 7, 1), left_on=date(2026, 8, 31))
+    assert scs(promoted_from=date(2026, 6, 1), left_on=date(2026, 8, 31))
+    # The department's one other approach: everyone on temporary promotion assessed as SCS.
+    always = fw.TemporaryPromotionApproach.ALWAYS_SCS
+    assert scs(promoted_from=date(2027, 3, 1), approach=always)
+    placed = partial(
+        fw.moderation_placement,
+        start_year=2026,
+        civil_service_start=date(2010, 1, 1),
+        joined_department=date(2020, 1, 1),
+    )
+    assert placed(assessed_as_scs=False) is fw.ModeratedBy.SUBSTANTIVE_GRADE
+    assert placed(assessed_as_scs=True) is fw.ModeratedBy.THIS_DEPARTMENT
 
 
 def test_f22_cabinet_office_return_counts_and_shares() -> None:

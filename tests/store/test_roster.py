@@ -296,3 +296,96 @@ def test_demo_department_loads_through_the_importer(db: Database, tmp_path: Path
         hr = session.execute(sa.text("SELECT COUNT(*) FROM person WHERE is_hr")).scalar()
     assert grades["PermSec"] == 1 and grades["SCS3"] == 3 and grades["SCS2"] == 15
     assert 35 <= grades["SCS1"] <= 45 and hr >= 1
+
+
+def test_f18_leaving_date_column_is_the_date_someone_left(
+    db: Database, org: Org, tmp_path: Path, now: datetime
+) -> None:
+    """F18 (corrected), guidance §67-68: moderation depends on the dates people were employed,
+    so "left" is the roster's leaving date, not the day an import stopped listing someone."""
+    rows = org_rows()
+    rows[5] |= {"leaving_date": "2026-06-30"}  # peer left, and stays in the file
+    rows[6] |= {"leaving_date": "2026-07-01", "left_to_department": "HM Treasury"}  # ppm moved
+    result = run_import(db, write_csv(tmp_path / "left.csv", rows), now)
+    assert (result.left, result.dropped) == (2, 0)
+    with db.read() as session:
+        peer, ppm = session.get(Person, org.peer), session.get(Person, org.ppm)
+    assert (peer.left_on, peer.left_to_department) == (date(2026, 6, 30), None)
+    assert (ppm.left_on, ppm.left_to_department) == (date(2026, 7, 1), "HM Treasury")
+    # Dropping someone without a leaving date still marks them, and the summary says how to
+    # give the real date.
+    dropped = run_import(db, write_csv(tmp_path / "drop.csv", rows[:9]), now)
+    assert dropped.dropped == 1 and "put their rows back with leaving_date" in dropped.summary()
+
+
+@pytest.mark.parametrize(
+    ("change", "column", "message"),
+    [
+        ({"leaving_date": "2026-07-16"}, "leaving_date", "is after today"),
+        ({"leaving_date": "2019-01-01"}, "leaving_date", "is before start_date"),
+        ({"left_to_department": "HMT"}, "left_to_department", "needs the leaving_date"),
+        ({"temporary_promotion_from": "2026-09-01"}, "substantive_grade", "give both"),
+        ({"substantive_grade": "Grade 6"}, "temporary_promotion_from", "give both"),
+        (
+            {"temporary_promotion_from": "2026-09-01", "substantive_grade": "SCS 1"},
+            "substantive_grade",
+            "is an SCS grade",
+        ),
+    ],
+)
+def test_f18_f25_bad_dates_and_promotions_are_refused_whole(
+    db: Database, org: Org, tmp_path: Path, now: datetime, change, column, message
+) -> None:
+    """F18, F25: a leaving date not yet reached, a move with no date, or half a temporary
+    promotion is refused with its row and column; nothing is stored."""
+    before = table_counts(db)
+    with pytest.raises(RosterError) as err:
+        run_import(db, write_csv(tmp_path / "bad.csv", rows_with(4, **change)), now)
+    [problem] = err.value.problems
+    assert (problem.row, problem.column) == (6, column) and message in problem.message
+    assert table_counts(db) == before
+
+
+def test_f18_a_move_hr_recorded_survives_a_reimport(
+    db: Database, org: Org, tmp_path: Path, now: datetime
+) -> None:
+    """F18 (corrected): "a move HR recorded survives a re-import" - a roster that still lists
+    the person (its usual lag) neither undoes the move out nor the move in."""
+    from store import services as svc
+    from store.config import DepartmentConfig
+
+    config = DepartmentConfig()
+    with db.write() as session:
+        svc.record_department_move(
+            session, config=config, actor=org.actor("hr"), subject_id=org.peer, now=now,
+            left_to="Home Office", left_on=date(2026, 7, 1),
+        )  # fmt: skip
+        svc.record_department_move(
+            session, config=config, actor=org.actor("hr"), subject_id=org.other, now=now,
+            joined_from="DWP", joined_on=date(2026, 5, 1),
+        )  # fmt: skip
+    result = run_import(db, write_csv(tmp_path / "again.csv", org_rows()), now)
+    assert (result.rejoined, result.moves_kept) == (0, 2)
+    assert "Kept 2 department moves HR recorded" in result.summary()
+    with db.read() as session:
+        peer, other = session.get(Person, org.peer), session.get(Person, org.other)
+    assert (peer.left_on, peer.left_to_department) == (date(2026, 7, 1), "Home Office")
+    assert (other.start_date, other.joined_from_department) == (date(2026, 5, 1), "DWP")
+    assert other.civil_service_start == date(2020, 4, 1)
+
+
+def test_f25_temporary_promotion_comes_from_the_roster(
+    db: Database, tmp_path: Path, now: datetime
+) -> None:
+    """F25, guidance FAQ: "The roster says who is on temporary promotion and since when."""
+    rows = rows_with(4, temporary_promotion_from="2026-11-01", substantive_grade="Grade 6")
+    run_import(db, write_csv(tmp_path / "promoted.csv", rows), now)
+    with db.read() as session:
+        js = session.exec(select(Person).where(Person.email == "js@dept.example")).one()
+        entry = session.exec(
+            select(AuditEntry).where(
+                AuditEntry.action == "roster.create", AuditEntry.subject_id == js.id
+            )
+        ).one()
+    assert (js.temporary_promotion_from, js.substantive_grade) == (date(2026, 11, 1), "Grade 6")
+    assert entry.new["temporary_promotion_from"] == "2026-11-01"
