@@ -335,20 +335,13 @@ def moderation_review(
 def awards_waiting() -> None:
     """List the in-year awards a Director General approved that wait for the Chief Secretary
     to the Treasury's approval (the year's total reached the threshold)."""
-    from sqlmodel import col, select
-
+    from store import queries
     from store.framework import format_pence
-    from store.models import Award, AwardStatus, Person
 
     settings = _settings()
     db = _database(settings)
     with db.read() as session:
-        rows = session.exec(
-            select(Award, Person)
-            .join(Person, col(Person.id) == Award.nominee_id)
-            .where(Award.status == AwardStatus.AWAITING_CST)
-            .order_by(col(Award.decided_at), col(Award.id))
-        ).all()
+        rows = queries.awards_awaiting_cst_list(session)
         if not rows:
             console.print("No in-year awards are waiting for the Chief Secretary's approval.")
             return

@@ -247,6 +247,7 @@ class Deliverer:
                     row.subject_id,
                     subject.name if subject else None,
                     row.payload,
+                    row.recipient_id == row.subject_id,
                 )
                 claimed.append(
                     Claimed(

@@ -165,6 +165,20 @@ class Objective(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
+class ObjectivesAgreement(SQLModel, table=True):
+    """F11: the line manager's sign-off of a person's objectives for the year. A change to the
+    set afterwards (an objective added, revised or closed) clears it until agreed again."""
+
+    __tablename__ = "objectives_agreement"
+    __table_args__ = (sa.UniqueConstraint("person_id", "year"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = _person_fk()
+    year: int = _year_fk()
+    agreed_by_id: int | None = _person_fk(nullable=True, index=False)
+    agreed_at: datetime | None = _ts(nullable=True)
+
+
 class ObjectiveRevision(SQLModel, table=True):
     """F13: revision 1 is the original; later ones sit alongside it."""
 

@@ -147,6 +147,20 @@ def live_objective_count(session: Session, person_id: int, year: int) -> int:
     ).one()
 
 
+def live_objective_headings(session: Session, person_id: int, year: int) -> list[str]:
+    """F11: the heading of each live objective (one entry per objective)."""
+    return [
+        str(heading)
+        for heading in session.exec(
+            select(Objective.heading).where(
+                Objective.person_id == person_id,
+                Objective.year == year,
+                Objective.status == ObjectiveStatus.LIVE,
+            )
+        ).all()
+    ]
+
+
 def undelivered_counts(session: Session) -> tuple[int, int]:
     """Reminders that could not go out: (no chat identity, failed after retries)."""
     counts = dict(
@@ -157,6 +171,19 @@ def undelivered_counts(session: Session) -> tuple[int, int]:
         ).all()
     )
     return counts.get(OutboxStatus.UNDELIVERABLE, 0), counts.get(OutboxStatus.DEAD, 0)
+
+
+def awards_awaiting_cst_list(session: Session) -> list[tuple[Award, Person]]:
+    """F15: the awards waiting for the Chief Secretary, each with its nominee, oldest first."""
+    return [
+        (award, nominee)
+        for award, nominee in session.exec(
+            select(Award, Person)
+            .join(Person, col(Person.id) == Award.nominee_id)
+            .where(Award.status == AwardStatus.AWAITING_CST)
+            .order_by(col(Award.decided_at), col(Award.id))
+        ).all()
+    ]
 
 
 def awards_awaiting_cst(session: Session) -> int:

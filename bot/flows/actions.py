@@ -128,6 +128,16 @@ def pending_awards(
     )
 
 
+def agree_objectives(
+    session: Session, ctx: Context, config: DepartmentConfig, value: str, _origin: Origin
+) -> Result:
+    """F11: the line manager agrees a report's objectives; the store says what is missing."""
+    subject, _ = subject_of(value)
+    if subject is None:
+        raise InvalidInput("This button is out of date. Open the latest message and try again.")
+    return Tell(objectives.agree(session, ctx, config, subject))
+
+
 def snooze_nudge(
     session: Session, ctx: Context, config: DepartmentConfig, value: str, _origin: Origin
 ) -> Result:
@@ -169,6 +179,7 @@ ACTIONS: dict[str, Action] = {
     # nudges and the DG's messages
     "rate": _opens(lambda s, c, k, subject, _: rate.open_form(s, c, k, subject)),
     "objectives": _opens(lambda s, c, k, subject, _: objectives.open_form(s, c, k, subject)),
+    "objectives_agree": Action(agree_objectives, writes=True),
     "write_up": _opens(lambda s, c, k, subject, stage: write_up.open_form(s, c, k, subject, stage)),
     "self_assessment": _opens(lambda s, c, k, _, stage: write_up.open_self(s, c, k, stage)),
     "evidence": _opens(lambda s, c, k, _subject, _stage: evidence.open_form(s, c, k)),

@@ -401,6 +401,7 @@ class NudgeContext:
     subject_id: int | None
     subject_name: str | None
     payload: dict[str, Any] | None
+    to_subject: bool = False  # the nudge goes to the person it is about
 
 
 MILESTONE_WORDS = {

@@ -1,5 +1,5 @@
-"""Objectives to agree: the job holder and the line manager, before the objectives deadline
-(F11-F12)."""
+"""Objectives to agree: the job holder and the line manager, before the objectives deadline,
+until the line manager has agreed a set covering the four headings (F11-F12)."""
 
 from __future__ import annotations
 
@@ -16,26 +16,25 @@ from scheduler.nudges.base import (
     Recipient,
     SubjectsTask,
     Words,
-    count_of,
+    exists,
     person_task_done,
     plan_deadlines,
     subject_expression,
 )
 from store.config import Milestone
-from store.framework import OBJECTIVES_RECOMMENDED
-from store.models import Objective, ObjectiveStatus
+from store.framework import REQUIRED_HEADINGS, headings_words
+from store.models import ObjectivesAgreement
 
 
 def done(
     milestone: Milestone, year: Any, subject: Any, *, evidence_min: int
 ) -> ColumnElement[bool]:
-    live = count_of(
-        Objective,
-        col(Objective.person_id) == subject_expression(subject),
-        col(Objective.year) == year,
-        col(Objective.status) == ObjectiveStatus.LIVE,
+    """F11: done when the line manager has agreed the set (which needs all four headings)."""
+    return exists(
+        col(ObjectivesAgreement.person_id) == subject_expression(subject),
+        col(ObjectivesAgreement.year) == year,
+        col(ObjectivesAgreement.agreed_at).is_not(None),
     )
-    return live >= OBJECTIVES_RECOMMENDED[0]  # F12: at least the recommended three
 
 
 TASKS = (
@@ -44,11 +43,35 @@ TASKS = (
 )
 
 
+HEADINGS = headings_words(REQUIRED_HEADINGS)
+
+
+def _due(w: Words) -> str:
+    """'are due by Friday 29 May' or 'were due by 29 May and are overdue' (a plural noun)."""
+    due = w.deadline
+    if w.escalation:
+        return f"were due by {due:%d %B} and are overdue" if due else "are overdue"
+    return f"are due by {due:%A %d %B}" if due else "are due soon"
+
+
 def compose(w: Words) -> Nudge:
+    if w.ctx.to_subject:
+        return w.nudge(
+            "Your objectives",
+            f"Your objectives for the year {_due(w)}, agreed with your line manager. Set at "
+            f"least one under each of {HEADINGS} (3 to 6 in all are recommended), each saying "
+            "what you will deliver and how.",
+            (Action("objectives", "Add an objective", w.subject), w.snooze()),
+        )
     return w.nudge(
-        "Objectives to agree",
-        f"Objectives for {w.who} {w.when()}: 3 to 6 are recommended, covering what and how.",
-        (Action("objectives", "Open objectives", w.subject), w.snooze()),
+        f"{w.who}'s objectives to agree",
+        f"{w.who}'s objectives for the year {_due(w)}, agreed by you. They need at least one "
+        f"under each of {HEADINGS}; agree them once they do.",
+        (
+            Action("objectives_agree", "Agree them", w.subject),
+            Action("objectives", "Add an objective", w.subject),
+            w.snooze(),
+        ),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from enum import StrEnum
 
 from store.errors import InvalidInput, RuleViolation
@@ -46,27 +47,70 @@ class ObjectiveHeading(StrEnum):
 
 
 OBJECTIVES_RECOMMENDED = (3, 6)  # F12: outcome form
-OBJECTIVES_MAX_LIVE = 8  # F12: guidance Annex A
+OBJECTIVES_MAX_LIVE = 8  # F12: guidance Annex A, "where possible"
+# F11 (guidance §23): objectives "must" be set under each of these four headings.
+REQUIRED_HEADINGS = (
+    ObjectiveHeading.BUSINESS_DELIVERY,
+    ObjectiveHeading.FINANCE,
+    ObjectiveHeading.PEOPLE,
+    ObjectiveHeading.CORPORATE,
+)
+
+
+def missing_headings(live: Iterable[ObjectiveHeading | str]) -> tuple[ObjectiveHeading, ...]:
+    """F11: the required headings no live objective covers yet."""
+    covered = {ObjectiveHeading(h) for h in live}
+    return tuple(h for h in REQUIRED_HEADINGS if h not in covered)
+
+
+def headings_words(headings: Iterable[ObjectiveHeading]) -> str:
+    """'Finance/efficiency and Corporate contribution' (short labels, for a sentence)."""
+    labels = [h.label.split(" (")[0] for h in headings]
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def check_objectives_agreeable(name: str, live: Iterable[ObjectiveHeading | str]) -> None:
+    """F11: a set of objectives is agreed only when it covers all four headings."""
+    missing = missing_headings(live)
+    if missing:
+        raise RuleViolation(
+            "F11",
+            f"{name}'s objectives can't be agreed yet: they need at least one objective under "
+            f"each of the four headings, and none is under {headings_words(missing)}.",
+            field="objectives",
+        )
 
 
 def objective_count_warning(live_count: int) -> str | None:
     """F12: a warning outside the recommended 3-6 live objectives (not an error)."""
     low, high = OBJECTIVES_RECOMMENDED
-    if live_count < low:
-        return f"F12: {live_count} live objective(s); {low} to {high} are recommended."
-    if live_count > high:
-        return f"F12: {live_count} live objectives; {low} to {high} are recommended."
-    return None
+    if low <= live_count <= high:
+        return None
+    noun = "objective" if live_count == 1 else "objectives"
+    return f"{live_count} live {noun}; {low} to {high} are recommended."
 
 
-def check_can_add_objective(live_count: int) -> None:
-    """F12: refuse a ninth live objective (guidance Annex A)."""
-    if live_count >= OBJECTIVES_MAX_LIVE:
+def check_can_add_objective(
+    live_count: int, *, by_line_manager: bool, over_limit_reason: str | None
+) -> None:
+    """F12: more than eight live objectives only "where possible" not: a ninth (or more) needs
+    the line manager's agreement with a reason (guidance Annex A)."""
+    if live_count < OBJECTIVES_MAX_LIVE:
+        return
+    if not by_line_manager:
         raise RuleViolation(
             "F12",
-            f"There are already {live_count} live objectives; no more than "
-            f"{OBJECTIVES_MAX_LIVE} may be live at once. Close or revise one first.",
+            f"There are already {live_count} live objectives, and no more than "
+            f"{OBJECTIVES_MAX_LIVE} should be live at once. Close or revise one, or ask your "
+            "line manager: they can add another with the reason it is needed.",
             field="objective",
+        )
+    if not (over_limit_reason or "").strip():
+        raise RuleViolation(
+            "F12",
+            f"There are already {live_count} live objectives; to agree one more than "
+            f"{OBJECTIVES_MAX_LIVE}, say why it is needed.",
+            field="over_limit_reason",
         )
 
 

@@ -54,7 +54,9 @@ from store.services.nudges import snooze
 from store.services.objectives import (
     ObjectiveOutcome,
     add_milestone,
+    agree_objectives,
     close_objective,
+    objectives_agreement,
     record_milestone_met,
     revise_objective,
     set_objective,
@@ -81,6 +83,8 @@ __all__ = [
     "RatingOutcome",
     "add_evidence",
     "add_milestone",
+    "agree_objectives",
+    "objectives_agreement",
     "agree_respondent",
     "agree_write_up",
     "approved_award_total",

@@ -10,8 +10,14 @@ from sqlmodel import Session, col, select
 from store import framework as fw
 from store.config import DepartmentConfig
 from store.errors import InvalidInput, NotFound
-from store.models import Objective, ObjectiveMilestone, ObjectiveRevision, ObjectiveStatus
-from store.queries import live_objective_count
+from store.models import (
+    Objective,
+    ObjectiveMilestone,
+    ObjectiveRevision,
+    ObjectivesAgreement,
+    ObjectiveStatus,
+)
+from store.queries import live_objective_count, live_objective_headings
 from store.services.base import (
     Actor,
     actor_id,
@@ -35,6 +41,60 @@ class ObjectiveOutcome:
     warning: str | None  # F12: outside the recommended 3-6
 
 
+def objectives_agreement(
+    session: Session, subject_id: int, year: int
+) -> ObjectivesAgreement | None:
+    """F11: the line manager's standing agreement of this person's objectives, if any."""
+    row = session.exec(
+        select(ObjectivesAgreement).where(
+            ObjectivesAgreement.person_id == subject_id, ObjectivesAgreement.year == year
+        )
+    ).first()
+    return row if row is not None and row.agreed_at is not None else None
+
+
+def _reopen(session: Session, subject_id: int, year: int, actor: Actor, now: datetime) -> None:
+    """F11: a change to agreed objectives needs the line manager's agreement again."""
+    agreed = objectives_agreement(session, subject_id, year)
+    if agreed is None:
+        return
+    old = {"agreed_by_id": agreed.agreed_by_id, "agreed_at": f"{agreed.agreed_at:%Y-%m-%dT%H:%M}"}
+    agreed.agreed_by_id, agreed.agreed_at = None, None
+    audited(
+        session, agreed, actor=actor, now=now, action="objectives.reopen",
+        subject_id=subject_id, old=old, new={"agreed_at": None},
+        reason="The objectives changed after they were agreed.",
+    )  # fmt: skip
+
+
+def agree_objectives(
+    session: Session,
+    *,
+    config: DepartmentConfig,
+    actor: Actor,
+    subject_id: int,
+    now: datetime,
+    year: int | None = None,
+) -> ObjectivesAgreement:
+    """F11 (guidance §23, §42; outcome form): the line manager agrees (signs off) the set;
+    only a set that covers all four headings can be agreed."""
+    subject = require_line_manager(session, actor, subject_id, "agree these objectives")
+    year = resolve_year(session, config, now, year)
+    fw.check_objectives_agreeable(subject.name, live_objective_headings(session, subject_id, year))
+    row = session.exec(
+        select(ObjectivesAgreement).where(
+            ObjectivesAgreement.person_id == subject_id, ObjectivesAgreement.year == year
+        )
+    ).first() or ObjectivesAgreement(person_id=subject_id, year=year)
+    if row.agreed_at is not None:
+        return row  # already agreed: a second click changes nothing
+    row.agreed_by_id, row.agreed_at = actor.person_id, now
+    return audited(
+        session, row, actor=actor, now=now, action="objectives.agree", subject_id=subject_id,
+        new={"agreed_by_id": actor.person_id, "agreed_at": now.isoformat()},
+    )  # fmt: skip
+
+
 def set_objective(
     session: Session,
     *,
@@ -47,15 +107,22 @@ def set_objective(
     now: datetime,
     measure: str | None = None,
     year: int | None = None,
+    over_limit_reason: str | None = None,
 ) -> ObjectiveOutcome:
-    """F11, F12: add an objective under a heading; a ninth live one is refused."""
-    require_self_or_manager(session, actor, subject_id, "set objectives")
+    """F11, F12: add an objective under a heading; a ninth live one needs the line manager,
+    with a reason. Adding to an agreed set asks for agreement again."""
+    subject = require_self_or_manager(session, actor, subject_id, "set objectives")
     parsed_heading = fw.ObjectiveHeading.parse(heading)
     fw.check_what_and_how(what, how)  # F6: objectives cover the what and the how (§3b)
     measure = clean_text(measure, "measure", required=False, limit=fw.NOTE_MAX_CHARS) or None
     year = resolve_year(session, config, now, year)
     live = live_objective_count(session, subject_id, year)
-    fw.check_can_add_objective(live)  # F12
+    by_manager = actor.person_id is not None and actor.person_id == subject.line_manager_id
+    over_limit_reason = clean_text(over_limit_reason, "over_limit_reason", required=False) or None
+    fw.check_can_add_objective(
+        live, by_line_manager=by_manager, over_limit_reason=over_limit_reason
+    )  # F12
+    _reopen(session, subject_id, year, actor, now)
     objective = Objective(
         person_id=subject_id,
         year=year,
@@ -79,6 +146,7 @@ def set_objective(
             "how": revision.how,
             "measure": measure,
         },
+        reason=over_limit_reason if live >= fw.OBJECTIVES_MAX_LIVE else None,
     )
     return ObjectiveOutcome(objective, revision, fw.objective_count_warning(live + 1))
 
@@ -144,6 +212,7 @@ def revise_objective(
     revision = _add_revision(
         session, objective, latest.number + 1, what, how, measure, reason, actor, now
     )
+    _reopen(session, objective.person_id, objective.year, actor, now)
     audited(
         session,
         objective,
@@ -167,6 +236,7 @@ def close_objective(
     if objective.status is ObjectiveStatus.CLOSED:
         return objective
     objective.status = ObjectiveStatus.CLOSED
+    _reopen(session, objective.person_id, objective.year, actor, now)
     return audited(
         session,
         objective,

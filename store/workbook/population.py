@@ -31,6 +31,8 @@ from store.models import (
     Objective,
     ObjectiveMilestone,
     ObjectiveRevision,
+    ObjectivesAgreement,
+    ObjectiveStatus,
     Outbox,
     Person,
     PlanStatus,
@@ -56,6 +58,7 @@ def tables() -> dict[str, sa.Table]:
             Objective,
             ObjectiveRevision,
             ObjectiveMilestone,
+            ObjectivesAgreement,
             Outbox,
         )
     }
@@ -68,6 +71,7 @@ def people_query(year: int, start_month: int) -> sa.Select[Any]:
     ms, fo, mr = t["MinimumStandardResult"], t["FinanceOutcome"], t["ModeratedRating"]
     rv = t["RatingReview"]
     dp, ev, aw, ob = t["DevelopmentPlan"], t["Evidence"], t["Award"], t["Objective"]
+    oa = t["ObjectivesAgreement"]
     lm, dg = p.alias("lm"), p.alias("dg")
     quarters = (
         sa.select(
@@ -129,8 +133,18 @@ def people_query(year: int, start_month: int) -> sa.Select[Any]:
         .group_by(aw.c.nominee_id)
         .subquery("awards")
     )
+    live = ob.c.status == ObjectiveStatus.LIVE.value
     objectives = (
-        sa.select(ob.c.person_id, sa.func.count().label("objectives"))
+        sa.select(
+            ob.c.person_id,
+            sa.func.count().label("objectives"),
+            *[  # F11: live objectives under each required heading
+                sa.func.sum(sa.case((sa.and_(live, ob.c.heading == h.value), 1), else_=0)).label(
+                    f"h_{h.value}"
+                )
+                for h in fw.REQUIRED_HEADINGS
+            ],
+        )
         .where(ob.c.year == year)
         .group_by(ob.c.person_id)
         .subquery("objectives")
@@ -180,6 +194,8 @@ def people_query(year: int, start_month: int) -> sa.Select[Any]:
             sa.func.coalesce(awards.c.awards, 0).label("awards"),
             sa.func.coalesce(awards.c.award_pence, 0).label("award_pence"),
             sa.func.coalesce(objectives.c.objectives, 0).label("objectives"),
+            *[objectives.c[f"h_{h.value}"] for h in fw.REQUIRED_HEADINGS],
+            oa.c.agreed_at.label("objectives_agreed_at"),
         )
         .select_from(p)
         .outerjoin(lm, lm.c.id == p.c.line_manager_id)
@@ -207,6 +223,7 @@ def people_query(year: int, start_month: int) -> sa.Select[Any]:
         .outerjoin(evidence, evidence.c.person_id == p.c.id)
         .outerjoin(awards, awards.c.nominee_id == p.c.id)
         .outerjoin(objectives, objectives.c.person_id == p.c.id)
+        .outerjoin(oa, sa.and_(oa.c.person_id == p.c.id, oa.c.year == year))
         .where(
             p.c.start_date <= last,
             sa.or_(p.c.left_on.is_(None), p.c.left_on >= first),
@@ -335,6 +352,16 @@ _NOT_MODERATED = {
 PLACEMENT_LABELS = {m: m.value.replace("_", " ").capitalize() for m in fw.ModeratedBy}
 
 
+def objectives_agreed(row: Any, local: Any) -> str:
+    """F11: whether the line manager has agreed the objectives, or what stands in the way."""
+    if row.objectives_agreed_at is not None:
+        return f"Agreed {local(row.objectives_agreed_at):%d %b %Y}"
+    missing = [h for h in fw.REQUIRED_HEADINGS if not getattr(row, f"h_{h.value}")]
+    if missing:
+        return f"Not yet: none under {fw.headings_words(missing)}"
+    return "Not yet: waiting for the line manager"
+
+
 def temporary_promotion(row: Any) -> str | None:
     """F25: what the roster says about a temporary promotion into the SCS."""
     if row.temporary_promotion_from is None:
@@ -384,7 +411,7 @@ class Tally:
         tally = self
         tally.headcount += 1
         stages = tally.stages
-        stages["objectives"] += row.objectives > 0
+        stages["objectives"] += row.objectives_agreed_at is not None  # F11: agreed
         for q, label in enumerate(d.quarters, 1):
             stages[f"q{q}"] += label is not None
         stages["mid"] += bool(row.mid_done)

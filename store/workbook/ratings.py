@@ -8,7 +8,7 @@ from typing import Any
 from store.framework import MinimumStandard, Rating
 from store.workbook.base import Book, Person, SheetSpec
 from store.workbook.cells import GBP, Column
-from store.workbook.population import PLAN_LABELS, temporary_promotion
+from store.workbook.population import PLAN_LABELS, objectives_agreed, temporary_promotion
 
 COLUMNS = (
     Column("Staff ID", 10),
@@ -23,6 +23,7 @@ COLUMNS = (
     Column("Left on", 11),
     Column("Temporary promotion into the SCS", 24),  # F25
     Column("Objectives", 10),
+    Column("Objectives agreed", 26),  # F11
     Column("Q1", 15),
     Column("Q2 (mid-year)", 15),
     Column("Q3", 15),
@@ -77,6 +78,7 @@ def person_row(book: Book, person: Person) -> list[Any]:
         row.left_on,
         temporary_promotion(row),
         row.objectives,
+        objectives_agreed(row, book.local),
         *d.quarters,
         "Done" if row.mid_done else None,
         "Done" if row.end_done else None,

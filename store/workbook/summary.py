@@ -33,7 +33,7 @@ def fill(book: Book, ws: Any) -> None:
     append(ws, [])
     append(ws, header(ws, "Stage", "People", "Share"))
     stages = [
-        ("Objectives set", "objectives", tally.headcount),
+        ("Objectives agreed (all four headings)", "objectives", tally.headcount),
         ("Q1 indicative rating", "q1", tally.headcount),
         ("Q2 indicative rating (mid-year)", "q2", tally.headcount),
         ("Mid-year write-up by the manager", "mid", tally.headcount),

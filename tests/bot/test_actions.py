@@ -79,6 +79,11 @@ def _setup(db: Database, org: Org, config: DepartmentConfig) -> dict[str, tuple[
             ).id
             for who in (org.js, org.peer)
         ]  # fmt: skip
+        for heading in ("business_delivery", "finance", "people", "corporate"):  # F11
+            svc.set_objective(
+                session, config=config, actor=org.actor("js"), subject_id=org.js,
+                heading=heading, what="w", how="h", now=NOW,
+            )  # fmt: skip
         plan(session, config=config, now=NOW.replace(month=6, day=29, hour=9))
         reminder = session.exec(select(Outbox).where(Outbox.recipient_id == org.lm)).first()
     assert reminder is not None
@@ -86,6 +91,7 @@ def _setup(db: Database, org: Org, config: DepartmentConfig) -> dict[str, tuple[
     return {
         "rate": (lm, js),
         "objectives": (lm, js),
+        "objectives_agree": (lm, js),
         "write_up": (lm, f"{js}:mid_year"),
         "self_assessment": ("js", f"{js}:mid_year"),
         "evidence": ("js", ""),
@@ -108,6 +114,7 @@ def _setup(db: Database, org: Org, config: DepartmentConfig) -> dict[str, tuple[
 SLACK_ANSWER = {
     "rate": "views.open",
     "objectives": "views.open",
+    "objectives_agree": "chat.postEphemeral",
     "write_up": "views.open",
     "self_assessment": "views.open",
     "evidence": "views.open",
@@ -158,6 +165,8 @@ def test_every_button_works_in_slack(slack_run, sqlite_db, org, config, fake) ->
     with sqlite_db.read() as session:
         statuses = {a.id: a.status for a in session.exec(select(Award))}
     assert AwardStatus.APPROVED in statuses.values()  # the press did what it says
+    with sqlite_db.read() as session:
+        assert svc.objectives_agreement(session, org.js, 2026) is not None  # F11
     (dm,) = {c["channel"] for c in fake.calls_to("chat.postMessage")}
     assert dm == "D" + f"{org.dg_a:06d}"  # pending nominations go to the DG's DM only
 
@@ -185,6 +194,7 @@ def test_every_button_works_in_teams(teams_run, sqlite_db, org, config, connecto
     assert "approved" in _card_text(cards["award_approve"]).lower()
     assert [u["id"] for u in connector.updates()] == ["card-award_approve"]
     assert "Snoozed until" in _card_text(cards["snooze"])
+    assert "You agreed Js's objectives for 2026-27" in _card_text(cards["objectives_agree"])
     assert "perfbot export hr-2026-27.xlsx --year 2026" in _card_text(cards["get_workbook"])
     # "Show them": each waiting nomination arrives in the chat, with its Approve button.
     pending = [c for c in connector.cards_sent() if "award_approve" in json.dumps(c)]

@@ -799,7 +799,10 @@ def test_objectives_self_assessment_and_development_plan_end_to_end(
 
     objective, self_review, no_date, plan_saved = slack_run(body)
     assert "Objective saved" in json.dumps(objective)
-    assert "1 live objective(s); 3 to 6 are recommended" in json.dumps(objective)  # F12
+    assert "1 live objective; 3 to 6 are recommended" in json.dumps(objective)  # F12
+    # F11: what is still needed before the line manager can agree them.
+    still = "Still needed before they can be agreed: Business delivery, People/capability and "
+    assert still + "Corporate contribution" in json.dumps(objective)
     assert "self-assessment is saved" in json.dumps(self_review)
     assert set(no_date["errors"]) == {"review_on"}  # F10: schedule the review meeting
     assert "Development plan saved" in json.dumps(plan_saved)

@@ -109,25 +109,33 @@ def test_who_is_nudged(db, org, config) -> None:
     assert org.js in subjects
 
 
-def test_objectives_go_to_job_holder_and_manager_until_three_are_live(db, org, config) -> None:
+def test_f11_objectives_are_nudged_until_the_line_manager_agrees_all_four_headings(
+    db, org, config
+) -> None:
+    """F11 (corrected): the objectives task is done only when all four headings are covered
+    and the line manager has agreed them - three objectives are no longer enough."""
     plan_at(db, config, at("2026-05-18"))  # objectives agreed by 31 May: 10 days before
     to_js = {r for r, _k, s, _m, _st in outbox(db, kind="objectives_due") if s == org.js}
     assert to_js == {org.js, org.lm}
-    with db.write() as session:
-        for heading in ("business_delivery", "finance", "people"):
-            svc.set_objective(
-                session,
-                config=config,
-                actor=org.actor("js"),
-                subject_id=org.js,
-                heading=heading,
-                what="w",
-                how="h",
-                now=at("2026-05-19"),
-            )
-    plan_at(db, config, at("2026-05-25"))  # before_5 step
+
+    def set_all(*headings: str, day: str) -> None:
+        with db.write() as session:
+            for heading in headings:
+                svc.set_objective(session, config=config, actor=org.actor("js"),
+                                  subject_id=org.js, heading=heading, what="w", how="h",
+                                  now=at(day))  # fmt: skip
+
+    set_all("business_delivery", "finance", "people", day="2026-05-19")
+    plan_at(db, config, at("2026-05-25"))  # before_5: three objectives, one heading missing
     steps = {st for _r, _k, s, _m, st in outbox(db, kind="objectives_due") if s == org.js}
-    assert steps == {"before_10"}
+    assert steps == {"before_10", "before_5"}
+    set_all("corporate", day="2026-05-26")
+    with db.write() as session:
+        svc.agree_objectives(session, config=config, actor=org.actor("lm"), subject_id=org.js,
+                             now=at("2026-05-26"))  # fmt: skip
+    plan_at(db, config, at("2026-06-02"))  # overdue step: agreed, so nothing more
+    steps = {st for _r, _k, s, _m, st in outbox(db, kind="objectives_due") if s == org.js}
+    assert steps == {"before_10", "before_5"}
 
 
 def test_award_nomination_reaches_the_dg_then_ages(db, org, config) -> None:

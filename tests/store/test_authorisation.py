@@ -89,6 +89,16 @@ def _awaiting_cst(session: Session, org: Org, config: DepartmentConfig, now: dat
     return {"award_id": award_id}
 
 
+def _four_headings(session: Session, org: Org, config: DepartmentConfig, now: datetime) -> dict:
+    """F11: objectives under all four headings, ready for the line manager to agree."""
+    for heading in ("business_delivery", "finance", "people", "corporate"):
+        svc.set_objective(
+            session, config=config, actor=org.actor("js"), subject_id=org.js, heading=heading,
+            what="w", how="h", now=now,
+        )  # fmt: skip
+    return {}
+
+
 def _manager_write_up(session: Session, org: Org, config: DepartmentConfig, now: datetime) -> dict:
     svc.record_manager_assessment(
         session,
@@ -185,6 +195,7 @@ MATRIX: list[tuple[Callable[..., Any], Setup, dict[str, Any], set[str]]] = [
         {"self", "line_manager"},
     ),
     (svc.close_objective, _objective, {"reason": "done"}, {"self", "line_manager"}),
+    (svc.agree_objectives, _four_headings, {}, {"line_manager"}),
     (
         svc.add_milestone,
         _objective,

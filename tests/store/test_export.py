@@ -487,3 +487,31 @@ def test_f18_f25_the_roster_dates_decide_who_is_moderated_here(
         for row in packs[name].iter_rows(values_only=True)
     }
     assert "Other" in in_packs and not {"Peer", "Ppm"} & in_packs
+
+
+def test_f11_the_ratings_sheet_says_whose_objectives_are_agreed(
+    db: Database, tmp_path: Path, config: DepartmentConfig
+) -> None:
+    """F11, guidance §23 and §42: objectives under each of the four headings, agreed by the
+    line manager; HR sees who is there and what is missing for the rest."""
+    from store import services as svc
+    from tests.conftest import NOW, make_org
+
+    org = make_org(db, tmp_path)
+    four = ("business_delivery", "finance", "people", "corporate")
+    with db.write() as session:
+        for key, headings in (("js", four), ("peer", four[:2]), ("ppm", four)):
+            for heading in headings:
+                svc.set_objective(session, config=config, actor=org.actor(key),
+                                  subject_id=org.ids[key], heading=heading, what="w", how="h",
+                                  now=NOW)  # fmt: skip
+        svc.agree_objectives(session, config=config, actor=org.actor("lm"), subject_id=org.js,
+                             now=NOW)  # fmt: skip
+    path = tmp_path / "hr.xlsx"
+    export_workbook(db, config, path, actor=org.actor("hr"), now=EXPORTED, year=2026)
+    agreed = {r["Name"]: r["Objectives agreed"] for r in sheet_rows(path, "Ratings")}
+    assert agreed["Js"] == "Agreed 15 Jul 2026"
+    assert agreed["Peer"] == "Not yet: none under People/capability and Corporate contribution"
+    assert agreed["Ppm"] == "Not yet: waiting for the line manager"
+    summary = {r[0]: r[1] for r in rows_of(path, "Summary") if r and r[0]}
+    assert summary["Objectives agreed (all four headings)"] == 1

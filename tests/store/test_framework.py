@@ -198,13 +198,33 @@ def test_f11_objective_headings() -> None:
 
 
 def test_f12_objective_counts() -> None:
-    assert fw.objective_count_warning(2) is not None
+    """F12: "3 to 6 recommended" (outcome form); "where possible" no more than 8 live at once
+    (guidance Annex A): a ninth needs the line manager's agreement, with a reason."""
+    assert fw.objective_count_warning(1) == "1 live objective; 3 to 6 are recommended."
     assert fw.objective_count_warning(3) is None and fw.objective_count_warning(6) is None
-    assert fw.objective_count_warning(7) is not None
-    fw.check_can_add_objective(7)  # the eighth is allowed
+    assert fw.objective_count_warning(7) == "7 live objectives; 3 to 6 are recommended."
+    fw.check_can_add_objective(7, by_line_manager=False, over_limit_reason=None)  # the eighth
+    with pytest.raises(RuleViolation) as err:  # a ninth, by the job holder
+        fw.check_can_add_objective(8, by_line_manager=False, over_limit_reason="busy year")
+    assert err.value.rule == "F12" and "ask your line manager" in err.value.message
+    with pytest.raises(RuleViolation) as err:  # by the line manager, with no reason
+        fw.check_can_add_objective(8, by_line_manager=True, over_limit_reason=" ")
+    assert err.value.field == "over_limit_reason"
+    fw.check_can_add_objective(8, by_line_manager=True, over_limit_reason="Two programmes")
+
+
+def test_f11_objectives_are_agreed_only_when_all_four_headings_are_covered() -> None:
+    """F11, guidance §23: objectives "must" be set under each of business delivery, finance/
+    efficiency, people/capability and corporate contribution - not any three objectives."""
+    h = fw.ObjectiveHeading
+    three = [h.BUSINESS_DELIVERY, h.BUSINESS_DELIVERY, h.DEVELOPMENT]
+    assert fw.missing_headings(three) == (h.FINANCE, h.PEOPLE, h.CORPORATE)
     with pytest.raises(RuleViolation) as err:
-        fw.check_can_add_objective(8)  # a ninth is not
-    assert err.value.rule == "F12"
+        fw.check_objectives_agreeable("Ada", [*three, h.PEOPLE])
+    assert err.value.rule == "F11" and err.value.message.endswith(
+        "none is under Finance/efficiency and Corporate contribution."
+    )
+    fw.check_objectives_agreeable("Ada", ["business_delivery", "finance", "people", "corporate"])
 
 
 def test_f14_evidence_limits() -> None:
