@@ -4,6 +4,7 @@ returns counts with small cells suppressed, never a person."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
@@ -85,29 +86,35 @@ class ConsistencyTable:
     row_totals: list[int]
     column_totals: list[int]
     withheld: str | None = None
+    pooled: tuple[str, ...] = ()  # the groups in the "Other" row: never published (F21)
 
     @property
     def total(self) -> int:
         return sum(self.column_totals)
 
 
-def _merge_small_groups(counts: dict[str, list[int]], threshold: int) -> dict[str, list[int]]:
-    """Groups with fewer than ``threshold`` rated people are pooled into "Other", adding the
-    next smallest group until the pool itself reaches the threshold (its size would otherwise
-    show a small group's headcount)."""
+OTHER = "Other (smaller groups together)"  # F21: never names the groups it pools
+
+
+def _merge_small_groups(
+    counts: dict[str, list[int]], threshold: int
+) -> tuple[dict[str, list[int]], tuple[str, ...]]:
+    """Groups with fewer than ``threshold`` rated people are pooled into one "Other" row, adding
+    the next smallest group until the pool itself reaches the threshold (its size would
+    otherwise show a small group's headcount). The label names none of them: naming them would
+    say they exist. Returns the rows and the pooled groups (for tests, never published)."""
     small = sorted(
         (k for k, v in counts.items() if sum(v) < threshold), key=lambda k: sum(counts[k])
     )
     if not small:
-        return counts
+        return counts, ()
     pooled = set(small)
     rest = sorted((k for k in counts if k not in pooled), key=lambda k: (sum(counts[k]), k))
     while sum(sum(counts[k]) for k in pooled) < threshold and rest:
         pooled.add(rest.pop(0))
     merged = {k: v for k, v in counts.items() if k not in pooled}
-    label = "Other: " + ", ".join(sorted(pooled))
-    merged[label] = [sum(counts[k][b] for k in pooled) for b in range(len(fw.Rating))]
-    return merged
+    merged[OTHER] = [sum(counts[k][b] for k in pooled) for b in range(len(fw.Rating))]
+    return merged, tuple(sorted(pooled))
 
 
 def consistency_table(
@@ -115,26 +122,50 @@ def consistency_table(
 ) -> ConsistencyTable:
     boxes = len(fw.Rating)
     column_totals = [sum(v[b] for v in counts.values()) for b in range(boxes)]
-    merged = _merge_small_groups(counts, threshold)
-    groups = sorted(merged, key=lambda g: (g.startswith("Other: "), g))
+    merged, pooled = _merge_small_groups(counts, threshold)
+    groups = sorted(merged, key=lambda g: (g == OTHER, g))
     raw = [merged[g] for g in groups]
     hidden = fw.suppress_table(raw, threshold) if sum(column_totals) >= threshold else None
     if hidden is None:
+        why = (
+            f"fewer than two groups of {threshold} or more rated people"
+            if len(raw) < 2 or sum(column_totals) < threshold
+            else "any figure shown could let someone's group or rating be worked out"
+        )
         return ConsistencyTable(
-            characteristic,
-            stage,
-            [],
-            [],
-            [],
-            column_totals,
-            withheld=f"Not shown: fewer than two groups of {threshold} or more rated people.",
+            characteristic, stage, [], [], [], column_totals, withheld=f"Not shown: {why}."
         )
     cells: list[list[int | None]] = [
         [None if (i, b) in hidden else count for b, count in enumerate(row)]
         for i, row in enumerate(raw)
     ]
     return ConsistencyTable(
-        characteristic, stage, groups, cells, [sum(r) for r in raw], column_totals
+        characteristic, stage, groups, cells, [sum(r) for r in raw], column_totals, pooled=pooled
+    )
+
+
+def published(table: ConsistencyTable) -> dict[str, object]:
+    """F21: what the workbook publishes of a table (already suppressed), to keep as a record."""
+    return {
+        "stage": table.stage,
+        "groups": table.groups,
+        "cells": table.cells,
+        "row_totals": table.row_totals,
+        "column_totals": table.column_totals,
+        "withheld": table.withheld,
+    }
+
+
+def from_published(characteristic: str, stage: str, record: dict[str, Any]) -> ConsistencyTable:
+    """F21: a kept record back as a table, under ``stage`` (which says when it was kept)."""
+    return ConsistencyTable(
+        characteristic,
+        stage,
+        list(record["groups"]),
+        [list(row) for row in record["cells"]],
+        list(record["row_totals"]),
+        list(record["column_totals"]),
+        withheld=record.get("withheld"),
     )
 
 

@@ -397,6 +397,22 @@ class Award(SQLModel, table=True):
     cst_recorded_at: datetime | None = _ts(nullable=True)
 
 
+class ConsistencyRecord(SQLModel, table=True):
+    """F21 (guidance §83, §88): the mid-year consistency table as published when HR ran the
+    check - counts with small cells already hidden, never a person - kept so the end-year
+    table can be compared with it rather than with a table recomputed from later ratings."""
+
+    __tablename__ = "consistency_record"
+    __table_args__ = (sa.UniqueConstraint("year", "characteristic"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    year: int = _year_fk()
+    characteristic: str = Field(max_length=64)
+    recorded_at: datetime = _ts()
+    recorded_by_id: int | None = _person_fk(nullable=True, index=False)
+    published: dict[str, Any] = Field(sa_type=sa.JSON)  # groups, cells, totals, withheld
+
+
 # --- Audit ----------------------------------------------------------------------------------------
 class AuditEntry(SQLModel, table=True):
     """Append-only (database triggers refuse UPDATE and DELETE): who did what, old -> new, why."""

@@ -46,7 +46,9 @@ def plan(tick: Tick) -> None:
 def compose(w: Words) -> Nudge:
     return w.nudge(
         "Mid-year consistency check",
-        f"The consistency check of indicative ratings across protected characteristics {w.when()}.",
+        f"The consistency check of indicative ratings across protected characteristics "
+        f"{w.when()}. The first workbook taken on or after that day keeps its mid-year table "
+        "as the record that the end-year results are compared with.",
         (w.workbook(), w.snooze()),
     )
 

@@ -98,8 +98,10 @@ Cell = tuple[int, int]
 
 
 def derivable_cells(table: Sequence[Sequence[int]], hidden: set[Cell]) -> set[Cell]:
-    """F21: hidden counts above zero whose exact value follows from the shown cells and the row
-    and column totals (all totals shown; to a reader a hidden cell may be any count from 0 up).
+    """F21: the cells that disclose something, given the shown cells and the row and column
+    totals (all totals shown; to a reader a hidden cell may be any count from 0 up): a hidden
+    count above zero whose exact value follows, and any cell that must hold everyone in its box
+    (a box's people all share that group - readers know who is in each box).
 
     A hidden cell can change only along a cycle of hidden cells that alternately gain and lose
     the same amount, so that every row and column total stays put; a cell that loses must hold
@@ -137,6 +139,15 @@ def derivable_cells(table: Sequence[Sequence[int]], hidden: set[Cell]) -> set[Ce
         can_fall = table[i][j] > 0 and path(("row", i), ("col", j), (i, j))
         if not (can_rise or can_fall):
             fixed.add((i, j))
+    # F21: group disclosure. Readers know who is in each box, so a box whose people must all be
+    # in one group (its cell cannot be less than the box's total) says that of each of them.
+    for j in cols:
+        box = sum(table[i][j] for i in rows)
+        for i in rows:
+            if box and table[i][j] == box:
+                can_fall = (i, j) in hidden and path(("row", i), ("col", j), (i, j))
+                if not can_fall:
+                    fixed.add((i, j))
     return fixed
 
 
@@ -145,10 +156,11 @@ def suppress_table(table: Sequence[Sequence[int]], threshold: int) -> set[Cell] 
     shown; None when the table cannot be shown at all.
 
     Primary: every count from 1 to ``threshold - 1``. Secondary: while a hidden count could be
-    worked out from the totals (``derivable_cells``), hide one more cell in its row or column,
-    choosing the one that leaves fewest derivable cells, then the smallest. Zeros are shown (an
-    empty cell identifies nobody) but may be hidden as secondary cells. A table with fewer than
-    two rows says nothing the column totals do not, so it is withheld.
+    worked out from the totals, or a box's people could be shown all to share one group
+    (``derivable_cells``), hide one more cell in its row or column, choosing the one that leaves
+    fewest such cells, then the smallest. Zeros are shown (an empty cell identifies nobody)
+    unless they would give a box's group away. A table with fewer than two rows says nothing
+    the column totals do not, so it is withheld.
     """
     if len(table) < 2:
         return None

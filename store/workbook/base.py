@@ -38,6 +38,8 @@ class Book:
     codes: bytearray = field(default_factory=bytearray)  # per person id: Q2 and final, coded
     in_year_payments: int = 0  # approved in-year awards (filled by the Awards sheet)
     guide: list[str] = field(default_factory=list)  # each sheet's "how to read" line
+    # F21: mid-year tables this export keeps as the year's record (the check date has come)
+    mid_year_record: list[Any] = field(default_factory=list)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -18,12 +18,16 @@ from typing import Any
 
 import sqlalchemy as sa
 from openpyxl import Workbook
+from sqlmodel import Session, select
 
+from store import aggregates
 from store import framework as fw
 from store.config import DepartmentConfig
 from store.db import Database
+from store.models import ConsistencyRecord
 from store.models import Person as PersonRow
 from store.services import Actor, audit, require_hr
+from store.services.base import ensure_year
 from store.workbook import (
     awards,
     cabinet_office,
@@ -106,6 +110,7 @@ def export_workbook(
             path.unlink(missing_ok=True)  # never leave half a workbook behind
             raise
     with db.write() as session:
+        _keep_mid_year_record(session, book, actor, now)
         audit(
             session,
             actor=actor,
@@ -116,6 +121,39 @@ def export_workbook(
             new={"year": year, "people": book.tally.headcount, "file": path.name},
         )
     return ExportResult(path, book.export_id, year, book.tally.headcount, book.packs)
+
+
+def _keep_mid_year_record(session: Session, book: Book, actor: Actor, now: datetime) -> None:
+    """F21: keep the mid-year tables this export published as the year's record (counts only,
+    already suppressed), unless another export kept one first."""
+    if not book.mid_year_record:
+        return
+    kept = session.exec(
+        select(ConsistencyRecord.id).where(ConsistencyRecord.year == book.year)
+    ).first()
+    if kept is not None:
+        return
+    ensure_year(session, book.config, book.year)
+    for table in book.mid_year_record:
+        session.add(
+            ConsistencyRecord(
+                year=book.year,
+                characteristic=table.characteristic,
+                recorded_at=now,
+                recorded_by_id=actor.person_id,
+                published=aggregates.published(table),
+            )
+        )
+    session.flush()
+    audit(
+        session,
+        actor=actor,
+        now=now,
+        action="consistency.record",
+        entity="consistency_record",
+        entity_id=str(book.year),
+        new={"year": book.year, "characteristics": len(book.mid_year_record)},
+    )
 
 
 def _write(book: Book, path: Path, progress: Progress | None) -> None:

@@ -4,19 +4,73 @@ cells hidden and further cells hidden so none can be worked out from the totals.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from sqlmodel import select
+
 from store import aggregates
+from store.config import Milestone, milestone_dates
 from store.framework import Rating
+from store.models import ConsistencyRecord
 from store.workbook.base import Book, SheetSpec
 from store.workbook.cells import BOLD, TITLE, append, header, styled, widths
 
 BOXES = tuple(Rating)
+MID_YEAR = "Mid-year (Q2 indicative)"
+
+
+def _mid_year(
+    book: Book, tables: list[tuple[aggregates.ConsistencyTable, aggregates.ConsistencyTable]]
+) -> list[tuple[aggregates.ConsistencyTable, aggregates.ConsistencyTable]]:
+    """F21 (guidance §83, §88): the mid-year table is kept as a record when HR runs the check
+    (the first export on or after the check date) and shown as kept from then on, so the
+    end-year table is compared with what the check saw, not with later changes."""
+    kept = {
+        r.characteristic: r
+        for r in book.session.exec(
+            select(ConsistencyRecord).where(ConsistencyRecord.year == book.year)
+        ).all()
+    }
+    check = milestone_dates(book.config, book.year)[Milestone.CONSISTENCY_CHECK]
+    local_now = book.local(book.now)
+    assert local_now is not None
+    if not kept and local_now.date() < check:
+        stage = f"{MID_YEAR}, as of today (kept as the record from {check.day} {check:%B %Y})"
+        return [(_restage(mid, stage), end) for mid, end in tables]
+    if not kept:  # the check is due or past: this export keeps the record
+        book.mid_year_record = [mid for mid, _end in tables]
+        stage = f"{MID_YEAR}, kept as the record today"
+        return [(_restage(mid, stage), end) for mid, end in tables]
+    ends = {end.characteristic: end for _mid, end in tables}
+    shown = []
+    for name in sorted(set(kept) | set(ends)):
+        record = kept.get(name)
+        if record is None:
+            mid = aggregates.ConsistencyTable(
+                name, MID_YEAR, [], [], [], [], withheld="Not in the mid-year record."
+            )
+        else:
+            recorded = book.local(record.recorded_at)
+            assert recorded is not None
+            stage = f"{MID_YEAR}, as kept on {recorded.day} {recorded:%B %Y}"
+            mid = aggregates.from_published(name, stage, record.published)
+        end = ends.get(name) or aggregates.ConsistencyTable(
+            name, "End-year (final rating)", [], [], [], [], withheld="No end-year figures."
+        )
+        shown.append((mid, end))
+    return shown
+
+
+def _restage(table: aggregates.ConsistencyTable, stage: str) -> aggregates.ConsistencyTable:
+    return replace(table, stage=stage)
 
 
 def fill(book: Book, ws: Any) -> None:
     threshold = book.config.reporting.suppression_threshold
-    tables = aggregates.consistency_check(book.session, book.codes, threshold=threshold)
+    tables = _mid_year(
+        book, aggregates.consistency_check(book.session, book.codes, threshold=threshold)
+    )
     widths(ws, 34)
     widths(ws, *([13] * 13), first=2)
     ws.freeze_panes = "A4"
@@ -26,8 +80,9 @@ def fill(book: Book, ws: Any) -> None:
         [
             f"Counts of people per box by protected characteristic. Cells with fewer than "
             f"{threshold} people are hidden (shown as *), with further cells hidden where "
-            "a count could otherwise be worked out from the totals; groups under "
-            f"{threshold} are pooled as Other. Zeros are shown."
+            "a count could otherwise be worked out from the totals, or where everyone in a "
+            f"box would be shown to share one group; groups under {threshold} are pooled as "
+            "Other. The mid-year table is kept as it stood when the check was run."
         ],
     )
     append(ws, [])

@@ -22,7 +22,7 @@ from store.models import AwardStatus, Via
 from store.services import Actor
 from store.workbook import export_workbook
 from store.workbook.cabinet_office import IN_YEAR_PAYMENTS
-from tests.store.hr_year import EXPORTED, UNITS, YEAR, HRYear
+from tests.store.hr_year import EXPORTED, LATE, UNITS, YEAR, HRYear
 
 LABELS = {
     "exceeding": "Exceeding",
@@ -340,7 +340,18 @@ def test_consistency_check_publishes_suppressed_counts_only(
         assert totals[5] == sum(r[5] for r in body)
     # Mid-year and end-year sit side by side for each characteristic.
     stages = [r[0] for r in rows if r[0] and str(r[0]).startswith(("Mid-year", "End-year"))]
-    assert stages == ["Mid-year (Q2 indicative)", "End-year (final rating)"] * 2
+    assert (
+        stages
+        == [
+            "Mid-year (Q2 indicative), kept as the record today",  # exported after the check date
+            "End-year (final rating)",
+        ]
+        * 2
+    )
+    # F21: pooled labels never name the small groups they pool (ethnicity has 3 Black, 2 Mixed).
+    groups = {r[0] for r in rows if r and isinstance(r[0], str)}
+    assert "Other (smaller groups together)" in groups
+    assert not any("Black" in g or "Mixed" in g for g in groups)
 
 
 def test_only_hr_can_export(
@@ -515,3 +526,54 @@ def test_f11_the_ratings_sheet_says_whose_objectives_are_agreed(
     assert agreed["Ppm"] == "Not yet: waiting for the line manager"
     summary = {r[0]: r[1] for r in rows_of(path, "Summary") if r and r[0]}
     assert summary["Objectives agreed (all four headings)"] == 1
+
+
+def _mid_year_tables(path: Path) -> list[list[tuple[Any, ...]]]:
+    rows = rows_of(path, "Consistency check")
+    starts = [i for i, r in enumerate(rows) if r[0] and str(r[0]).startswith("Mid-year")]
+    tables = []
+    for i in starts:
+        end = next(k for k in range(i, len(rows)) if rows[k][0] == "Total")
+        tables.append([tuple(r) for r in rows[i + 1 : end + 1]])
+    return tables
+
+
+def test_f21_the_mid_year_table_is_kept_as_a_record_when_hr_runs_the_check(
+    db: Database, year: HRYear, config: DepartmentConfig, tmp_path: Path
+) -> None:
+    """F21 (corrected), guidance §88: keep a record of the mid-year check "so that this can be
+    compared with end-year results": the mid-year table is kept when HR runs the check (the
+    first export on or after the check date), not recomputed later from changed ratings."""
+    from datetime import UTC
+
+    from store import services as svc
+
+    before = tmp_path / "november.xlsx"  # before the check date: shown, not kept
+    export_workbook(db, config, before, actor=year.hr, now=datetime(2026, 11, 20, 10, tzinfo=UTC),
+                    year=YEAR)  # fmt: skip
+    stages = [r[0] for r in rows_of(before, "Consistency check") if str(r[0]).startswith("Mid")]
+    assert (
+        stages[0]
+        == "Mid-year (Q2 indicative), as of today (kept as the record from 30 November 2026)"
+    )
+    checked = tmp_path / "december.xlsx"
+    export_workbook(db, config, checked, actor=year.hr, now=datetime(2026, 12, 1, 10, tzinfo=UTC),
+                    year=YEAR)  # fmt: skip
+    kept = _mid_year_tables(checked)
+    # Later, eight Q2 ratings change; the kept mid-year table does not.
+    with db.write() as session:
+        for k in range(8):
+            svc.record_indicative_rating(
+                session, config=config, actor=Actor(year.managers["Policy"], Via.TEST),
+                subject_id=year.ids[f"person0.{k}@dept.example"], quarter=2, year=YEAR,
+                rating="Exceeding", what_note="Re-rated", how_note="Re-rated", now=LATE,
+            )  # fmt: skip
+    later = tmp_path / "april.xlsx"
+    export_workbook(db, config, later, actor=year.hr, now=EXPORTED, year=YEAR)
+    assert _mid_year_tables(later) == kept
+    stages = [r[0] for r in rows_of(later, "Consistency check") if str(r[0]).startswith("Mid")]
+    assert stages[0] == "Mid-year (Q2 indicative), as kept on 1 December 2026"
+    q2 = [r["Q2 (mid-year)"] for r in sheet_rows(later, "Ratings")]
+    exceeding_now = sum(v == "Exceeding" for v in q2)
+    kept_exceeding = kept[0][-1][1]  # the Total row's Exceeding column
+    assert exceeding_now >= kept_exceeding + 7  # the Ratings sheet moved on; the record did not
