@@ -46,27 +46,28 @@ TASKS = (
 HEADINGS = headings_words(REQUIRED_HEADINGS)
 
 
-def _due(w: Words) -> str:
-    """'are due by Friday 29 May' or 'were due by 29 May and are overdue' (a plural noun)."""
+def _due(w: Words, whose: str) -> str:
+    """'need your agreement by Friday 29 May' or 'needed ... by 29 May, and are overdue'."""
     due = w.deadline
     if w.escalation:
-        return f"were due by {due:%d %B} and are overdue" if due else "are overdue"
-    return f"are due by {due:%A %d %B}" if due else "are due soon"
+        return f"needed {whose} by {due:%d %B}, and are overdue" if due else "are overdue"
+    return f"need {whose} by {due:%A %d %B}" if due else f"need {whose} soon"
 
 
 def compose(w: Words) -> Nudge:
     if w.ctx.to_subject:
+        due = _due(w, "your line manager's agreement")
         return w.nudge(
             "Your objectives",
-            f"Your objectives for the year {_due(w)}, agreed with your line manager. Set at "
+            f"Your objectives for the year {due}. Set at "
             f"least one under each of {HEADINGS} (3 to 6 in all are recommended), each saying "
             "what you will deliver and how.",
             (Action("objectives", "Add an objective", w.subject), w.snooze()),
         )
     return w.nudge(
         f"{w.who}'s objectives to agree",
-        f"{w.who}'s objectives for the year {_due(w)}, agreed by you. They need at least one "
-        f"under each of {HEADINGS}; agree them once they do.",
+        f"{w.who}'s objectives for the year {_due(w, 'your agreement')}. They need at least "
+        f"one under each of {HEADINGS}; agree them once they do.",
         (
             Action("objectives_agree", "Agree them", w.subject),
             Action("objectives", "Add an objective", w.subject),

@@ -67,6 +67,26 @@ def test_every_nudge_kind_is_worded_and_its_buttons_are_handled(config: Departme
         assert {a.action_id for a in nudge.actions} <= set(ACTIONS), kind
 
 
+def test_f11_the_objectives_nudge_asks_the_line_manager_to_agree_and_the_job_holder_to_set(
+    config: DepartmentConfig,
+) -> None:
+    """F11: objectives cover the four headings and are agreed by the line manager - so the
+    line manager's nudge carries the way to agree, and neither says "3 objectives" is done."""
+
+    def nudge(to_subject: bool) -> Any:
+        ctx = NudgeContext(1, "objectives_due", "before_5", "objectives_agreed", 2026, 7, "Js",
+                           {}, to_subject)  # fmt: skip
+        return compose(config, ctx)
+
+    manager, holder = nudge(False), nudge(True)
+    assert [a.action_id for a in manager.actions][:1] == ["objectives_agree"]
+    assert "objectives_agree" not in {a.action_id for a in holder.actions}
+    assert manager.text.startswith("Js's objectives for the year need your agreement by")
+    assert holder.text.startswith("Your objectives for the year need your line manager's")
+    for text in (manager.text, holder.text):
+        assert "Finance/efficiency, People/capability and Corporate contribution" in text
+
+
 # --- press every entry of the table, on both platforms ------------------------------------
 def _setup(db: Database, org: Org, config: DepartmentConfig) -> dict[str, tuple[str, str]]:
     """Who presses each button, with which value (a pending award for the DG, a reminder of
