@@ -252,6 +252,8 @@ class WriteUp(SQLModel, table=True):
     job_holder_agreed_at: datetime | None = _ts(nullable=True)
     line_manager_agreed_at: datetime | None = _ts(nullable=True)
     countersigned_at: datetime | None = _ts(nullable=True)
+    job_holder_comment: str | None = _text()  # F23: kept beside the manager's assessment
+    job_holder_commented_at: datetime | None = _ts(nullable=True)
 
 
 class MinimumStandardResult(SQLModel, table=True):

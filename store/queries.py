@@ -21,6 +21,7 @@ from store.models import (
     Outbox,
     OutboxStatus,
     Person,
+    WriteUp,
 )
 
 
@@ -145,6 +146,15 @@ def live_objective_count(session: Session, person_id: int, year: int) -> int:
             Objective.status == ObjectiveStatus.LIVE,
         )
     ).one()
+
+
+def write_up(session: Session, person_id: int, year: int, stage: str) -> WriteUp | None:
+    """One person's mid- or end-year write-up (F23)."""
+    return session.exec(
+        select(WriteUp).where(
+            WriteUp.person_id == person_id, WriteUp.year == year, WriteUp.stage == stage
+        )
+    ).first()
 
 
 def live_objective_headings(session: Session, person_id: int, year: int) -> list[str]:

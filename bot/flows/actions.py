@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.flows import award, evidence, objectives, plan, rate, status, write_up
+from bot.flows import agreement, award, evidence, objectives, plan, rate, status, write_up
 from bot.flows.common import actor
 from bot.flows.model import Context, Form, Message
 from store.config import DepartmentConfig
@@ -103,6 +103,17 @@ def _opens(build: Opener) -> Action:
     return Action(run, writes=False)
 
 
+def _opens_value(build: Callable[[Session, Context, DepartmentConfig, str], Form]) -> Action:
+    """A button that opens a form from its whole value."""
+
+    def run(
+        session: Session, ctx: Context, config: DepartmentConfig, value: str, _origin: Origin
+    ) -> Result:
+        return Show(build(session, ctx, config, value))
+
+    return Action(run, writes=False)
+
+
 # --- buttons that act ---------------------------------------------------------------------
 def approve_award(
     session: Session, ctx: Context, config: DepartmentConfig, value: str, _origin: Origin
@@ -136,6 +147,21 @@ def agree_objectives(
     if subject is None:
         raise InvalidInput("This button is out of date. Open the latest message and try again.")
     return Tell(objectives.agree(session, ctx, config, subject))
+
+
+def read_write_up(
+    session: Session, ctx: Context, config: DepartmentConfig, value: str, _origin: Origin
+) -> Result:
+    """F23: the write-up, with the buttons its reader may press, in their direct chat."""
+    subject, stage, year = agreement.parse(value)
+    return Post((agreement.view(session, ctx, config, subject, stage, year),), empty="")
+
+
+def agree_write_up(
+    session: Session, ctx: Context, config: DepartmentConfig, value: str, _origin: Origin
+) -> Result:
+    """F23: Agree (the job holder) or Countersign: the message shows where it now stands."""
+    return Replace(agreement.agree(session, ctx, config, value))
 
 
 def snooze_nudge(
@@ -180,6 +206,9 @@ ACTIONS: dict[str, Action] = {
     "rate": _opens(lambda s, c, k, subject, _: rate.open_form(s, c, k, subject)),
     "objectives": _opens(lambda s, c, k, subject, _: objectives.open_form(s, c, k, subject)),
     "objectives_agree": Action(agree_objectives, writes=True),
+    agreement.READ: Action(read_write_up, writes=False),
+    agreement.AGREE: Action(agree_write_up, writes=True),
+    agreement.COMMENT: _opens_value(agreement.open_comment),
     "write_up": _opens(lambda s, c, k, subject, stage: write_up.open_form(s, c, k, subject, stage)),
     "self_assessment": _opens(lambda s, c, k, _, stage: write_up.open_self(s, c, k, stage)),
     "evidence": _opens(lambda s, c, k, _subject, _stage: evidence.open_form(s, c, k)),

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.flows import award, evidence, objectives, plan, rate, status, write_up
+from bot.flows import agreement, award, evidence, objectives, plan, rate, status, write_up
 from bot.flows.model import Context, Form, Message
 from store.config import DepartmentConfig
 from store.errors import Conflict
@@ -29,6 +29,7 @@ SUBMITTERS: dict[str, Submit] = {
     write_up.CONFIRM_FLOW: write_up.submit_confirm,
     write_up.SELF_FLOW: write_up.submit_self,
     plan.FLOW: plan.submit,
+    agreement.COMMENT_FLOW: agreement.submit_comment,
 }
 
 

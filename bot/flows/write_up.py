@@ -20,6 +20,7 @@ from bot.flows.common import (
     value_text,
 )
 from bot.flows.model import Context, Field, Form, FormErrors, Message, Note, Option
+from store import queries
 from store.config import DepartmentConfig
 from store.framework import (
     NOTE_MAX_CHARS,
@@ -249,10 +250,18 @@ def _save(
             now=ctx.now,
             year=year,
         )
+    name = name_of(session, answers["subject"])
+    subject = queries.person(session, answers["subject"])
+    then = (
+        f", then {name_of(session, subject.countersigning_id)} to countersign it"
+        if subject is not None and subject.countersigning_id
+        else ""
+    )
     return Message(
         title="Write-up saved",
-        text=f"{stage.label} write-up for {name_of(session, answers['subject'])} "
-        "saved. They and their countersigning officer can now agree it.",
+        text=f"{stage.label} write-up for {name} saved. {name} will be asked to read and "
+        f"agree it or comment{then}. You can revise it until they agree; a revision asks "
+        "them again.",
     )
 
 

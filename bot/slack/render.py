@@ -43,6 +43,18 @@ def escaped(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _pieces(text: str, limit: int) -> list[str]:
+    """A long (escaped) text in pieces of at most ``limit``, split between words where it
+    can be: a section someone must read in full is never cut short."""
+    pieces = []
+    while len(text) > limit:
+        cut = text.rfind(" ", 0, limit)
+        cut = cut if cut > limit // 2 else limit
+        pieces.append(text[:cut])
+        text = text[cut:].lstrip(" ")
+    return [*pieces, text]
+
+
 def _md(text: str, limit: int) -> MarkdownTextObject:
     return MarkdownTextObject(text=_cut(escaped(text), limit))
 
@@ -127,7 +139,10 @@ def message_blocks(message: Message) -> list[dict[str, Any]]:
         blocks.append(HeaderBlock(text=_cut(message.title, 150)))
     blocks.append(SectionBlock(text=_md(message.text, SECTION_MAX)))
     for section in message.sections:
-        blocks.append(SectionBlock(text=_md(section, SECTION_MAX)))
+        blocks.extend(
+            SectionBlock(text=MarkdownTextObject(text=piece))
+            for piece in _pieces(escaped(section), SECTION_MAX)
+        )
     if message.facts:
         blocks.append(
             ContextBlock(

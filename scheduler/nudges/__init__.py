@@ -17,6 +17,7 @@ from scheduler.nudges import (
     rating,
     self_assessment,
     write_up,
+    write_up_agreement,
 )
 from scheduler.nudges.base import (
     OUTBOX_KEY,
@@ -46,6 +47,7 @@ KINDS: dict[Kind, NudgeKind] = {
         award_decision,
         award_digest,
         development_plan,
+        write_up_agreement,
     )
 }
 assert set(KINDS) == set(Kind), "every nudge kind has its module"

@@ -40,6 +40,7 @@ class Kind(StrEnum):
     DEVELOPMENT_PLAN = "development_plan_due"  # line manager after two PM quarters (F10)
     CONSISTENCY_CHECK = "consistency_check_due"  # HR (F21)
     MODERATION_READINESS = "moderation_readiness"  # HR, per business unit (F19)
+    WRITE_UP_AGREEMENT = "write_up_agreement"  # job holder, then countersigning officer (F23)
 
 
 class Recipient(StrEnum):

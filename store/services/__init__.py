@@ -69,6 +69,8 @@ from store.services.ratings import (
 )
 from store.services.write_ups import (
     agree_write_up,
+    comment_on_write_up,
+    end_year_gates,
     gated_recommendation,
     record_finance_outcome,
     record_manager_assessment,
@@ -87,6 +89,8 @@ __all__ = [
     "objectives_agreement",
     "agree_respondent",
     "agree_write_up",
+    "comment_on_write_up",
+    "end_year_gates",
     "approved_award_total",
     "award_decider",
     "audit",

@@ -140,8 +140,9 @@ def record_manager_assessment(
     row.recommended_rating, row.feedback_360 = recommendation, feedback_360
     row.bias_acknowledged = bool(bias_acknowledged)
     row.manager_id, row.manager_assessed_at = actor.person_id, now
-    # A changed assessment needs agreeing again.
-    row.job_holder_agreed_at = row.line_manager_agreed_at = row.countersigned_at = None
+    # A changed assessment needs agreeing again; writing it is the line manager's agreement.
+    row.job_holder_agreed_at = row.countersigned_at = None
+    row.line_manager_agreed_at = now
     return audited(
         session,
         row,
@@ -179,6 +180,12 @@ def agree_write_up(
         row.line_manager_agreed_at = now
         part = "line_manager"
     elif is_countersigning(acting, subject):
+        if row.job_holder_agreed_at is None:  # F23: the job holder reads and agrees it first
+            raise RuleViolation(
+                "F23",
+                f"{subject.name} has not agreed this write-up yet; it is countersigned after "
+                "they agree it.",
+            )
         row.countersigned_at = now
         part = "countersigning_officer"
     else:
@@ -194,6 +201,34 @@ def agree_write_up(
         subject_id=subject_id,
         new={"stage": stage.value, "by": part},
     )
+
+
+def comment_on_write_up(
+    session: Session,
+    *,
+    config: DepartmentConfig,
+    actor: Actor,
+    subject_id: int,
+    stage: Stage | str,
+    comment: str,
+    now: datetime,
+    year: int | None = None,
+) -> WriteUp:
+    """F23 (Annex B): the job holder's comment, kept beside the manager's assessment; it does
+    not agree the write-up, and the line manager may revise in answer to it."""
+    require_self(session, actor, subject_id, "comment on a write-up")
+    stage = _stage(stage)
+    comment = clean_text(comment, "comment", required=True, limit=fw.NOTE_MAX_CHARS)
+    year = resolve_year(session, config, now, year)
+    row = _find(session, subject_id, year, stage)
+    if row is None or row.manager_assessed_at is None:
+        raise RuleViolation("F23", "There is no manager assessment to comment on yet.")
+    old = snapshot(row, "job_holder_comment")
+    row.job_holder_comment, row.job_holder_commented_at = comment, now
+    return audited(
+        session, row, actor=actor, now=now, action="write_up.comment", subject_id=subject_id,
+        fields=("stage", "job_holder_comment"), old=old,
+    )  # fmt: skip
 
 
 # --- F8, F9: minimum standards and finance ------------------------------------------------------
@@ -213,6 +248,14 @@ def _gates(
         )
     ).first()
     return {MinimumStandard(k): v for k, v in standards.items()}, finance
+
+
+def end_year_gates(
+    session: Session, person_id: int, year: int
+) -> tuple[dict[MinimumStandard, bool | None], bool | None]:
+    """F8, F9: each minimum standard and the finance outcome as assessed (None: not yet)."""
+    standards, finance = _gates(session, person_id, year)
+    return {s: standards.get(s) for s in MinimumStandard}, finance
 
 
 def gated_recommendation(session: Session, person_id: int, year: int) -> fw.GatedRating | None:

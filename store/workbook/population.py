@@ -177,9 +177,15 @@ def people_query(year: int, start_month: int) -> sa.Select[Any]:
             last_year.c.last_q3,
             last_year.c.last_q4,
             mid.c.manager_assessed_at.label("mid_done"),
+            mid.c.job_holder_agreed_at.label("mid_agreed"),
+            mid.c.countersigned_at.label("mid_countersigned"),
+            mid.c.job_holder_commented_at.label("mid_commented"),
             end.c.manager_assessed_at.label("end_done"),
             end.c.recommended_rating,
             end.c.job_holder_agreed_at.label("end_agreed"),
+            end.c.countersigned_at.label("end_countersigned"),
+            end.c.job_holder_commented_at.label("end_commented"),
+            p.c.countersigning_id,
             *[standards.c[f"ms_{s.value}"] for s in MinimumStandard],
             fo.c.met.label("finance_met"),
             mr.c.rating.label("moderated"),
@@ -350,6 +356,23 @@ _NOT_MODERATED = {
     "than half the year: assessed at their substantive grade)",
 }
 PLACEMENT_LABELS = {m: m.value.replace("_", " ").capitalize() for m in fw.ModeratedBy}
+
+
+def agreement(row: Any, stage: str) -> str | None:
+    """F23: where a write-up's agreement stands (``stage`` is "mid" or "end")."""
+    written, agreed = getattr(row, f"{stage}_done"), getattr(row, f"{stage}_agreed")
+    if written is None:
+        return None
+    if agreed is None:
+        commented = getattr(row, f"{stage}_commented")
+        if commented is not None and commented > written:
+            return "Written; the job holder commented and has not agreed"
+        return "Written; waiting for the job holder to agree"
+    if getattr(row, f"{stage}_countersigned") is not None:
+        return "Agreed and countersigned"
+    if row.countersigning_id is None:
+        return "Agreed (no countersigning officer in the roster)"
+    return "Agreed; waiting for the countersigning officer"
 
 
 def objectives_agreed(row: Any, local: Any) -> str:

@@ -8,7 +8,12 @@ from typing import Any
 from store.framework import MinimumStandard, Rating
 from store.workbook.base import Book, Person, SheetSpec
 from store.workbook.cells import GBP, Column
-from store.workbook.population import PLAN_LABELS, objectives_agreed, temporary_promotion
+from store.workbook.population import (
+    PLAN_LABELS,
+    agreement,
+    objectives_agreed,
+    temporary_promotion,
+)
 
 COLUMNS = (
     Column("Staff ID", 10),
@@ -28,8 +33,8 @@ COLUMNS = (
     Column("Q2 (mid-year)", 15),
     Column("Q3", 15),
     Column("Q4", 15),
-    Column("Mid-year write-up", 12),
-    Column("End-year write-up", 12),
+    Column("Mid-year write-up", 26),  # F23: where its agreement stands
+    Column("End-year write-up", 26),
     Column("End-year recommendation", 15),
     *[Column(s.label, 14) for s in MinimumStandard],
     Column("Finance objective", 12),
@@ -80,8 +85,8 @@ def person_row(book: Book, person: Person) -> list[Any]:
         row.objectives,
         objectives_agreed(row, book.local),
         *d.quarters,
-        "Done" if row.mid_done else None,
-        "Done" if row.end_done else None,
+        agreement(row, "mid"),
+        agreement(row, "end"),
         d.recommended,
         *d.standards,
         d.finance,

@@ -24,7 +24,7 @@ from scheduler.planner import plan
 from store import services as svc
 from store.config import DepartmentConfig
 from store.db import Database
-from store.models import Award, AwardStatus, Outbox
+from store.models import Award, AwardStatus, Outbox, WriteUp
 from tests.bot.slack_harness import Slack
 from tests.bot.teams_harness import Teams
 from tests.conftest import NOW, Org
@@ -99,6 +99,10 @@ def _setup(db: Database, org: Org, config: DepartmentConfig) -> dict[str, tuple[
             ).id
             for who in (org.js, org.peer)
         ]  # fmt: skip
+        svc.record_manager_assessment(  # F23: a mid-year write-up for js to read and agree
+            session, config=config, actor=org.actor("lm"), subject_id=org.js, stage="mid_year",
+            what="Delivered the bill", how="With the team", now=NOW,
+        )  # fmt: skip
         for heading in ("business_delivery", "finance", "people", "corporate"):  # F11
             svc.set_objective(
                 session, config=config, actor=org.actor("js"), subject_id=org.js,
@@ -112,6 +116,9 @@ def _setup(db: Database, org: Org, config: DepartmentConfig) -> dict[str, tuple[
         "rate": (lm, js),
         "objectives": (lm, js),
         "objectives_agree": (lm, js),
+        "write_up_read": ("js", f"{js}:mid_year:2026"),
+        "write_up_comment": ("js", f"{js}:mid_year:2026"),
+        "write_up_agree": ("js", f"{js}:mid_year:2026"),
         "write_up": (lm, f"{js}:mid_year"),
         "self_assessment": ("js", f"{js}:mid_year"),
         "evidence": ("js", ""),
@@ -135,6 +142,9 @@ SLACK_ANSWER = {
     "rate": "views.open",
     "objectives": "views.open",
     "objectives_agree": "chat.postEphemeral",
+    "write_up_read": "chat.postMessage",
+    "write_up_comment": "views.open",
+    "write_up_agree": "chat.update",
     "write_up": "views.open",
     "self_assessment": "views.open",
     "evidence": "views.open",
@@ -187,8 +197,13 @@ def test_every_button_works_in_slack(slack_run, sqlite_db, org, config, fake) ->
     assert AwardStatus.APPROVED in statuses.values()  # the press did what it says
     with sqlite_db.read() as session:
         assert svc.objectives_agreement(session, org.js, 2026) is not None  # F11
-    (dm,) = {c["channel"] for c in fake.calls_to("chat.postMessage")}
+    posted = fake.calls_to("chat.postMessage")
+    (dm,) = {c["channel"] for c in posted if "award_approve" in json.dumps(c)}
     assert dm == "D" + f"{org.dg_a:06d}"  # pending nominations go to the DG's DM only
+    (mine,) = {c["channel"] for c in posted if "write_up_agree" in json.dumps(c)}
+    assert mine == "D" + f"{org.js:06d}"  # a write-up to agree goes to the job holder's DM
+    with sqlite_db.read() as session:  # F23: Agree agreed it
+        assert session.exec(select(WriteUp)).one().job_holder_agreed_at is not None
 
 
 def _card_text(card: dict[str, Any]) -> str:
@@ -212,9 +227,14 @@ def test_every_button_works_in_teams(teams_run, sqlite_db, org, config, connecto
         text = _card_text(card)
         assert OUT_OF_DATE not in text and "not available" not in text, (name, text)
     assert "approved" in _card_text(cards["award_approve"]).lower()
-    assert [u["id"] for u in connector.updates()] == ["card-award_approve"]
+    # Replace: the pressed card updated in place (the decided award, the agreed write-up).
+    assert sorted(u["id"] for u in connector.updates()) == [
+        "card-award_approve",
+        "card-write_up_agree",
+    ]
     assert "Snoozed until" in _card_text(cards["snooze"])
     assert "You agreed Js's objectives for 2026-27" in _card_text(cards["objectives_agree"])
+    assert "agreed by Js on 15 July 2026" in _card_text(cards["write_up_agree"])
     assert "perfbot export hr-2026-27.xlsx --year 2026" in _card_text(cards["get_workbook"])
     # "Show them": each waiting nomination arrives in the chat, with its Approve button.
     pending = [c for c in connector.cards_sent() if "award_approve" in json.dumps(c)]

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.flows import award, evidence, objectives, plan, rate, status, write_up
+from bot.flows import agreement, award, evidence, objectives, plan, rate, status, write_up
 from bot.flows.help import help_message
 from bot.flows.model import Context, Form, Message
 from bot.slack.render import home_view, message_blocks, modal
 from scheduler.nudges import Kind, NudgeContext, compose
+from store import services as svc
 from store.db import Database
+from store.framework import Stage
 from store.models import Via
 from tests.conftest import NOW, make_org
 
@@ -35,6 +37,7 @@ def _check_message(blocks: list[dict]) -> None:
     for block in blocks:
         if block["type"] == "section":
             assert len(block["text"]["text"]) <= 3000
+            assert not block["text"]["text"].endswith("…")  # never cut
 
 
 def every_form_and_page(
@@ -43,6 +46,26 @@ def every_form_and_page(
     """Every form and page perfbot can show, for a manager, a member, a DG and HR."""
     org = make_org(db, tmp_path)
     built: list[Form | Message] = [help_message()]
+    long_text = ("Led the <spending> review & the bill. " * 80)[:3000]  # the most a field holds
+    with db.write() as session:  # F23: an end-year write-up at full length, to be agreed
+        svc.record_self_assessment(session, config=config, actor=org.actor("js"),
+                                   subject_id=org.js, stage="end_year", text=long_text,
+                                   now=END_YEAR, year=2026)  # fmt: skip
+        svc.record_manager_assessment(
+            session, config=config, actor=org.actor("lm"), subject_id=org.js, stage="end_year",
+            what=long_text, how=long_text, recommended_rating="High Performing",
+            feedback_360=True, bias_acknowledged=True, now=END_YEAR, year=2026,
+        )  # fmt: skip
+        svc.comment_on_write_up(
+            session, config=config, actor=org.actor("js"), subject_id=org.js, stage="end_year",
+            comment=long_text, now=END_YEAR, year=2026,
+        )  # fmt: skip
+    value = f"{org.js}:end_year:2026"
+    with db.read() as session:
+        for key in ("js", "lm", "ps"):
+            ctx = Context(org.ids[key], via, when)
+            built.append(agreement.view(session, ctx, config, org.js, Stage.END_YEAR, 2026))
+        built.append(agreement.open_comment(session, Context(org.js, via, when), config, value))
     with db.read() as session:
         for key in ("lm", "js", "dg_a", "hr"):
             ctx = Context(org.ids[key], via, when)
@@ -107,3 +130,20 @@ def test_every_nudge_kind_renders(config) -> None:
         assert actions, kind
         if kind is not Kind.AWARD_DIGEST:
             assert "snooze" in actions, kind
+
+
+def test_f23_a_write_up_to_agree_is_shown_in_full(sqlite_db: Database, tmp_path: Path, config):
+    """F23: the job holder "reads the manager's assessment before agreeing": all of it, split
+    across sections where Slack's 3,000-character limit needs, never cut."""
+    built = every_form_and_page(sqlite_db, tmp_path, config, END_YEAR)
+    views = [b for b in built if isinstance(b, Message) and "write-up" in (b.title or "")]
+    assert [v.title for v in views] == [
+        "Your end-year write-up", "Js's end-year write-up", "Js's end-year write-up",
+    ]  # fmt: skip
+    blocks = message_blocks(views[0])
+    shown = " ".join(b["text"]["text"] for b in blocks if b["type"] == "section")
+    words = "Led the &lt;spending&gt; review &amp; the bill."
+    assert shown.count(words) >= 3 * 79  # what, how and the self-assessment, each in full
+    assert [b["elements"][0]["action_id"] for b in blocks if b["type"] == "actions"] == [
+        "write_up_agree"
+    ]

@@ -862,3 +862,100 @@ def test_typed_text_cannot_mention_everyone_or_hide_a_link(
     shown = json.dumps(posted)
     assert "<!channel>" not in shown and "<http" not in shown
     assert "&lt;!channel&gt; see &lt;http://evil.example/|your bonus&gt; &amp; more" in shown
+
+
+# --- F23: agreeing a write-up, by the people who take part -------------------------------------
+def _button(post: dict[str, Any], action_id: str) -> dict[str, Any]:
+    return next(
+        e
+        for b in post["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == action_id
+    )
+
+
+def test_f23_a_write_up_is_read_agreed_or_commented_then_countersigned_in_chat(
+    slack_run, sqlite_db, org, config, fake
+) -> None:
+    """F23, guidance Annex B and D: the job holder reads the manager's assessment and agrees it
+    (or comments, which goes back to the manager) before moderation; then the countersigning
+    officer countersigns. Nobody else can, and a refusal stores nothing."""
+    from tests.fakes import FakeClock
+
+    give_everyone_slack_ids(sqlite_db, NOW)
+    monday = NOW.replace(month=10, day=12, hour=10)
+    with sqlite_db.write() as session:
+        svc.record_manager_assessment(
+            session, config=config, actor=org.actor("lm"), subject_id=org.js, stage="mid_year",
+            what="Delivered the spending review", how="Brought people with her", now=monday,
+        )  # fmt: skip
+        plan(session, config=config, now=monday)
+    value = f"{org.js}:mid_year:2026"
+
+    async def deliver() -> list[dict[str, Any]]:
+        channel = SlackMessenger(outbox_client(FakeSlack.TOKEN, fake.url))
+        await Deliverer(
+            sqlite_db, config, {"slack": channel}, clock=FakeClock(monday)
+        ).run_until_idle()
+        await channel.close()
+        return fake.calls_to("chat.postMessage")
+
+    async def body(slack: Slack) -> dict[str, Any]:
+        posts = await deliver()
+        nudge = next(p for p in posts if "write-up to agree" in json.dumps(p))
+        assert nudge["channel"] == "D" + user_id(org.js)[1:]
+        await slack.click(org.js, "write_up_read", _button(nudge, "write_up_read")["value"])
+        shown = (await fake.wait_for("chat.postMessage", len(posts) + 1))[-1]
+        # Refusals: a colleague can't agree it; the countersigning officer can't go first.
+        before = table_counts(sqlite_db)
+        await slack.click(org.peer, "write_up_agree", value)
+        await slack.click(org.ps, "write_up_agree", value)
+        await fake.wait_for("chat.postEphemeral", 2)
+        assert table_counts(sqlite_db) == before  # nothing stored
+        # A comment first: kept beside it, and the manager is asked to read it.
+        await slack.click(org.js, "write_up_comment", value)
+        view = await slack.opened_view()
+        await slack.submit(org.js, view, {"comment": "The how should mention the recruitment."})
+        with sqlite_db.write() as session:  # the next planner tick: the manager is told
+            plan(session, config=config, now=monday.replace(minute=5))
+        await slack.click(org.js, "write_up_agree", _button(shown, "write_up_agree")["value"],
+                          channel=shown["channel"], ts="1700000009.000100")  # fmt: skip
+        await fake.wait_for("chat.update", 1)
+        return {"shown": shown}
+
+    seen = slack_run(body, clock=RunningClock(monday))
+    blocks = json.dumps(seen["shown"]["blocks"])
+    assert "Delivered the spending review" in blocks and "Brought people with her" in blocks
+    assert "waiting for Js to agree it" in blocks
+    notes = [c["text"] for c in fake.calls_to("chat.postEphemeral")]
+    assert "only the job holder, line manager or countersigning officer can" in notes[0]
+    assert "Js has not agreed this write-up yet" in notes[1]
+    [update] = fake.calls_to("chat.update")
+    agreed = json.dumps(update["blocks"])
+    assert "agreed by Js on 12 October 2026" in agreed and "waiting for Ps to countersign" in agreed
+    assert "write_up_agree" not in agreed  # the buttons go once it is agreed
+    [row] = rows(sqlite_db, WriteUp)
+    assert row.job_holder_comment == "The how should mention the recruitment."
+    assert row.job_holder_agreed_at is not None and row.countersigned_at is None
+
+    # The next tick asks the countersigning officer (the comment's ask is done: agreed).
+    later = monday.replace(hour=11)
+    with sqlite_db.write() as session:
+        plan(session, config=config, now=later)
+        asks = session.exec(select(Outbox).where(Outbox.kind == "write_up_agreement")).all()
+    assert {(a.recipient_id, a.step.split("_")[0]) for a in asks} == {
+        (org.js, "agree"), (org.lm, "commented"), (org.ps, "countersign"),
+    }  # fmt: skip
+
+    async def countersign(slack: Slack) -> None:
+        await slack.click(org.ps, "write_up_read", value)
+        shown = (await fake.wait_for("chat.postMessage", 1))[-1]
+        await slack.click(org.ps, "write_up_agree", _button(shown, "write_up_agree")["value"],
+                          channel=shown["channel"], ts="1700000010.000100")  # fmt: skip
+        await fake.wait_for("chat.update", 2)
+
+    fake.calls.clear()
+    slack_run(countersign, clock=RunningClock(later))
+    assert rows(sqlite_db, WriteUp)[0].countersigned_at is not None
+    assert "countersigned by Ps on 12 October 2026" in json.dumps(fake.calls_to("chat.update")[-1])

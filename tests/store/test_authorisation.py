@@ -113,6 +113,17 @@ def _manager_write_up(session: Session, org: Org, config: DepartmentConfig, now:
     return {}
 
 
+def _agreed_by_job_holder(
+    session: Session, org: Org, config: DepartmentConfig, now: datetime
+) -> dict:
+    """F23: written and agreed by the job holder, so it can be countersigned."""
+    _manager_write_up(session, org, config, now)
+    svc.agree_write_up(
+        session, config=config, actor=org.actor("js"), subject_id=org.js, stage="mid_year", now=now
+    )
+    return {}
+
+
 def _ready(session: Session, org: Org, config: DepartmentConfig, now: datetime) -> dict:
     signers = (org.actor("js"),)
     end_year_ready(
@@ -175,10 +186,11 @@ MATRIX: list[tuple[Callable[..., Any], Setup, dict[str, Any], set[str]]] = [
     ),
     (
         svc.agree_write_up,
-        _manager_write_up,
+        _agreed_by_job_holder,
         {"stage": "mid_year"},
         {"self", "line_manager", "countersigning"},
     ),
+    (svc.comment_on_write_up, _manager_write_up, {"stage": "mid_year", "comment": "c"}, {"self"}),
     (svc.record_minimum_standards, _nothing, {"results": {"talent": True}}, {"line_manager"}),
     (svc.record_finance_outcome, _nothing, {"met": True}, {"line_manager"}),
     (svc.add_evidence, _nothing, {"text": "t", "standard": "talent"}, {"self"}),

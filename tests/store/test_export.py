@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import zipfile
 from collections import Counter
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -577,3 +577,33 @@ def test_f21_the_mid_year_table_is_kept_as_a_record_when_hr_runs_the_check(
     exceeding_now = sum(v == "Exceeding" for v in q2)
     kept_exceeding = kept[0][-1][1]  # the Total row's Exceeding column
     assert exceeding_now >= kept_exceeding + 7  # the Ratings sheet moved on; the record did not
+
+
+def test_f23_the_ratings_sheet_shows_where_each_write_up_agreement_stands(
+    db: Database, tmp_path: Path, config: DepartmentConfig
+) -> None:
+    """F23 (corrected): "the HR workbook shows where each agreement stands" - written, agreed
+    by the job holder (Annex D: before moderation), countersigned; a comment is visible."""
+    from store import services as svc
+    from tests.conftest import NOW, make_org
+
+    org = make_org(db, tmp_path)
+    write = {"config": config, "stage": "mid_year", "what": "w", "how": "h", "now": NOW}
+    with db.write() as session:
+        for key in ("js", "peer", "ppm"):
+            svc.record_manager_assessment(session, actor=org.actor("lm"), subject_id=org.ids[key],
+                                          **write)  # fmt: skip
+        sign = {"config": config, "stage": "mid_year", "now": NOW, "subject_id": org.js}
+        svc.agree_write_up(session, actor=org.actor("js"), **sign)
+        svc.agree_write_up(session, actor=org.actor("ps"), **sign)  # js's countersigning officer
+        svc.agree_write_up(session, actor=org.actor("peer"), **(sign | {"subject_id": org.peer}))
+        svc.comment_on_write_up(session, config=config, actor=org.actor("ppm"), subject_id=org.ppm,
+                                stage="mid_year", comment="Not quite",
+                                now=NOW + timedelta(hours=1))  # fmt: skip
+    path = tmp_path / "hr.xlsx"
+    export_workbook(db, config, path, actor=org.actor("hr"), now=EXPORTED, year=2026)
+    mid = {r["Name"]: r["Mid-year write-up"] for r in sheet_rows(path, "Ratings")}
+    assert mid["Js"] == "Agreed and countersigned"
+    assert mid["Peer"] == "Agreed; waiting for the countersigning officer"
+    assert mid["Ppm"] == "Written; the job holder commented and has not agreed"
+    assert mid["Other"] is None

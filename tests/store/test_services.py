@@ -290,6 +290,38 @@ def test_f23_agreement_by_job_holder_manager_and_countersigning_officer(db, org,
     assert row.job_holder_agreed_at and row.line_manager_agreed_at and row.countersigned_at
 
 
+def test_f23_the_job_holder_agrees_or_comments_then_it_is_countersigned(db, org, config):
+    """F23, guidance Annex B: agreement by job holder, line manager and countersigning officer
+    - the job holder first (Annex D: agreed "then taken to moderation"); their comment is kept
+    beside the assessment; a revision after agreement asks them all again."""
+    sign = {"config": config, "subject_id": org.js, "stage": "end_year", "year": YEAR}
+    err = rejected(db, svc.comment_on_write_up, RuleViolation, actor=org.actor("js"),
+                   comment="Too early", now=END, **sign)  # fmt: skip
+    assert "no manager assessment" in err.message
+    end_year_write_up(db, org, config)
+    with db.read() as session:  # writing it is the line manager's own agreement
+        assert session.exec(select(WriteUp)).one().line_manager_agreed_at is not None
+    err = rejected(db, svc.agree_write_up, RuleViolation, actor=org.actor("ps"), now=END, **sign)
+    assert err.message.startswith("Js has not agreed this write-up yet")
+    for who, error in (("lm", PermissionDenied), ("peer", PermissionDenied)):
+        rejected(db, svc.comment_on_write_up, error, actor=org.actor(who), comment="c",
+                 now=END, **sign)  # fmt: skip
+    rejected(db, svc.comment_on_write_up, InvalidInput, actor=org.actor("js"), comment=" ",
+             now=END, **sign)  # fmt: skip
+    call(db, svc.comment_on_write_up, actor=org.actor("js"), comment="Add the bid.", now=END,
+         **sign)  # fmt: skip
+    for who in ("js", "ps"):
+        call(db, svc.agree_write_up, actor=org.actor(who), now=END, **sign)
+    with db.read() as session:
+        row = session.exec(select(WriteUp)).one()
+    assert row.job_holder_comment == "Add the bid." and row.countersigned_at is not None
+    end_year_write_up(db, org, config)  # a revision after agreement
+    with db.read() as session:
+        row = session.exec(select(WriteUp)).one()
+    assert (row.job_holder_agreed_at, row.countersigned_at) == (None, None)
+    assert row.job_holder_comment == "Add the bid."  # kept, beside the revised assessment
+
+
 def test_f8_f9_gates_are_derived_never_typed(db, org, config) -> None:
     end_year_write_up(db, org, config, recommended="Exceeding")
     with db.read() as session:
