@@ -151,6 +151,44 @@ def roster_import(
         raise typer.Exit(1) from None
 
 
+@roster_app.command("move")
+def roster_move(
+    staff_id: Annotated[str, typer.Argument(help="The person's staff ID.")],
+    on: Annotated[
+        datetime, typer.Option(formats=["%Y-%m-%d"], help="The date of the move (YYYY-MM-DD).")
+    ],
+    to: Annotated[str | None, typer.Option(help="The department they moved to.")] = None,
+    from_: Annotated[
+        str | None, typer.Option("--from", help="The department they moved from.")
+    ] = None,
+) -> None:
+    """Record a move to or from another department (it decides who moderates them). Kept when
+    a later roster file does not mention it. Audited."""
+    from store import queries
+    from store.services import record_department_move
+
+    if (to is None) == (from_ is None):
+        err.print("[red]Give either --to (a move out) or --from (a move in).[/red]")
+        raise typer.Exit(2)
+    settings = _settings()
+    config = settings.department()
+    db = _database(settings)
+    with db.write() as session:
+        person = queries.person_by_staff_id(session, staff_id)
+        if person is None or person.id is None:
+            err.print(f"[red]No one in perfbot has staff ID {staff_id}.[/red]")
+            raise typer.Exit(1)
+        day = on.date()
+        record_department_move(
+            session, config=config, actor=Actor.system(Via.CLI), subject_id=person.id,
+            now=_now(), joined_from=from_, joined_on=day if from_ else None, left_to=to,
+            left_on=day if to else None,
+        )  # fmt: skip
+        name = person.name
+    where = f"moved to {to}" if to else f"joined from {from_}"
+    console.print(f"Recorded: {name} {where} on {day.day} {day:%B %Y}.")
+
+
 @roster_app.command("template")
 def roster_template(
     file: Annotated[

@@ -239,3 +239,27 @@ def test_export_into_a_missing_folder_says_so_and_leaves_nothing(tmp_path: Path)
     assert "could not be written" in done.stderr and "No such file" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
     assert "Exception ignored" not in done.stderr
+
+
+def test_f18_hr_records_a_department_move_from_the_command_line(tmp_path: Path) -> None:
+    """F18, guidance FAQ: someone who moves department "before the 1st January" is moderated
+    in the new one: HR records the move (and its date) without editing code or the roster."""
+    from sqlmodel import select
+
+    from store.db import Database
+    from store.models import Person
+
+    db = Database(f"sqlite:///{tmp_path / 'perfbot.db'}")
+    migrate.upgrade(db)
+    roster = write_csv(tmp_path / "roster.csv", org_rows())
+    assert run(["roster", "import", str(roster)], tmp_path).returncode == 0
+    both = run(["roster", "move", "S005", "--on", "2026-12-01"], tmp_path)
+    assert both.returncode == 2 and "Give either --to" in both.stderr
+    bad_date = run(["roster", "move", "S005", "--on", "1 Dec", "--to", "HMT"], tmp_path)
+    assert bad_date.returncode == 2 and "Traceback" not in bad_date.stderr
+    moved = run(["roster", "move", "S005", "--on", "2026-12-01", "--to", "HM Treasury"], tmp_path)
+    assert moved.returncode == 0, moved.stderr
+    assert "Recorded: Js moved to HM Treasury on 1 December 2026." in moved.stdout
+    with db.read() as session:
+        js = session.exec(select(Person).where(Person.staff_id == "S005")).one()
+        assert (js.left_on.isoformat(), js.left_to_department) == ("2026-12-01", "HM Treasury")
