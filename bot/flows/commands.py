@@ -33,6 +33,13 @@ SUBMITTERS: dict[str, Submit] = {
 }
 
 
+# Forms that are a step after another, and how to go back to that one with its answers.
+Back = Callable[
+    [Session, Context, DepartmentConfig, dict[str, Any]], tuple[Form | Message, dict[str, Any]]
+]
+BACK: dict[str, Back] = {write_up.CONFIRM_FLOW: write_up.reopen}
+
+
 def command_openers(ctx: Context, config: DepartmentConfig, args: list[str]) -> dict[str, Opener]:
     """The forms and pages a typed command opens (`/perf rate` in Slack, `rate` in Teams)."""
     first = args[0] if args else None

@@ -66,6 +66,9 @@ class Form:
     submit: str
     items: tuple[Field | Note, ...]
     state: dict[str, Any] = field(default_factory=dict)  # signed and returned on submit
+    # A step after another form (a review before saving): the platform offers a way back to
+    # that form with every answer kept (Slack: a pushed view's Back; Teams: an Edit button).
+    back: bool = False
 
 
 @dataclass(frozen=True)

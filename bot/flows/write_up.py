@@ -185,8 +185,32 @@ def submit(
         )
     )
     return Form(
-        CONFIRM_FLOW, "Check and save", "Save write-up", tuple(notes), {**state, "answers": answers}
+        CONFIRM_FLOW,
+        "Check and save",
+        "Save write-up",
+        tuple(notes),
+        {**state, "answers": answers},
+        back=True,
     )
+
+
+def reopen(
+    session: Session, ctx: Context, config: DepartmentConfig, state: dict[str, Any]
+) -> tuple[Form | Message, dict[str, Any]]:
+    """Back from "Check and save": the end-year form again, every answer as it was given."""
+    answers = state.get("answers") or {}
+    form = open_form(session, ctx, config, answers.get("subject"), state.get("stage"))
+    values: dict[str, Any] = {
+        "person": str(answers.get("subject", "")),
+        "what": answers.get("what", ""),
+        "how": answers.get("how", ""),
+        "recommended_rating": answers.get("recommended_rating"),
+        "finance_met": "met" if answers.get("finance_met") else "not_met",
+        "feedback_360": "yes" if answers.get("feedback_360") else "no",
+        "bias_acknowledged": bool(answers.get("bias_acknowledged")),
+    }
+    values |= {s.value: "met" if answers.get(s.value) else "not_met" for s in MinimumStandard}
+    return form, values
 
 
 def submit_confirm(

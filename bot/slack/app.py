@@ -338,9 +338,15 @@ class SlackAdapter:
             )
             return
         if isinstance(result, Form):
-            await ack(response_action="update", view=self._seal(result))
+            # A step (a review before saving) is pushed: Back returns to the form, answers kept.
+            action = "push" if result.back else "update"
+            await ack(response_action=action, view=self._seal(result))
             return
         await ack(response_action="update", view=message_modal(result))
+        root = view.get("root_view_id")
+        if view.get("previous_view_id") and root and root != view.get("id"):
+            # Saved from a pushed step: the form underneath says so too, so Back can't resubmit.
+            await self.client.views_update(view_id=root, view=message_modal(result))
         reply_to = state.get("reply_to") or {}
         if reply_to.get("channel") and reply_to.get("ts"):  # a rejected award's DG message
             await self.client.chat_update(

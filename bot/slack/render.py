@@ -126,7 +126,7 @@ def modal(form: Form, sealed_state: str) -> dict[str, Any]:
         callback_id=f"perf:{form.flow}",
         title=PlainTextObject(text=_cut(form.title, TITLE_MAX)),
         submit=PlainTextObject(text=_cut(form.submit, TITLE_MAX)),
-        close=PlainTextObject(text="Cancel"),
+        close=PlainTextObject(text="Back" if form.back else "Cancel"),
         blocks=blocks,
         private_metadata=sealed_state,
     )

@@ -51,7 +51,7 @@ from bot.flows.actions import (
     Tell,
     unknown_button,
 )
-from bot.flows.commands import SUBMITTERS, command_openers, submit_form
+from bot.flows.commands import BACK, SUBMITTERS, command_openers, submit_form
 from bot.flows.help import NOT_IN_ROSTER, help_message, unknown_command
 from bot.flows.model import (
     Context,
@@ -62,7 +62,14 @@ from bot.flows.model import (
     StateError,
     sealed_state,
 )
-from bot.teams.cards import FORM_VERB, form_card, form_from_data, message_card, parse_inputs
+from bot.teams.cards import (
+    BACK_VERB,
+    FORM_VERB,
+    form_card,
+    form_from_data,
+    message_card,
+    parse_inputs,
+)
 from store.clock import Clock, SystemClock
 from store.config import DepartmentConfig
 from store.db import Database
@@ -304,6 +311,8 @@ class TeamsAdapter:
             return message_card(NOT_IN_ROSTER)
         if verb.startswith(FORM_VERB):
             return await self._submit(self.context(person_id), verb.removeprefix(FORM_VERB), data)
+        if verb.startswith(BACK_VERB):
+            return await self._back(self.context(person_id), verb.removeprefix(BACK_VERB), data)
         return await self.press(turn, person_id, verb, str(data.get("value") or ""))
 
     async def press(
@@ -367,6 +376,22 @@ class TeamsAdapter:
         except PerfbotError as error:
             return message_card(Message(error.message))
         return self.card(result)
+
+    async def _back(self, ctx: Context, flow: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Edit on a step: the form before it again, with every answer the user gave."""
+        try:
+            state = self.sealer.unseal(str(data.get("state", "")))
+            if state.pop("flow") != flow or flow not in BACK:
+                raise StateError("This form could not be checked. Please start again.")
+        except (StateError, KeyError, TypeError, ValueError, AttributeError) as error:
+            return message_card(Message(getattr(error, "message", "This form could not be read.")))
+        try:
+            form, values = await self.db.call(lambda s: BACK[flow](s, ctx, self.config, state))
+        except PerfbotError as error:
+            return message_card(Message(error.message))
+        if not isinstance(form, Form):
+            return message_card(form)
+        return form_card(form, self.seal(form), values=values)
 
 
 def _invoke_body(body: Any) -> Any:

@@ -17,6 +17,7 @@ from bot.flows.model import Field, Form, Message, Note, Option
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
 FORM_VERB = "perf:"  # Action.Execute verbs for form submissions start with this
+BACK_VERB = "perf-back:"  # ... and for going back from a step to the form before it
 _BOLD = re.compile(r"(?<![*\w])\*([^*\n]+)\*(?![*\w])")
 
 
@@ -135,7 +136,17 @@ def form_card(
         },
         "style": "positive",
     }
-    return _card(body, [submit])
+    actions = [submit]
+    if form.back:  # a step after another form: Edit goes back to it, every answer kept
+        actions.append(
+            {
+                "type": "Action.Execute",
+                "title": "Edit",
+                "verb": BACK_VERB + form.flow,
+                "data": {"state": sealed_state},
+            }
+        )
+    return _card(body, actions)
 
 
 def message_card(message: Message) -> dict[str, Any]:

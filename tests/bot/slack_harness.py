@@ -117,8 +117,15 @@ class Slack:
             }
         )
 
-    async def submit(self, person_id: int, view: dict[str, Any], values: dict[str, Any]) -> Any:
-        """Submit a modal that perfbot opened, with neutral values filled into its inputs."""
+    async def submit(
+        self,
+        person_id: int,
+        view: dict[str, Any],
+        values: dict[str, Any],
+        **stack: str,
+    ) -> Any:
+        """Submit a modal that perfbot opened, with neutral values filled into its inputs;
+        ``stack`` gives Slack's view ids when it was pushed (root_view_id, previous_view_id)."""
         state: dict[str, Any] = {}
         for block in view["blocks"]:
             if block["type"] != "input":
@@ -138,6 +145,7 @@ class Slack:
                     "private_metadata": view["private_metadata"],
                     "blocks": view["blocks"],
                     "state": {"values": state},
+                    **stack,
                 },
             }
         )

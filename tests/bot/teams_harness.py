@@ -57,6 +57,6 @@ class Teams:
 
 def submit_data(card: dict[str, Any], inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """What Teams sends when the form card's submit is pressed with these inputs."""
-    (action,) = card["actions"]
+    (action,) = [a for a in card["actions"] if a["verb"].startswith("perf:")]
     shown = {e["id"]: e["value"] for e in card["body"] if "id" in e and "value" in e}
     return action["verb"], {**action["data"], **shown, **inputs}  # Teams sends every input

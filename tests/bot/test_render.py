@@ -15,7 +15,7 @@ from bot.slack.render import home_view, message_blocks, modal
 from scheduler.nudges import Kind, NudgeContext, compose
 from store import services as svc
 from store.db import Database
-from store.framework import Stage
+from store.framework import MinimumStandard, Stage
 from store.models import Via
 from tests.conftest import NOW, make_org
 
@@ -66,6 +66,18 @@ def every_form_and_page(
             ctx = Context(org.ids[key], via, when)
             built.append(agreement.view(session, ctx, config, org.js, Stage.END_YEAR, 2026))
         built.append(agreement.open_comment(session, Context(org.js, via, when), config, value))
+        review = {
+            "person": org.js,
+            "what": "w",
+            "how": "h",
+            "recommended_rating": "exceeding",
+            "finance_met": "met",
+            "feedback_360": "no",
+            "bias_acknowledged": True,
+        }
+        review |= {s.value: "met" for s in MinimumStandard}  # the end-year "Check and save" step
+        built.append(write_up.submit(session, Context(org.lm, via, when), config,
+                                     {"stage": "end_year", "year": 2026}, review))  # fmt: skip
     with db.read() as session:
         for key in ("lm", "js", "dg_a", "hr"):
             ctx = Context(org.ids[key], via, when)

@@ -495,7 +495,7 @@ def test_reject_needs_a_reason_and_updates_the_original_message(
 
 # --- write-up with the gates shown before saving ---------------------------------------------
 def test_end_year_write_up_shows_the_f8_gate_then_saves_everything(
-    slack_run, sqlite_db, org
+    slack_run, sqlite_db, org, fake
 ) -> None:
     end_year = RunningClock(NOW.replace(year=2027, month=3, day=22))
 
@@ -516,12 +516,18 @@ def test_end_year_write_up_shows_the_f8_gate_then_saves_everything(
             "bias_acknowledged": True,
         }
         review = await (await slack.submit(org.lm, view, values)).json()
-        confirm = await (await slack.submit(org.lm, review["view"], {})).json()
+        confirm = await (
+            await slack.submit(org.lm, review["view"], {}, root_view_id="V0", previous_view_id="V0")
+        ).json()
         return review, confirm
 
     review, confirm = slack_run(body, clock=end_year)
-    assert review["response_action"] == "update"
+    # The review is pushed over the form: its Back returns to the form, every answer kept.
+    assert review["response_action"] == "push" and review["view"]["close"]["text"] == "Back"
     assert review["view"]["callback_id"] == "perf:write_up_confirm"
+    # Once saved, the form underneath says so too (Back can't submit it a second time).
+    [root] = fake.calls_to("views.update")
+    assert root["view_id"] == "V0" and "write-up for Js saved" in json.dumps(root["view"])
     text = json.dumps(review["view"])
     assert "Partially Met" in text and "F8: minimum standard not met" in text
     assert "write-up for Js saved" in json.dumps(confirm)

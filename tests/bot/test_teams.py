@@ -395,3 +395,32 @@ def test_slow_teams_authentication_never_stalls_the_server(
     assert statuses == [503, 503, 503, 503]
     assert hits == 1
     assert rows(sqlite_db, ChatIdentity) == []
+
+
+def test_the_end_year_review_step_offers_edit_with_every_answer_kept(
+    teams_run, sqlite_db, org, connector
+) -> None:
+    """The end-year "Check and save" step replaced the form, so the only way out threw the
+    write-up away. In Teams it now offers Edit: the form again, every answer as given."""
+    from store.models import WriteUp
+
+    answers = {
+        "person": str(org.js), "what": "Delivered the bill.", "how": "Brought people along.",
+        "recommended_rating": "high_performing", "value_for_money": "met", "delivery": "met",
+        "culture": "not_met", "talent": "met", "finance_met": "met", "feedback_360": "no",
+        "bias_acknowledged": "true",
+    }  # fmt: skip
+
+    async def body(teams: Teams) -> tuple[dict, dict]:
+        await teams.say(org.lm, "writeup end")
+        (form,) = connector.cards_sent()
+        review = await teams.execute(org.lm, *submit_data(form, answers))
+        (edit,) = [a for a in review["actions"] if a["title"] == "Edit"]
+        return review, await teams.execute(org.lm, edit["verb"], edit["data"])
+
+    review, again = teams_run(body)
+    assert "Partially Met" in str(review)  # the review showed the gate's effect
+    values = {e["id"]: e.get("value") for e in again["body"] if "id" in e}
+    assert {k: values[k] for k in answers} == answers
+    assert again["actions"][0]["verb"] == "perf:write_up"  # the form, ready to submit again
+    assert rows(sqlite_db, WriteUp) == []  # nothing saved until they save it
