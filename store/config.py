@@ -103,6 +103,8 @@ class AwardsSection(_Strict):
     # Who decides a DG's nomination and any nomination of a DG: the Permanent Secretary, or
     # this deputy (an email in the roster).
     dg_awards_decided_by: str | None = Field(None, max_length=254)
+    # How long the person who decided a nomination can undo the decision (a mis-click).
+    undo_minutes: int = Field(10, ge=0, le=1440)
 
     @model_validator(mode="after")
     def _order(self) -> AwardsSection:

@@ -16,6 +16,7 @@ from store.models import (
     AwardStatus,
     Evidence,
     Objective,
+    ObjectiveMilestone,
     ObjectiveRevision,
     ObjectiveStatus,
     Outbox,
@@ -155,6 +156,22 @@ def write_up(session: Session, person_id: int, year: int, stage: str) -> WriteUp
             WriteUp.person_id == person_id, WriteUp.year == year, WriteUp.stage == stage
         )
     ).first()
+
+
+def award_link(session: Session, award: Award) -> str | None:
+    """F15, F17: the objective (latest wording) or milestone an award recognises, in words."""
+    if award.milestone_id is not None:
+        milestone = session.get(ObjectiveMilestone, award.milestone_id)
+        if milestone is not None:
+            return f"Milestone: {milestone.title}"
+    if award.objective_id is None:
+        return None
+    what = session.exec(
+        select(ObjectiveRevision.what)
+        .where(ObjectiveRevision.objective_id == award.objective_id)
+        .order_by(col(ObjectiveRevision.number).desc())
+    ).first()
+    return f"Objective: {what}" if what else None
 
 
 def live_objective_headings(session: Session, person_id: int, year: int) -> list[str]:

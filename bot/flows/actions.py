@@ -129,12 +129,25 @@ def reject_award(
     return Show(award.open_reject(ctx, config, _number(value), origin))
 
 
+def undo_award(
+    session: Session, ctx: Context, config: DepartmentConfig, value: str, _origin: Origin
+) -> Result:
+    """F15: Undo on a decision just made: the message offers Approve and Reject again."""
+    return Replace(award.undo(session, ctx, config, _number(value)))
+
+
+def withdraw_award(
+    session: Session, ctx: Context, config: DepartmentConfig, value: str, _origin: Origin
+) -> Result:
+    return Replace(award.withdraw(session, ctx, config, _number(value)))
+
+
 def pending_awards(
     session: Session, ctx: Context, config: DepartmentConfig, value: str, _origin: Origin
 ) -> Result:
     waiting = award.pending_for(session, config, ctx.person_id)
     return Post(
-        tuple(award.pending_message(session, a) for a in waiting),
+        tuple(award.pending_message(session, a, config) for a in waiting),
         empty="No award nominations are waiting for your decision.",
     )
 
@@ -216,6 +229,8 @@ ACTIONS: dict[str, Action] = {
     "award_approve": Action(approve_award, writes=True),
     "award_reject": Action(reject_award, writes=False),
     "award_pending": Action(pending_awards, writes=False),
+    "award_undo": Action(undo_award, writes=True),
+    "award_withdraw": Action(withdraw_award, writes=True),
     "snooze": Action(snooze_nudge, writes=True),
     "get_workbook": Action(get_workbook, writes=False),
     # the home page

@@ -3,7 +3,9 @@ Director General approves or rejects, once. Caps and headroom come from the stor
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
@@ -24,7 +26,17 @@ from store.config import DepartmentConfig
 from store.errors import PerfbotError
 from store.framework import format_pence, parse_money_pence
 from store.models import Award, AwardStatus, Person
-from store.services import award_decider, award_headroom, decide_award, nominate_award
+from store.services import (
+    award_decider,
+    award_headroom,
+    committed_award_total,
+    decide_award,
+    nominate_award,
+    pending_award_total,
+    quarter_ratings,
+    undo_award_decision,
+    withdraw_award,
+)
 
 FLOW = "award"
 REJECT_FLOW = "award_reject"
@@ -132,18 +144,29 @@ def submit(
         text=f"Nominated {name_of(session, nominee)} for "
         f"{format_pence(award.amount_pence)}. {decider.name if decider else 'The decider'} "
         "will decide; you'll see the outcome in your status.",
+        buttons=(Button("award_withdraw", "Withdraw it", str(award.id)),),
     )
 
 
-def decision_message(session: Session, award: Award) -> Message:
-    """The DG's approval message once decided: no buttons, who decided and when (F15)."""
+def _local(config: DepartmentConfig, moment: datetime | None) -> str:
+    """'15 July 2026 at 10:30' in the department's time zone."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(ZoneInfo(config.department.timezone))
+    return f"{local.day} {local:%B %Y} at {local:%H:%M}"
+
+
+def decision_message(session: Session, award: Award, config: DepartmentConfig) -> Message:
+    """The DG's message once decided: who decided and when, and Undo for a short while."""
     nominee = queries.person(session, award.nominee_id)
     decider = queries.person(session, award.decided_by_id)
-    when = f"{award.decided_at:%d %b %Y %H:%M} UTC" if award.decided_at else ""
     verb = "Approved" if award.status is AwardStatus.AWAITING_CST else award.status.label
     facts = [
         ("Amount", format_pence(award.amount_pence)),
-        ("Decision", f"{verb} by {decider.name if decider else 'HR'} {when}".strip()),
+        (
+            "Decision",
+            f"{verb} by {decider.name if decider else 'HR'} on {_local(config, award.decided_at)}",
+        ),
     ]
     if award.decision_reason:
         facts.append(("Reason", award.decision_reason))
@@ -158,27 +181,87 @@ def decision_message(session: Session, award: Award) -> Message:
         )
     elif award.cst_reference:
         facts.append(("Chief Secretary", f"Answer recorded by HR, reference {award.cst_reference}"))
+    minutes = config.awards.undo_minutes
+    buttons = (
+        (Button("award_undo", f"Undo (for {minutes} minutes)", str(award.id)),)
+        if minutes and award.decided_by_id and not award.cst_recorded_at
+        else ()
+    )
     return Message(
         title=f"In-year award for {nominee.name if nominee else 'a nominee'}",
         text=f"{award.reason}",
         facts=tuple(facts),
+        buttons=buttons,
     )
 
 
-def pending_message(session: Session, award: Award) -> Message:
+def pending_message(session: Session, award: Award, config: DepartmentConfig) -> Message:
+    """A nomination waiting for a decision, with what the decider needs to decide it (F15)."""
     nominee = queries.person(session, award.nominee_id)
     nominator = queries.person(session, award.nominated_by_id)
+    facts = [
+        ("Amount", format_pence(award.amount_pence)),
+        (
+            "Nominated by",
+            f"{nominator.name if nominator else ''}, {_local(config, award.nominated_at)}",
+        ),
+    ]
+    if nominee is not None and nominee.id is not None:
+        committed = committed_award_total(session, nominee.id, award.year)
+        pending = pending_award_total(session, nominee.id, award.year)
+        facts.append(
+            (
+                "Their awards this year",
+                f"{format_pence(committed)} approved, {format_pence(pending)} awaiting a "
+                f"decision (this one included); the yearly limit is "
+                f"{format_pence(config.award_limits.per_year_pence)}",
+            )
+        )
+        eligibility = (
+            "Not eligible: on formal poor-performance measures"
+            if nominee.poor_performance_measures
+            else "Not eligible: has left the Civil Service"
+            if not nominee.active and not nominee.left_to_department
+            else "Eligible"
+        )
+        facts.append(("Eligibility", eligibility))
+        ratings = quarter_ratings(session, nominee.id, award.year)
+        if ratings:
+            facts.append(
+                (
+                    "Indicative ratings",
+                    ", ".join(f"Q{q} {r.label}" for q, r in sorted(ratings.items())),
+                )
+            )
+    linked = queries.award_link(session, award)
+    if linked:
+        facts.append(("Recognises", linked))
     return Message(
         title=f"In-year award for {nominee.name if nominee else 'a nominee'}",
         text=award.reason,
-        facts=(
-            ("Amount", format_pence(award.amount_pence)),
-            ("Nominated by", nominator.name if nominator else ""),
-        ),
+        facts=tuple(facts),
         buttons=(
             Button("award_approve", "Approve", str(award.id), "primary"),
             Button("award_reject", "Reject", str(award.id), "danger"),
         ),
+    )
+
+
+def undo(session: Session, ctx: Context, config: DepartmentConfig, award_id: int) -> Message:
+    """F15: the decider undoes a decision made moments ago; it waits for a decision again."""
+    award = undo_award_decision(
+        session, config=config, actor=actor(ctx), award_id=award_id, now=ctx.now
+    )
+    return pending_message(session, award, config)
+
+
+def withdraw(session: Session, ctx: Context, config: DepartmentConfig, award_id: int) -> Message:
+    """F15: the nominator withdraws a nomination still waiting for a decision."""
+    award = withdraw_award(session, actor=actor(ctx), award_id=award_id, now=ctx.now)
+    return Message(
+        title="Nomination withdrawn",
+        text=f"You withdrew the nomination of {queries.name_of(session, award.nominee_id)} for "
+        f"{format_pence(award.amount_pence)}.",
     )
 
 
@@ -187,7 +270,7 @@ def approve(session: Session, ctx: Context, config: DepartmentConfig, award_id: 
     award = decide_award(
         session, config=config, actor=actor(ctx), award_id=award_id, approve=True, now=ctx.now
     )
-    return decision_message(session, award)
+    return decision_message(session, award, config)
 
 
 def open_reject(
@@ -233,7 +316,7 @@ def submit_reject(
         reason=value_text(values, "reason"),
         now=ctx.now,
     )
-    return decision_message(session, award)
+    return decision_message(session, award, config)
 
 
 pending_for = queries.pending_awards_for

@@ -14,7 +14,9 @@ from store.services.awards import (
     committed_award_total,
     decide_award,
     nominate_award,
+    pending_award_total,
     record_cst_decision,
+    undo_award_decision,
     withdraw_award,
 )
 from store.services.base import (
@@ -117,6 +119,7 @@ __all__ = [
     "local_date",
     "moderation_placement",
     "nominate_award",
+    "pending_award_total",
     "record_cst_decision",
     "pk",
     "propose_respondent",
@@ -138,5 +141,6 @@ __all__ = [
     "snapshot",
     "snooze",
     "update_development_plan",
+    "undo_award_decision",
     "withdraw_award",
 ]

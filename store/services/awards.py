@@ -3,8 +3,9 @@ by the nominee's Director General, within the per-award and per-year caps."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
@@ -187,10 +188,11 @@ def nominate_award(
     )
 
 
-def _decided_message(session: Session, award: Award) -> str:
+def _decided_message(session: Session, award: Award, zone: str = "Europe/London") -> str:
     who = session.get(Person, award.decided_by_id) if award.decided_by_id else None
     by = f" by {who.name}" if who else ""
-    when = f" on {award.decided_at:%d %b %Y %H:%M} UTC" if award.decided_at else ""
+    local = award.decided_at.astimezone(ZoneInfo(zone)) if award.decided_at else None
+    when = f" on {local.day} {local:%B %Y} at {local:%H:%M}" if local else ""
     state = (
         "approved, and is waiting for the Chief Secretary's approval"
         if award.status is AwardStatus.AWAITING_CST
@@ -231,7 +233,7 @@ def decide_award(
         )
         raise deny(f"decide this award - only {who} can")
     if award.status is not AwardStatus.PENDING:
-        raise Conflict(_decided_message(session, award))
+        raise Conflict(_decided_message(session, award, config.department.timezone))
     reason = clean_text(reason, "reason", required=not approve) or None
     cst = False
     if approve and not nominee.active and not nominee.left_to_department:
@@ -272,7 +274,7 @@ def decide_award(
     )
     session.refresh(award)
     if cast(sa.CursorResult[Any], result).rowcount != 1:
-        raise Conflict(_decided_message(session, award))
+        raise Conflict(_decided_message(session, award, config.department.timezone))
     return audited(
         session,
         award,
@@ -340,6 +342,40 @@ def record_cst_decision(
         old={"status": AwardStatus.AWAITING_CST.value},
         reason=reason,
     )
+
+
+def undo_award_decision(
+    session: Session, *, config: DepartmentConfig, actor: Actor, award_id: int, now: datetime
+) -> Award:
+    """F15: the person who decided a nomination may undo the decision for a short while
+    (``awards.undo_minutes``) - a mis-click - and it waits for a decision again. The audit
+    keeps both the decision and its undoing."""
+    acting_person(session, actor)
+    award = session.get(Award, award_id)
+    if award is None:
+        raise NotFound("That award nomination does not exist.", field="award")
+    _lock_person(session, award.nominee_id)
+    session.refresh(award)
+    if award.status in (AwardStatus.PENDING, AwardStatus.WITHDRAWN):
+        raise Conflict(
+            f"This nomination is {award.status.label.lower()}: there is no decision to undo."
+        )
+    if actor.person_id is None or award.decided_by_id != actor.person_id:
+        raise deny("undo this decision - only the person who made it can")
+    window = timedelta(minutes=config.awards.undo_minutes)
+    if award.decided_at is None or now - award.decided_at > window or award.cst_recorded_at:
+        raise Conflict(
+            f"A decision can be undone only within {config.awards.undo_minutes} minutes of "
+            "making it. Ask HR if it needs changing now."
+        )
+    old = {"status": award.status.value, "decision_reason": award.decision_reason}
+    award.status = AwardStatus.PENDING
+    award.decided_by_id = award.decided_at = award.decision_reason = None
+    award.cst_approval_needed = False
+    return audited(
+        session, award, actor=actor, now=now, action="award.undo", subject_id=award.nominee_id,
+        old=old, new={"status": AwardStatus.PENDING.value},
+    )  # fmt: skip
 
 
 def withdraw_award(

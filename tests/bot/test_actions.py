@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import json
 import logging
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -88,17 +89,27 @@ def test_f11_the_objectives_nudge_asks_the_line_manager_to_agree_and_the_job_hol
 
 
 # --- press every entry of the table, on both platforms ------------------------------------
-def _setup(db: Database, org: Org, config: DepartmentConfig) -> dict[str, tuple[str, str]]:
+def _setup(
+    db: Database, org: Org, config: DepartmentConfig, pressed_at: datetime
+) -> dict[str, tuple[str, str]]:
     """Who presses each button, with which value (a pending award for the DG, a reminder of
-    the line manager's own for Snooze)."""
+    the line manager's own for Snooze, a decision made just before ``pressed_at`` to Undo)."""
     with db.write() as session:
         awards = [
             svc.nominate_award(
                 session, config=config, actor=org.actor("lm"), nominee_id=who,
                 amount_pence=100_000, reason="Led the launch.", now=NOW,
             ).id
-            for who in (org.js, org.peer)
+            for who in (org.js, org.peer, org.peer, org.js)
         ]  # fmt: skip
+        svc.decide_award(
+            session,
+            config=config,
+            actor=org.actor("dg_a"),
+            award_id=awards[2],
+            approve=True,
+            now=pressed_at,
+        )  # fmt: skip  (to Undo)
         svc.record_manager_assessment(  # F23: a mid-year write-up for js to read and agree
             session, config=config, actor=org.actor("lm"), subject_id=org.js, stage="mid_year",
             what="Delivered the bill", how="With the team", now=NOW,
@@ -126,6 +137,8 @@ def _setup(db: Database, org: Org, config: DepartmentConfig) -> dict[str, tuple[
         "award_approve": (dg, str(awards[0])),
         "award_reject": (dg, str(awards[1])),
         "award_pending": (dg, ""),
+        "award_undo": (dg, str(awards[2])),
+        "award_withdraw": (lm, str(awards[3])),
         "snooze": (lm, f"{reminder.id}:2"),
         "get_workbook": (hr, "2026"),
         "open_rate": (lm, ""),
@@ -152,6 +165,8 @@ SLACK_ANSWER = {
     "award_approve": "chat.update",
     "award_reject": "views.open",
     "award_pending": "chat.postMessage",
+    "award_undo": "chat.update",
+    "award_withdraw": "chat.update",
     "snooze": "chat.postEphemeral",
     "get_workbook": "files.completeUploadExternal",
     "open_rate": "views.open",
@@ -172,7 +187,7 @@ def _slack_count(fake: FakeSlack, what: str) -> int:
 
 
 def test_every_button_works_in_slack(slack_run, sqlite_db, org, config, fake) -> None:
-    presses = _setup(sqlite_db, org, config)
+    presses = _setup(sqlite_db, org, config, NOW.replace(month=6, day=29, hour=9))
 
     async def body(slack: Slack) -> list[str]:
         failures = []
@@ -195,6 +210,7 @@ def test_every_button_works_in_slack(slack_run, sqlite_db, org, config, fake) ->
     with sqlite_db.read() as session:
         statuses = {a.id: a.status for a in session.exec(select(Award))}
     assert AwardStatus.APPROVED in statuses.values()  # the press did what it says
+    assert AwardStatus.WITHDRAWN in statuses.values()
     with sqlite_db.read() as session:
         assert svc.objectives_agreement(session, org.js, 2026) is not None  # F11
     posted = fake.calls_to("chat.postMessage")
@@ -211,7 +227,7 @@ def _card_text(card: dict[str, Any]) -> str:
 
 
 def test_every_button_works_in_teams(teams_run, sqlite_db, org, config, connector) -> None:
-    presses = _setup(sqlite_db, org, config)
+    presses = _setup(sqlite_db, org, config, NOW)  # the Teams harness runs at NOW
 
     async def body(teams: Teams) -> dict[str, dict[str, Any]]:
         return {
@@ -230,15 +246,23 @@ def test_every_button_works_in_teams(teams_run, sqlite_db, org, config, connecto
     # Replace: the pressed card updated in place (the decided award, the agreed write-up).
     assert sorted(u["id"] for u in connector.updates()) == [
         "card-award_approve",
+        "card-award_undo",
+        "card-award_withdraw",
         "card-write_up_agree",
     ]
+    assert "Approve" in _card_text(cards["award_undo"])  # waiting for a decision again
+    assert "You withdrew the nomination of Js" in _card_text(cards["award_withdraw"])
     assert "Snoozed until" in _card_text(cards["snooze"])
     assert "You agreed Js's objectives for 2026-27" in _card_text(cards["objectives_agree"])
     assert "agreed by Js on 15 July 2026" in _card_text(cards["write_up_agree"])
     assert "perfbot export hr-2026-27.xlsx --year 2026" in _card_text(cards["get_workbook"])
     # "Show them": each waiting nomination arrives in the chat, with its Approve button.
     pending = [c for c in connector.cards_sent() if "award_approve" in json.dumps(c)]
-    assert len(pending) == 1 and "Peer" in json.dumps(pending[0])
+    assert len(pending) == 2 and "Peer" in json.dumps(pending[0])  # awards[1] and awards[3]
+    # F15: the facts to decide on - the year so far against the limit, and eligibility.
+    facts = json.dumps(pending[0], ensure_ascii=False)
+    assert "£1,000 approved, £1,000 awaiting a decision (this one included)" in facts
+    assert "the yearly limit is £17,500" in facts and '"Eligible"' in facts
 
 
 @pytest.mark.parametrize("name", ["no_such_button", "award_approve"])

@@ -418,7 +418,8 @@ def test_dg_approves_with_one_click_and_the_message_updates(
     assert "already approved by Dg A" in notes[1]
     [update] = fake.calls_to("chat.update")
     blocks = json.dumps(update["blocks"])
-    assert "Approved by Dg A" in blocks and '"type": "actions"' not in blocks
+    assert "Approved by Dg A on 15 July 2026 at" in blocks and "UTC" not in blocks
+    assert "award_approve" not in blocks and "award_undo" in blocks  # only Undo, for a while
     [award] = rows(sqlite_db, Award)
     assert award.status is AwardStatus.APPROVED and award.decided_by_id == org.dg_a
 

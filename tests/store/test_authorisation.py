@@ -77,6 +77,15 @@ def _award(session: Session, org: Org, config: DepartmentConfig, now: datetime) 
     return {"award_id": award.id}
 
 
+def _decided(session: Session, org: Org, config: DepartmentConfig, now: datetime) -> dict:
+    """F15: a nomination the DG has just approved (so it can be undone)."""
+    award_id = _award(session, org, config, now)["award_id"]
+    svc.decide_award(
+        session, config=config, actor=org.actor("dg_a"), award_id=award_id, approve=True, now=now
+    )
+    return {"award_id": award_id}
+
+
 def _awaiting_cst(session: Session, org: Org, config: DepartmentConfig, now: datetime) -> dict:
     """F15: an award a DG approved that waits for the Chief Secretary (threshold set to £1,000)."""
     low = config.model_copy(
@@ -223,6 +232,7 @@ MATRIX: list[tuple[Callable[..., Any], Setup, dict[str, Any], set[str]]] = [
     ),
     (svc.decide_award, _award, {"approve": True}, {"own_dg"}),
     (svc.withdraw_award, _award, {}, {"line_manager"}),  # the nominator
+    (svc.undo_award_decision, _decided, {}, {"own_dg"}),  # the decider, moments later
     (
         svc.record_cst_decision,
         _awaiting_cst,

@@ -884,6 +884,31 @@ def test_f15_an_award_reaching_the_chief_secretary_threshold_waits_for_hr_to_rec
         assert svc.award_headroom(session, low, org.peer, YEAR) == 1_750_000
 
 
+def test_f15_a_decision_can_be_undone_by_its_decider_for_a_short_while(db, org, config, now):
+    """A mis-click on Approve is put right by the same person within awards.undo_minutes
+    (default 10); the audit keeps the decision and its undoing; nobody else can undo it."""
+    award = nominate(db, org, config, now)
+    decide(db, org, config, now, award.id)
+    undo = {"config": config, "award_id": award.id}
+    for who in ("dg_b", "lm", "hr"):
+        rejected(db, svc.undo_award_decision, PermissionDenied, actor=org.actor(who),
+                 now=now + timedelta(minutes=5), **undo)  # fmt: skip
+    err = rejected(db, svc.undo_award_decision, Conflict, actor=org.actor("dg_a"),
+                   now=now + timedelta(minutes=11), **undo)  # fmt: skip
+    assert "within 10 minutes" in err.message
+    back = call(db, svc.undo_award_decision, actor=org.actor("dg_a"),
+                now=now + timedelta(minutes=9), **undo)  # fmt: skip
+    assert (back.status, back.decided_by_id) == (AwardStatus.PENDING, None)
+    with db.read() as session:
+        actions = session.exec(
+            select(AuditEntry.action).where(AuditEntry.entity == "award").order_by(AuditEntry.id)
+        ).all()
+    assert actions == ["award.nominate", "award.approved", "award.undo"]
+    # Pending again: it can be decided afresh (here rejected), and withdrawn only while pending.
+    decide(db, org, config, now, award.id, approve=False, reason="Not this year")
+    rejected(db, svc.withdraw_award, Conflict, actor=org.actor("lm"), award_id=award.id, now=now)
+
+
 def test_f15_decided_once_and_rejection_needs_reason(db, org, config, now) -> None:
     award = nominate(db, org, config, now)
     rejected(
