@@ -247,7 +247,7 @@ def order_warnings(config: DepartmentConfig, start_year: int) -> list[str]:
     meeting = next_year[Milestone.START_YEAR_MEETING]
     if moderation >= meeting:
         return [
-            f"F3: overall moderation for {framework.year_label(start_year)} ({moderation}) is not "
+            f"Overall moderation for {framework.year_label(start_year)} ({moderation}) is not "
             f"before the next start-year meeting ({meeting}); guidance §10 asks for it to be."
         ]
     return []

@@ -167,13 +167,13 @@ def apply_gates(
     if not_met:
         rating = Rating.PARTIALLY_MET
         reasons.append(
-            "F8: minimum standard not met ("
+            "Minimum standard not met ("
             + "; ".join(s.label for s in not_met)
             + ") - overall rating is Partially Met"
         )
     if finance_met is False and rating.is_above(Rating.ACHIEVING):
         rating = Rating.ACHIEVING
-        reasons.append("F9: finance objective not met - rating capped at Achieving")
+        reasons.append("Finance objective not met - rating capped at Achieving")
     return GatedRating(recommended=recommended, rating=rating, reasons=tuple(reasons))
 
 

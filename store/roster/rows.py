@@ -15,7 +15,7 @@ COLUMNS: dict[str, str] = {
     "name": "Full name as it should appear in chat.",
     "email": "Work email; used to match the person's Slack or Teams account.",
     "grade": "SCS1, SCS2, SCS3 or PermSec.",
-    "business_unit": "Business unit (moderation panels are held per unit, F19).",
+    "business_unit": "Business unit (moderation panels are held per unit).",
     "line_manager_email": "Line manager's email; must be a row in this file. Blank only for "
     "the Permanent Secretary.",
     "countersigning_email": "Countersigning officer's email (optional); must be in this file.",
@@ -24,26 +24,27 @@ COLUMNS: dict[str, str] = {
     "start_date": "Date the person joined this department (YYYY-MM-DD or DD/MM/YYYY).",
     "location": "England, Wales, Scotland or Northern Ireland (sets bank holidays).",
     "roles": "Comma list of extra roles: hr, dg. Blank for none.",
-    "poor_performance_measures": "yes or no: on formal poor-performance measures (F15).",
+    "poor_performance_measures": "yes or no: on formal poor-performance measures (no in-year "
+    "awards while on them).",
 }
 OPTIONAL_COLUMNS: dict[str, str] = {
     "civil_service_start": "Date the person joined the Civil Service, if earlier than "
     "start_date (F18 moderation eligibility).",
-    "joined_from_department": "Department the person moved from, if they moved in this year (F18).",
-    "leaving_date": "Date the person left (F18), once they have left: keep their row with this "
+    "joined_from_department": "Department the person moved from, if they moved in this year.",
+    "leaving_date": "Date the person left, once they have left: keep their row with this "
     "date rather than deleting it, so moderation uses the real date.",
     "left_to_department": "Department the person moved to, if they left by moving to another "
-    "department (F18); needs leaving_date.",
+    "department; needs leaving_date.",
     "temporary_promotion_from": "If the person is temporarily promoted into the SCS: the date "
-    "the promotion began (F25).",
+    "the promotion began.",
     "substantive_grade": "With temporary_promotion_from: the grade they hold substantively, "
-    "e.g. Grade 6 (F25).",
+    "e.g. Grade 6.",
 }
 PC_PREFIX = "pc_"
 PC_GUIDE = (
     "Optional protected characteristics, one column each, named pc_<characteristic> "
     "(e.g. pc_sex, pc_ethnicity, pc_disability, pc_age_band). Stored apart and only ever "
-    "reported as suppressed aggregates (F21)."
+    "reported as counts with small groups hidden."
 )
 EMAIL_RE = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 YES = {"yes", "y", "true", "1"}

@@ -142,7 +142,7 @@ def _prompt_development_plan(
         action="development_plan.prompt",
         subject_id=subject_id,
         fields=("triggered_by_quarter", "status"),
-        reason="F10: Partially Met in two consecutive quarters",
+        reason="Partially Met in two consecutive quarters",
     )
     return True
 

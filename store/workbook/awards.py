@@ -172,7 +172,7 @@ def fill_totals(book: Book, ws: Any) -> None:
         [
             [sheet.cell(f"In-year awards, {book.label}", font=TITLE)],
             [
-                f"Pot ({limits.pot_percent:g}% of the SCS pay bill, F15)",
+                f"Pot ({limits.pot_percent:g}% of the SCS pay bill)",
                 sheet.cell(pot_pence / 100, fmt=GBP)
                 if pot_pence
                 else "Set awards.pay_bill_pounds in the department config to see the pot",
@@ -218,7 +218,7 @@ def fill_totals(book: Book, ws: Any) -> None:
 AWARDS = SheetSpec(
     "Awards",
     "Awards and Award totals: every in-year award nomination, and each person's year total "
-    "against the caps (F15).",
+    "against the caps.",
     fill=fill_awards,
 )
 TOTALS = SheetSpec("Award totals", fill=fill_totals)

@@ -25,7 +25,7 @@ def fill(book: Book, ws: Any) -> None:
     )
     widths(ws, 60, 14, 12)
     ws.freeze_panes = "A4"
-    append(ws, [styled(ws, f"Cabinet Office return (F22), {book.label}", font=TITLE)])
+    append(ws, [styled(ws, f"Cabinet Office return, {book.label}", font=TITLE)])
     append(ws, [f"{book.config.department.name}: final ratings of {ret.rated} people."])
     append(ws, header(ws, "Measure", "Number", "%"))
     append(
@@ -56,6 +56,4 @@ def fill(book: Book, ws: Any) -> None:
     append(ws, ["On formal poor-performance measures", ret.on_poor_performance_measures])
 
 
-SPEC = SheetSpec(
-    "Cabinet Office return", "Cabinet Office return: the autumn figures (F22).", fill=fill
-)
+SPEC = SheetSpec("Cabinet Office return", "Cabinet Office return: the autumn figures.", fill=fill)

@@ -24,12 +24,12 @@ def fill(book: Book, ws: Any) -> None:
         ws,
         [
             "People moderated by this department with a final rating (moderated, else "
-            "the recommendation after the gates). F20: no forced distribution; expect most "
+            "the recommendation after the gates). There is no forced distribution; expect most "
             "in Achieving and about 5% Partially Met."
         ],
     )
     append(ws, [])
-    append(ws, header(ws, "Box", "People", "Share", "Expected (F20)"))
+    append(ws, header(ws, "Box", "People", "Share", "Expected share"))
     top = 5
     rated = sum(tally.overall.values())
     expected = {
@@ -84,6 +84,6 @@ def fill(book: Book, ws: Any) -> None:
 
 SPEC = SheetSpec(
     "Distribution",
-    "Distribution: final ratings per box against the expected curve (F20).",
+    "Distribution: final ratings per box against the expected curve.",
     fill=fill,
 )

@@ -23,7 +23,7 @@ COLUMNS = (
     Column("Q3", 15),
     Column("Q4", 15),
     Column("End-year recommendation", 15),
-    Column("Rating after gates (F8/F9)", 15),
+    Column("Rating after the gates", 15),
     Column("Why the gates changed it", 40),
     Column("Evidence items", 10),
     Column(PACK_RATING, 18, editable=True),
@@ -31,7 +31,7 @@ COLUMNS = (
     Column("Ready to moderate", 30),  # last: a long reason runs on into empty cells
 )
 HOW_TO_READ = (
-    "Mod sheets: one moderation pack per business unit, grade by grade (F19). Choose a box "
+    "Mod sheets: one moderation pack per business unit, grade by grade. Choose a box "
     "in the yellow 'Moderated rating' column (and a note if you like), save, and run "
     "'perfbot moderation import FILE'. Do not rename sheets or move columns."
 )

@@ -38,18 +38,18 @@ COLUMNS = (
     Column("End-year recommendation", 15),
     *[Column(s.label, 14) for s in MinimumStandard],
     Column("Finance objective", 12),
-    Column("Rating after gates (F8/F9)", 15),
+    Column("Rating after the gates", 15),
     Column("Why the gates changed it", 40),
-    Column("Moderated rating (F7)", 15),
+    Column("Moderated rating", 15),
     Column("Final rating", 15),
     Column("Why there is no final rating yet", 40),
     Column("Review of the rating", 40),  # F27
-    Column("Development plan (F10)", 14),
-    Column("Under-performance step (F10)", 22),
+    Column("Development plan", 14),
+    Column("Under-performance step", 22),
     Column("On poor-performance measures", 12),
-    Column("Moderation (F18)", 16),
+    Column("Moderation", 16),
     Column("Moderated by", 24),
-    Column("End-year bonus (F16)", 18),
+    Column("End-year bonus", 18),
     Column("Evidence items", 10),
     Column("Awards approved", 10),
     Column("Awards total", 12, GBP),
@@ -111,8 +111,8 @@ def person_row(book: Book, person: Person) -> list[Any]:
 SPEC = SheetSpec(
     "Ratings",
     "Ratings: one row per person employed during the year. The rating after the gates is "
-    "derived from the recommendation, the four minimum standards (F8) and the finance "
-    "objective (F9); the final rating is the moderated one where there is one (F7), once "
+    "derived from the recommendation, the four minimum standards and the finance "
+    "objective; the final rating is the moderated one where there is one, once "
     "the write-up is agreed and every gate assessed, and never above what the gates allow.",
     columns=COLUMNS,
     person_row=person_row,

@@ -154,7 +154,7 @@ def test_scheduler_runs_alone_and_stops_cleanly_on_sigterm(tmp_path: Path) -> No
     assert proc.returncode == 0, output
     assert "scheduler started plan=True deliver=False" in output
     assert "nudge delivery off: no chat platform is configured" in output
-    assert "F3: overall moderation" in output  # the calendar warning, at start
+    assert "Overall moderation for" in output  # the calendar warning, at start
 
 
 def test_export_and_moderation_import_from_the_command_line(tmp_path: Path) -> None:

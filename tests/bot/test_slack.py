@@ -530,7 +530,7 @@ def test_end_year_write_up_shows_the_f8_gate_then_saves_everything(
     [root] = fake.calls_to("views.update")
     assert root["view_id"] == "V0" and "write-up for Js saved" in json.dumps(root["view"])
     text = json.dumps(review["view"])
-    assert "Partially Met" in text and "F8: minimum standard not met" in text
+    assert "Partially Met" in text and "Minimum standard not met" in text
     assert "write-up for Js saved" in json.dumps(confirm)
     [write] = rows(sqlite_db, WriteUp)
     assert write.recommended_rating.value == "exceeding" and write.bias_acknowledged

@@ -44,7 +44,7 @@ def test_f3_warns_when_moderation_is_after_next_start_meeting() -> None:
     assert order_warnings(DepartmentConfig(), 2026) == []
     late = DepartmentConfig.model_validate({"calendar": {"overall_moderation": "05-20"}})
     warnings = order_warnings(late, 2026)
-    assert len(warnings) == 1 and warnings[0].startswith("F3:")
+    assert len(warnings) == 1 and warnings[0].startswith("Overall moderation for")
 
 
 def test_f4_four_boxes_best_first_and_both_spellings() -> None:
@@ -142,7 +142,7 @@ def test_f8_any_minimum_standard_not_met_means_partially_met() -> None:
     standards = ALL_MET | {MinimumStandard.TALENT: False}
     gated = fw.apply_gates(Rating.EXCEEDING, standards, finance_met=True)
     assert gated.rating is Rating.PARTIALLY_MET and gated.changed
-    assert gated.reasons[0].startswith("F8")
+    assert gated.reasons[0].startswith("Minimum standard not met")
     assert fw.apply_gates(Rating.EXCEEDING, ALL_MET, True).rating is Rating.EXCEEDING
     # Not yet assessed is not "not met".
     assert fw.apply_gates(Rating.EXCEEDING, {}, None).rating is Rating.EXCEEDING
@@ -151,7 +151,9 @@ def test_f8_any_minimum_standard_not_met_means_partially_met() -> None:
 def test_f9_missed_finance_objective_caps_at_achieving() -> None:
     for recommended in (Rating.EXCEEDING, Rating.HIGH_PERFORMING):
         gated = fw.apply_gates(recommended, ALL_MET, finance_met=False)
-        assert gated.rating is Rating.ACHIEVING and gated.reasons[0].startswith("F9")
+        assert gated.rating is Rating.ACHIEVING and gated.reasons[0].startswith(
+            "Finance objective not met"
+        )
     # Already at or below Achieving: unchanged.
     assert not fw.apply_gates(Rating.ACHIEVING, ALL_MET, False).changed
     assert fw.apply_gates(Rating.PARTIALLY_MET, ALL_MET, False).rating is Rating.PARTIALLY_MET

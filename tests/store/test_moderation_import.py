@@ -278,7 +278,7 @@ def test_f7_f8_f9_a_panel_cannot_lift_a_rating_past_the_gates(
 
     rows = {r["Name"]: r for r in sheet_rows(workbook, "Ratings")}
     nine = rows["Person0 9"]
-    assert nine["Final rating"] is None and nine["End-year bonus (F16)"] == "Not eligible"
+    assert nine["Final rating"] is None and nine["End-year bonus"] == "Not eligible"
     assert nine["Why there is no final rating yet"] == (
         "No end-year recommendation; minimum standards not assessed; finance objective not "
         "assessed."

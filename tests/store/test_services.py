@@ -338,7 +338,9 @@ def test_f8_f9_gates_are_derived_never_typed(db, org, config) -> None:
     )
     with db.read() as session:
         gated = svc.gated_recommendation(session, org.js, YEAR)
-    assert gated.rating is Rating.ACHIEVING and gated.reasons[0].startswith("F9")
+    assert gated.rating is Rating.ACHIEVING and gated.reasons[0].startswith(
+        "Finance objective not met"
+    )
     call(
         db,
         svc.record_minimum_standards,
@@ -352,7 +354,9 @@ def test_f8_f9_gates_are_derived_never_typed(db, org, config) -> None:
     with db.read() as session:
         gated = svc.gated_recommendation(session, org.js, YEAR)
         stored = session.exec(select(WriteUp.recommended_rating)).one()
-    assert gated.rating is Rating.PARTIALLY_MET and gated.reasons[0].startswith("F8")
+    assert gated.rating is Rating.PARTIALLY_MET and gated.reasons[0].startswith(
+        "Minimum standard not met"
+    )
     assert stored == Rating.EXCEEDING  # F7: the recommendation itself is untouched
     rejected(
         db,
@@ -480,7 +484,7 @@ def test_f27_hr_puts_a_final_rating_under_review_and_records_the_outcome(
     path = tmp_path / "closed.xlsx"
     export_workbook(db, config, path, actor=org.actor("hr"), now=END, year=YEAR)
     row = next(r for r in sheet_rows(path, "Ratings") if r["Name"] == "Js")
-    assert row["Final rating"] == "High Performing" and row["End-year bonus (F16)"] == "Eligible"
+    assert row["Final rating"] == "High Performing" and row["End-year bonus"] == "Eligible"
     assert row["Review of the rating"].endswith(
         "final rating High Performing: Evidence of the Q3 launch was missed"
     )
