@@ -8,7 +8,7 @@ import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -80,6 +80,17 @@ def _progress() -> Progress:
         console=err,
         transient=True,
     )
+
+
+def _person(session: Any, staff_id: str) -> Any:
+    """The person with this staff ID, or one clear line and exit 1."""
+    from store import queries
+
+    person = queries.person_by_staff_id(session, staff_id)
+    if person is None or person.id is None:
+        err.print(f"[red]No one in perfbot has staff ID {staff_id}.[/red]")
+        raise typer.Exit(1)
+    return person
 
 
 def _import(db: Database, settings: Settings, path: Path) -> None:
@@ -164,7 +175,6 @@ def roster_move(
 ) -> None:
     """Record a move to or from another department (it decides who moderates them). Kept when
     a later roster file does not mention it. Audited."""
-    from store import queries
     from store.services import record_department_move
 
     if (to is None) == (from_ is None):
@@ -174,10 +184,7 @@ def roster_move(
     config = settings.department()
     db = _database(settings)
     with db.write() as session:
-        person = queries.person_by_staff_id(session, staff_id)
-        if person is None or person.id is None:
-            err.print(f"[red]No one in perfbot has staff ID {staff_id}.[/red]")
-            raise typer.Exit(1)
+        person = _person(session, staff_id)
         day = on.date()
         record_department_move(
             session, config=config, actor=Actor.system(Via.CLI), subject_id=person.id,
@@ -342,17 +349,13 @@ def moderation_review(
 ) -> None:
     """Put a final rating under review (a grievance), or record the review's outcome, which
     becomes the final rating. Audited with the reason."""
-    from store import queries
     from store.services import close_rating_review, open_rating_review
 
     settings = _settings()
     config = settings.department()
     db = _database(settings)
     with db.write() as session:
-        person = queries.person_by_staff_id(session, staff_id)
-        if person is None or person.id is None:
-            err.print(f"[red]No one in perfbot has staff ID {staff_id}.[/red]")
-            raise typer.Exit(1)
+        person = _person(session, staff_id)
         actor, now = Actor.system(Via.CLI), _now()
         if outcome is None:
             open_rating_review(

@@ -4,13 +4,11 @@ countersigning officer countersigns. Each party sees where it stands."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.flows.common import actor, call, value_text
+from bot.flows.common import actor, call, value_text, when
 from bot.flows.model import Button, Context, Field, Form, Message
 from store import queries
 from store.config import DepartmentConfig
@@ -39,14 +37,6 @@ def parse(value: str) -> tuple[int, Stage, int]:
     return subject, stage, year
 
 
-def _when(config: DepartmentConfig, moment: datetime | None) -> str:
-    """'3 March 2027' in the department's time zone."""
-    if moment is None:
-        return ""
-    local = moment.astimezone(ZoneInfo(config.department.timezone))
-    return f"{local.day} {local:%B %Y}"
-
-
 def _role(session: Session, ctx: Context, subject: Person) -> str:
     """Who is reading: the job holder, their line manager or countersigning officer."""
     if ctx.person_id == subject.id:
@@ -63,15 +53,15 @@ def _role(session: Session, ctx: Context, subject: Person) -> str:
 
 def _standing(config: DepartmentConfig, row: WriteUp, subject: Person, cso: str | None) -> str:
     """Where the agreement stands, in one line."""
-    parts = [f"Written by the line manager on {_when(config, row.manager_assessed_at)}"]
+    parts = [f"Written by the line manager on {when(config, row.manager_assessed_at)}"]
     if row.job_holder_agreed_at:
-        parts.append(f"agreed by {subject.name} on {_when(config, row.job_holder_agreed_at)}")
+        parts.append(f"agreed by {subject.name} on {when(config, row.job_holder_agreed_at)}")
     else:
         parts.append(f"waiting for {subject.name} to agree it")
     if cso is None:
         parts.append("no countersigning officer in the roster")
     elif row.countersigned_at:
-        parts.append(f"countersigned by {cso} on {_when(config, row.countersigned_at)}")
+        parts.append(f"countersigned by {cso} on {when(config, row.countersigned_at)}")
     elif row.job_holder_agreed_at:
         parts.append(f"waiting for {cso} to countersign it")
     return "; ".join(parts) + "."
@@ -98,8 +88,8 @@ def view(
     if row.self_assessment:
         sections.append(f"*{subject.name}'s self-assessment*\n{row.self_assessment}")
     if row.job_holder_comment:
-        when = _when(config, row.job_holder_commented_at)
-        sections.append(f"*{subject.name}'s comment, {when}*\n{row.job_holder_comment}")
+        said = when(config, row.job_holder_commented_at)
+        sections.append(f"*{subject.name}'s comment, {said}*\n{row.job_holder_comment}")
     facts: list[tuple[str, str]] = []
     if stage is Stage.END_YEAR:
         facts += _end_year_facts(session, row, subject_id, year)

@@ -3,9 +3,7 @@ Director General approves or rejects, once. Caps and headroom come from the stor
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
@@ -19,6 +17,7 @@ from bot.flows.common import (
     reports,
     this_year,
     value_text,
+    when,
 )
 from bot.flows.model import Button, Context, Field, Form, FormErrors, Message, Note, Option
 from store import queries
@@ -148,25 +147,15 @@ def submit(
     )
 
 
-def _local(config: DepartmentConfig, moment: datetime | None) -> str:
-    """'15 July 2026 at 10:30' in the department's time zone."""
-    if moment is None:
-        return ""
-    local = moment.astimezone(ZoneInfo(config.department.timezone))
-    return f"{local.day} {local:%B %Y} at {local:%H:%M}"
-
-
 def decision_message(session: Session, award: Award, config: DepartmentConfig) -> Message:
     """The DG's message once decided: who decided and when, and Undo for a short while."""
     nominee = queries.person(session, award.nominee_id)
     decider = queries.person(session, award.decided_by_id)
     verb = "Approved" if award.status is AwardStatus.AWAITING_CST else award.status.label
+    decided = when(config, award.decided_at, time=True)
     facts = [
         ("Amount", format_pence(award.amount_pence)),
-        (
-            "Decision",
-            f"{verb} by {decider.name if decider else 'HR'} on {_local(config, award.decided_at)}",
-        ),
+        ("Decision", f"{verb} by {decider.name if decider else 'HR'} on {decided}"),
     ]
     if award.decision_reason:
         facts.append(("Reason", award.decision_reason))
@@ -203,7 +192,7 @@ def pending_message(session: Session, award: Award, config: DepartmentConfig) ->
         ("Amount", format_pence(award.amount_pence)),
         (
             "Nominated by",
-            f"{nominator.name if nominator else ''}, {_local(config, award.nominated_at)}",
+            f"{nominator.name if nominator else ''}, {when(config, award.nominated_at, time=True)}",
         ),
     ]
     if nominee is not None and nominee.id is not None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
@@ -108,3 +109,11 @@ def value_text(values: dict[str, Any], field: str) -> str:
     """A submitted value as text ("" when the field was left empty)."""
     value = values.get(field)
     return "" if value is None else str(value)
+
+
+def when(config: DepartmentConfig, moment: datetime | None, *, time: bool = False) -> str:
+    """'3 March 2027' (with ``time``: 'at 14:05') in the department's time zone, never UTC."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(ZoneInfo(config.department.timezone))
+    return f"{local.day} {local:%B %Y}" + (f" at {local:%H:%M}" if time else "")
