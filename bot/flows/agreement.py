@@ -51,13 +51,16 @@ def _role(session: Session, ctx: Context, subject: Person) -> str:
     )
 
 
-def _standing(config: DepartmentConfig, row: WriteUp, subject: Person, cso: str | None) -> str:
-    """Where the agreement stands, in one line."""
+def _standing(
+    config: DepartmentConfig, row: WriteUp, subject: Person, cso: str | None, role: str
+) -> str:
+    """Where the agreement stands, in one line (the job holder reads "you")."""
     parts = [f"Written by the line manager on {when(config, row.manager_assessed_at)}"]
+    who = "you" if role == "job_holder" else subject.name
     if row.job_holder_agreed_at:
-        parts.append(f"agreed by {subject.name} on {when(config, row.job_holder_agreed_at)}")
+        parts.append(f"agreed by {who} on {when(config, row.job_holder_agreed_at)}")
     else:
-        parts.append(f"waiting for {subject.name} to agree it")
+        parts.append(f"waiting for {who} to agree it")
     if cso is None:
         parts.append("no countersigning officer in the roster")
     elif row.countersigned_at:
@@ -93,7 +96,7 @@ def view(
     facts: list[tuple[str, str]] = []
     if stage is Stage.END_YEAR:
         facts += _end_year_facts(session, row, subject_id, year)
-    facts.append(("Where it stands", _standing(config, row, subject, cso)))
+    facts.append(("Where it stands", _standing(config, row, subject, cso, role)))
     value = f"{subject_id}:{stage.value}:{year}"
     buttons: tuple[Button, ...] = ()
     if role == "job_holder" and row.job_holder_agreed_at is None:

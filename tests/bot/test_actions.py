@@ -254,7 +254,7 @@ def test_every_button_works_in_teams(teams_run, sqlite_db, org, config, connecto
     assert "You withdrew the nomination of Js" in _card_text(cards["award_withdraw"])
     assert "Snoozed until" in _card_text(cards["snooze"])
     assert "You agreed Js's objectives for 2026-27" in _card_text(cards["objectives_agree"])
-    assert "agreed by Js on 15 July 2026" in _card_text(cards["write_up_agree"])
+    assert "agreed by you on 15 July 2026" in _card_text(cards["write_up_agree"])
     assert "perfbot export hr-2026-27.xlsx --year 2026" in _card_text(cards["get_workbook"])
     # "Show them": each waiting nomination arrives in the chat, with its Approve button.
     pending = [c for c in connector.cards_sent() if "award_approve" in json.dumps(c)]

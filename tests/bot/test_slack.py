@@ -934,13 +934,15 @@ def test_f23_a_write_up_is_read_agreed_or_commented_then_countersigned_in_chat(
     seen = slack_run(body, clock=RunningClock(monday))
     blocks = json.dumps(seen["shown"]["blocks"])
     assert "Delivered the spending review" in blocks and "Brought people with her" in blocks
-    assert "waiting for Js to agree it" in blocks
+    assert "waiting for you to agree it" in blocks  # the job holder reads "you"
     notes = [c["text"] for c in fake.calls_to("chat.postEphemeral")]
     assert "only the job holder, line manager or countersigning officer can" in notes[0]
     assert "Js has not agreed this write-up yet" in notes[1]
     [update] = fake.calls_to("chat.update")
     agreed = json.dumps(update["blocks"])
-    assert "agreed by Js on 12 October 2026" in agreed and "waiting for Ps to countersign" in agreed
+    assert (
+        "agreed by you on 12 October 2026" in agreed and "waiting for Ps to countersign" in agreed
+    )
     assert "write_up_agree" not in agreed  # the buttons go once it is agreed
     [row] = rows(sqlite_db, WriteUp)
     assert row.job_holder_comment == "The how should mention the recruitment."
