@@ -88,11 +88,12 @@ def view(
         f"*What was delivered*\n{row.manager_what or ''}",
         f"*How (behaviours)*\n{row.manager_how or ''}",
     ]
+    whose = "Your" if role == "job_holder" else f"{subject.name}'s"
     if row.self_assessment:
-        sections.append(f"*{subject.name}'s self-assessment*\n{row.self_assessment}")
+        sections.append(f"*{whose} self-assessment*\n{row.self_assessment}")
     if row.job_holder_comment:
         said = when(config, row.job_holder_commented_at)
-        sections.append(f"*{subject.name}'s comment, {said}*\n{row.job_holder_comment}")
+        sections.append(f"*{whose} comment, {said}*\n{row.job_holder_comment}")
     facts: list[tuple[str, str]] = []
     if stage is Stage.END_YEAR:
         facts += _end_year_facts(session, row, subject_id, year)
@@ -108,7 +109,6 @@ def view(
         buttons = (Button(AGREE, "Countersign", value, "primary"),)
     elif role == "line_manager" and row.job_holder_agreed_at is None:
         buttons = (Button("write_up", "Revise it", f"{subject_id}:{stage.value}"),)
-    whose = "Your" if role == "job_holder" else f"{subject.name}'s"
     return Message(
         title=f"{whose} {stage.label.lower()} write-up",
         text=f"The line manager's {stage.label.lower()} assessment"

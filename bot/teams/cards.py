@@ -22,8 +22,9 @@ _BOLD = re.compile(r"(?<![*\w])\*([^*\n]+)\*(?![*\w])")
 
 
 def _markdown(text: str) -> str:
-    """The flows write Slack-style *bold*; Adaptive Cards want **bold**."""
-    return _BOLD.sub(r"**\1**", text)
+    """The flows write Slack-style *bold* and single line breaks; Adaptive Cards want **bold**
+    and a blank line (their markdown joins lines that a single break separates)."""
+    return _BOLD.sub(r"**\1**", text).replace("\n", "\n\n")
 
 
 def _card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None) -> dict:
@@ -155,6 +156,7 @@ def message_card(message: Message) -> dict[str, Any]:
     if message.title:
         body.append(_text(message.title, size="Medium", weight="Bolder"))
     body.append(_text(message.text))
+    body += [_text(section) for section in message.sections]  # as Slack orders them
     if message.facts:
         body.append(
             {
@@ -162,7 +164,6 @@ def message_card(message: Message) -> dict[str, Any]:
                 "facts": [{"title": k, "value": _markdown(v)} for k, v in message.facts],
             }
         )
-    body += [_text(section) for section in message.sections]
     actions = [
         {
             "type": "Action.Execute",
