@@ -33,9 +33,20 @@ def _version(moment: datetime) -> str:
 
 
 def plan(tick: Tick) -> None:
+    """One row per ask that is due: only the columns it needs, and never a countersigning ask
+    for someone with no countersigning officer (their write-up is done once agreed)."""
     subject = aliased(Person, name="subject")
     found = tick.session.execute(
-        sa.select(WriteUp, subject)
+        sa.select(
+            col(WriteUp.person_id),
+            col(WriteUp.year),
+            col(WriteUp.stage),
+            col(WriteUp.manager_id),
+            col(WriteUp.manager_assessed_at),
+            col(WriteUp.job_holder_agreed_at),
+            col(WriteUp.job_holder_commented_at),
+            col(subject.countersigning_id),
+        )
         .join(subject, col(subject.id) == col(WriteUp.person_id))
         .where(
             col(WriteUp.manager_assessed_at).is_not(None),
@@ -43,24 +54,23 @@ def plan(tick: Tick) -> None:
             col(WriteUp.year).in_([tick.this_year - 1, tick.this_year]),
             sa.or_(
                 col(WriteUp.job_holder_agreed_at).is_(None),
-                col(WriteUp.countersigned_at).is_(None),
+                sa.and_(
+                    col(WriteUp.countersigned_at).is_(None),
+                    col(subject.countersigning_id).is_not(None),
+                ),
             ),
         )
     ).all()
     rows = []
-    for row, person in found:
-        assert row.manager_assessed_at is not None
-        version = _version(row.manager_assessed_at)
+    for person_id, year, stage, manager_id, written, agreed, commented, cso in found:
+        version = _version(written)
         asks: list[tuple[int | None, str, datetime]] = []
-        if row.job_holder_agreed_at is None:
-            asks.append((person.id, f"{AGREE}_{version}", row.manager_assessed_at))
-            commented = row.job_holder_commented_at
-            if commented is not None and commented > row.manager_assessed_at:
-                asks.append((row.manager_id, f"{COMMENTED}_{_version(commented)}", commented))
-        elif person.countersigning_id is not None:
-            asks.append(
-                (person.countersigning_id, f"{COUNTERSIGN}_{version}", row.job_holder_agreed_at)
-            )
+        if agreed is None:
+            asks.append((person_id, f"{AGREE}_{version}", written))
+            if commented is not None and commented > written:
+                asks.append((manager_id, f"{COMMENTED}_{_version(commented)}", commented))
+        else:
+            asks.append((cso, f"{COUNTERSIGN}_{version}", agreed))
         for recipient, step, since in asks:
             if recipient is None:
                 continue
@@ -69,11 +79,11 @@ def plan(tick: Tick) -> None:
                     tick,
                     recipient=recipient,
                     kind=Kind.WRITE_UP_AGREEMENT,
-                    subject_key=f"p:{person.id}",
-                    subject_id=person.id,
-                    milestone=f"write_up:{row.stage.value}",
+                    subject_key=f"p:{person_id}",
+                    subject_id=person_id,
+                    milestone=f"write_up:{Stage(stage).value}",
                     step=step,
-                    year=row.year,
+                    year=year,
                     due_at=max(since, tick.now),
                 )
             )

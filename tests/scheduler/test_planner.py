@@ -248,3 +248,28 @@ def test_deadlines_that_passed_before_perfbot_knew_someone_are_not_chased(db, or
     plan_at(db, config, at("2026-07-03"))  # Q1 overdue_3 day
     assert q1(db, org) == []
     assert outbox(db, kind="rating_due", subject_id=org.peer)  # others still are
+
+
+def test_f23_agreement_asks_go_to_the_job_holder_then_the_countersigning_officer(
+    db, org, config
+) -> None:
+    """F23, Annex B: the job holder agrees, then the countersigning officer countersigns -
+    and someone with no countersigning officer in the roster is done once they agree."""
+    day = at("2026-10-12")
+    with db.write() as session:
+        for manager, subject in (("lm", org.js), ("ps", org.dg_a)):  # dg_a has no countersigner
+            svc.record_manager_assessment(session, config=config, actor=org.actor(manager),
+                                          subject_id=subject, stage="mid_year", what="w",
+                                          how="h", now=day)  # fmt: skip
+    plan_at(db, config, day)
+    asks = {(r, s, st.split("_")[0]) for r, _k, s, _m, st in outbox(db, kind="write_up_agreement")}
+    assert asks == {(org.js, org.js, "agree"), (org.dg_a, org.dg_a, "agree")}
+    with db.write() as session:
+        for who, subject in (("js", org.js), ("dg_a", org.dg_a)):
+            svc.agree_write_up(session, config=config, actor=org.actor(who), subject_id=subject,
+                               stage="mid_year", now=day)  # fmt: skip
+    plan_at(db, config, day.replace(hour=11))
+    asks = {(r, s, st.split("_")[0]) for r, _k, s, _m, st in outbox(db, kind="write_up_agreement")}
+    assert asks - {(org.js, org.js, "agree"), (org.dg_a, org.dg_a, "agree")} == {
+        (org.ps, org.js, "countersign")
+    }  # and nothing for dg_a, who has no countersigning officer
