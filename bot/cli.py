@@ -422,6 +422,33 @@ def awards_chief_secretary(
     console.print(f"Award {award_id} ({amount}) {verdict}.")
 
 
+@moderation_app.command("release")
+def moderation_release(
+    year: Annotated[
+        int | None,
+        typer.Option(min=2000, max=2100, help="Performance year (2026 = 2026-27)."),
+    ] = None,
+) -> None:
+    """Release the year's moderated ratings: each job holder and line manager is then told the
+    final rating in chat (with the reason when it differs from the recommendation). Once only;
+    nothing moderated reaches a job holder before it. Audited."""
+    from store.framework import year_label
+    from store.services import release_outcomes
+
+    settings = _settings()
+    config = settings.department()
+    db = _database(settings)
+    with db.write() as session:
+        release = release_outcomes(
+            session, config=config, actor=Actor.system(Via.CLI), now=_now(), year=year
+        )
+        label = year_label(release.year, config.year.start_month)
+    console.print(
+        f"Released the final ratings for {label}. Everyone with a final rating, and their line "
+        "manager, will be told in chat within the next few minutes of their working hours."
+    )
+
+
 @teams_app.command("package")
 def teams_package(
     out: Annotated[Path, typer.Argument(help="Where to write the app package (.zip).")],

@@ -399,6 +399,18 @@ class Award(SQLModel, table=True):
     cst_recorded_at: datetime | None = _ts(nullable=True)
 
 
+class OutcomeRelease(SQLModel, table=True):
+    """F26 (guidance §79; Annex D): HR releases a year's moderated ratings; until then no
+    moderated rating reaches a job holder."""
+
+    __tablename__ = "outcome_release"
+
+    id: int | None = Field(default=None, primary_key=True)
+    year: int = Field(foreign_key="performance_year.start_year", unique=True)
+    released_at: datetime = _ts()
+    released_by_id: int | None = _person_fk(nullable=True, index=False)
+
+
 class ConsistencyRecord(SQLModel, table=True):
     """F21 (guidance §83, §88): the mid-year consistency table as published when HR ran the
     check - counts with small cells already hidden, never a person - kept so the end-year

@@ -15,12 +15,14 @@ from store.models import (
     Award,
     AwardStatus,
     Evidence,
+    ModeratedRating,
     Objective,
     ObjectiveMilestone,
     ObjectiveRevision,
     ObjectiveStatus,
     Outbox,
     OutboxStatus,
+    OutcomeRelease,
     Person,
     WriteUp,
 )
@@ -218,6 +220,20 @@ def awards_awaiting_cst(session: Session) -> int:
     return session.exec(
         select(func.count()).select_from(Award).where(Award.status == AwardStatus.AWAITING_CST)
     ).one()
+
+
+def unreleased_moderated_year(session: Session) -> tuple[int, int] | None:
+    """F26: the latest year with moderated ratings that HR has not released, and how many."""
+    year = session.exec(select(func.max(ModeratedRating.year))).one()
+    if (
+        year is None
+        or session.exec(select(OutcomeRelease.id).where(OutcomeRelease.year == year)).first()
+    ):
+        return None
+    count = session.exec(
+        select(func.count()).select_from(ModeratedRating).where(ModeratedRating.year == year)
+    ).one()
+    return year, count
 
 
 def people_counts(session: Session, demo_domain: str) -> tuple[int, int]:

@@ -12,7 +12,14 @@ from store import queries
 from store.aggregates import completion_by_business_unit
 from store.config import DepartmentConfig
 from store.framework import format_pence, year_label
-from store.services import approved_award_total, pk, quarter_ratings
+from store.models import Person
+from store.services import (
+    approved_award_total,
+    final_outcome,
+    outcome_release,
+    pk,
+    quarter_ratings,
+)
 
 
 def _quarters(session: Session, person_id: int, year: int, upto: int) -> str:
@@ -20,6 +27,16 @@ def _quarters(session: Session, person_id: int, year: int, upto: int) -> str:
     return ", ".join(
         f"Q{q} {ratings[q].label if q in ratings else '-'}" for q in range(1, upto + 1)
     )
+
+
+def _released_year(session: Session, year: int) -> int | None:
+    """F26: the latest released year a status may show final ratings for (this or last)."""
+    return next((y for y in (year, year - 1) if outcome_release(session, y)), None)
+
+
+def _final(session: Session, person: Person, year: int) -> str:
+    outcome = final_outcome(session, person, year)
+    return outcome.rating.label if outcome else "none yet"
 
 
 def status(session: Session, ctx: Context, config: DepartmentConfig) -> Message:
@@ -33,10 +50,20 @@ def status(session: Session, ctx: Context, config: DepartmentConfig) -> Message:
         f"Live objectives: {objectives} · Evidence items: {evidence} · In-year awards: "
         f"{format_pence(approved_award_total(session, ctx.person_id, year))}"
     ]
+    released = _released_year(session, year)  # F26: nothing moderated shows before release
+    if released is not None:
+        sections[0] += (
+            f"\nFinal rating for {year_label(released, config.year.start_month)}: "
+            f"{_final(session, person, released)}"
+        )
     team = reports(session, ctx.person_id)
     if team:
         lines = [f"• {p.name}: {_quarters(session, pk(p), year, quarter)}" for p in team]
         sections.append("*Your team*\n" + "\n".join(lines))
+        if released is not None:
+            finals = [f"• {p.name}: {_final(session, p, released)}" for p in team]
+            label = year_label(released, config.year.start_month)
+            sections.append(f"*Final ratings, {label}*\n" + "\n".join(finals))
     buttons: list[Button] = []
     waiting = pending_for(session, config, ctx.person_id)  # a DG, or the Permanent Secretary
     if person.is_dg or waiting:
@@ -58,6 +85,14 @@ def status(session: Session, ctx: Context, config: DepartmentConfig) -> Message:
             f"Reminders that could not be delivered: {undeliverable} (no Slack "
             f"or Teams account linked), {dead} failed after retries."
         )
+        if unreleased := queries.unreleased_moderated_year(session):
+            label = year_label(unreleased[0], config.year.start_month)
+            sections.append(
+                f"*Final ratings, {label}*: {unreleased[1]} moderated "
+                f"{'rating is' if unreleased[1] == 1 else 'ratings are'} recorded and not yet "
+                "released. Job holders see none of them until you release the year with "
+                "`perfbot moderation release`; then each job holder and line manager is told."
+            )
         if cst := queries.awards_awaiting_cst(session):
             sections.append(
                 f"*Chief Secretary approval*: {cst} in-year "

@@ -14,6 +14,7 @@ from scheduler.nudges import (
     evidence,
     moderation_readiness,
     objectives,
+    outcome,
     rating,
     self_assessment,
     write_up,
@@ -48,6 +49,7 @@ KINDS: dict[Kind, NudgeKind] = {
         award_digest,
         development_plan,
         write_up_agreement,
+        outcome,
     )
 }
 assert set(KINDS) == set(Kind), "every nudge kind has its module"

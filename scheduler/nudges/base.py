@@ -41,6 +41,7 @@ class Kind(StrEnum):
     CONSISTENCY_CHECK = "consistency_check_due"  # HR (F21)
     MODERATION_READINESS = "moderation_readiness"  # HR, per business unit (F19)
     WRITE_UP_AGREEMENT = "write_up_agreement"  # job holder, then countersigning officer (F23)
+    OUTCOME = "outcome_released"  # job holder and line manager, once HR releases (F26)
 
 
 class Recipient(StrEnum):

@@ -45,11 +45,15 @@ from store.services.identities import (
     linked_person,
 )
 from store.services.moderation import (
+    Outcome,
     close_rating_review,
+    final_outcome,
     moderation_placement,
     open_rating_review,
+    outcome_release,
     record_department_move,
     record_moderated_rating,
+    release_outcomes,
     reviewed_outcome,
 )
 from store.services.nudges import snooze
@@ -132,7 +136,11 @@ __all__ = [
     "record_minimum_standards",
     "record_moderated_rating",
     "open_rating_review",
+    "Outcome",
     "close_rating_review",
+    "final_outcome",
+    "outcome_release",
+    "release_outcomes",
     "reviewed_outcome",
     "record_self_assessment",
     "require_hr",

@@ -3,15 +3,17 @@ whom when people move between departments (F18)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from store import framework as fw
 from store.config import DepartmentConfig
 from store.errors import Conflict, InvalidInput, RuleViolation
 from store.framework import Rating
-from store.models import ModeratedRating, Person, RatingReview
+from store.models import ModeratedRating, OutcomeRelease, Person, RatingReview
 from store.services.base import (
     Actor,
     audited,
@@ -22,7 +24,7 @@ from store.services.base import (
     resolve_year,
     snapshot,
 )
-from store.services.write_ups import year_end_outcome
+from store.services.write_ups import gated_recommendation, year_end_outcome
 
 
 def moderation_placement(
@@ -254,3 +256,80 @@ def reviewed_outcome(session: Session, subject_id: int, year: int) -> Rating | N
     """F27: the outcome of a closed review, which replaces the moderated rating."""
     row = _review(session, subject_id, year)
     return Rating(row.outcome) if row is not None and row.outcome is not None else None
+
+
+# --- F26: the outcome is told ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class Outcome:
+    """F26: what a job holder is told once the year is released."""
+
+    rating: Rating
+    recommended: Rating | None
+    why: str | None  # the panel's (or the review's) reason, when it differs from the recommendation
+
+
+def outcome_release(session: Session, year: int) -> OutcomeRelease | None:
+    return session.exec(select(OutcomeRelease).where(OutcomeRelease.year == year)).first()
+
+
+def release_outcomes(
+    session: Session,
+    *,
+    config: DepartmentConfig,
+    actor: Actor,
+    now: datetime,
+    year: int | None = None,
+) -> OutcomeRelease:
+    """F26 (guidance §79; Annex D): HR releases the year's moderated ratings (by default the
+    latest year the panels rated); each job holder and line manager is then told the final
+    rating in chat. Once only, and only once there is something to release; audited."""
+    require_hr(session, actor, deny("release the year's ratings - only HR can").message)
+    if year is None:  # the latest year the panels have rated (the release follows year end)
+        year = session.exec(select(sa.func.max(ModeratedRating.year))).one()
+    year = resolve_year(session, config, now, year)
+    done = outcome_release(session, year)
+    if done is not None:
+        raise Conflict(
+            f"The ratings for {fw.year_label(year, config.year.start_month)} were already "
+            f"released on {done.released_at:%d %B %Y}."
+        )
+    if session.exec(select(ModeratedRating.id).where(ModeratedRating.year == year)).first() is None:
+        raise RuleViolation(
+            "F26",
+            f"There is nothing to release: no moderated ratings for "
+            f"{fw.year_label(year, config.year.start_month)} are recorded yet. Import the "
+            "moderation panels' ratings first.",
+        )
+    return audited(
+        session, OutcomeRelease(year=year, released_at=now, released_by_id=actor.person_id),
+        actor=actor, now=now, action="outcomes.release", subject_id=None, fields=("year",),
+    )  # fmt: skip
+
+
+def final_outcome(session: Session, subject: Person, year: int) -> Outcome | None:
+    """F26: the final rating to tell (a review's outcome, else the moderated rating, within the
+    gates) and why it differs from the recommendation; None while there is none. Only the
+    release lets anyone read this to a job holder."""
+    moderated = session.exec(
+        select(ModeratedRating).where(
+            ModeratedRating.person_id == subject.id, ModeratedRating.year == year
+        )
+    ).first()
+    review = _review(session, subject.id or 0, year)
+    panel = reviewed_outcome(session, subject.id or 0, year) or (
+        Rating(moderated.rating) if moderated else None
+    )
+    final = year_end_outcome(session, subject, year, moderated=panel)
+    if final.rating is None:
+        return None
+    recommended = gated_recommendation(session, subject.id or 0, year)
+    recommendation = recommended.recommended if recommended else None
+    why = None
+    if final.rating is not recommendation:
+        if review is not None and review.outcome is not None:
+            why = review.outcome_reason
+        elif moderated is not None:
+            why = moderated.reason
+        elif recommended is not None and recommended.reasons:
+            why = "; ".join(recommended.reasons)
+    return Outcome(final.rating, recommendation, why)

@@ -263,3 +263,35 @@ def test_f18_hr_records_a_department_move_from_the_command_line(tmp_path: Path) 
     with db.read() as session:
         js = session.exec(select(Person).where(Person.staff_id == "S005")).one()
         assert (js.left_on.isoformat(), js.left_to_department) == ("2026-12-01", "HM Treasury")
+
+
+def test_f26_hr_releases_the_final_ratings_from_the_command_line(tmp_path: Path) -> None:
+    """F26: HR releases the year's moderated ratings with one command; once, and not before
+    there is something to release."""
+    from datetime import UTC, datetime
+
+    from store import services as svc
+    from store.config import DepartmentConfig
+    from store.db import Database
+    from tests.conftest import end_year_ready, make_org
+
+    db = Database(f"sqlite:///{tmp_path / 'perfbot.db'}")  # the CLI's default DATABASE_URL
+    migrate.upgrade(db)
+    org, config = make_org(db, tmp_path), DepartmentConfig()
+    early = run(["moderation", "release", "--year", "2026"], tmp_path)
+    assert early.returncode == 1 and "There is nothing to release" in early.stderr
+    written = datetime(2027, 3, 22, 10, tzinfo=UTC)
+    with db.write() as session:
+        end_year_ready(session, config, written, manager=org.actor("lm"), subject_id=org.js,
+                       signers=(org.actor("js"),))  # fmt: skip
+        svc.record_moderated_rating(session, config=config, actor=org.actor("hr"),
+                                    subject_id=org.js, rating="Achieving", reason="Panel",
+                                    now=written, year=2026)  # fmt: skip
+    done = run(["moderation", "release"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Released the final ratings for 2026-27" in " ".join(done.stdout.split())
+    again = run(["moderation", "release", "--year", "2026"], tmp_path)
+    assert again.returncode == 1 and "already released on" in again.stderr
+    assert "Traceback" not in early.stderr + again.stderr
+    with db.read() as session:
+        assert svc.outcome_release(session, 2026) is not None

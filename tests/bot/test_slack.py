@@ -968,3 +968,71 @@ def test_f23_a_write_up_is_read_agreed_or_commented_then_countersigned_in_chat(
     slack_run(countersign, clock=RunningClock(later))
     assert rows(sqlite_db, WriteUp)[0].countersigned_at is not None
     assert "countersigned by Ps on 12 October 2026" in json.dumps(fake.calls_to("chat.update")[-1])
+
+
+def test_f26_the_final_rating_reaches_the_job_holder_only_after_hr_releases_it(
+    slack_run, sqlite_db, org, config, fake
+) -> None:
+    """F26: "No moderated rating reaches a job holder before HR releases the year"; then each
+    job holder and line manager is told the final rating in chat, with the reason when it
+    differs from the recommendation, and their status shows it."""
+    from tests.conftest import end_year_ready
+    from tests.fakes import FakeClock
+
+    give_everyone_slack_ids(sqlite_db, NOW)
+    written, moderated = (
+        datetime(2027, 3, 22, 10, tzinfo=UTC),
+        datetime(2027, 5, 10, 10, tzinfo=UTC),
+    )
+    released = datetime(2027, 6, 1, 10, tzinfo=UTC)
+    with sqlite_db.write() as session:
+        end_year_ready(session, config, written, manager=org.actor("lm"), subject_id=org.js,
+                       signers=(org.actor("js"),), recommended="High Performing")  # fmt: skip
+        svc.record_moderated_rating(session, config=config, actor=org.actor("hr"),
+                                    subject_id=org.js, rating="Achieving",
+                                    reason="Panel: strong, not stand-out", now=moderated,
+                                    year=2026)  # fmt: skip
+
+    async def statuses(slack: Slack) -> list[str]:
+        slack.responses_seen, seen = len(fake.responses), []  # the fake outlives each run
+        for who in (org.js, org.lm, org.hr):
+            await slack.command(who, "status")
+            seen.append(json.dumps(await slack.response()))
+        return seen
+
+    js, lm, hr = slack_run(statuses, clock=RunningClock(moderated))
+    assert "Achieving" not in js and "Final rating" not in js + lm  # not before the release
+    assert "1 moderated rating is recorded and not yet released" in hr
+    with sqlite_db.write() as session:
+        svc.release_outcomes(session, config=config, actor=org.actor("hr"), now=released)
+        plan(session, config=config, now=released)
+
+    async def told(slack: Slack) -> dict[str, str]:
+        slack.responses_seen = len(fake.responses)
+        channel = SlackMessenger(outbox_client(FakeSlack.TOKEN, fake.url))
+        await Deliverer(
+            sqlite_db, config, {"slack": channel}, clock=FakeClock(released)
+        ).run_until_idle()
+        await channel.close()
+        posts = [p for p in fake.calls_to("chat.postMessage") if "final rating" in p["text"]]
+        by = {p["channel"]: p for p in posts}
+        assert len(posts) == len(by) == 2  # one message each to the job holder and the manager
+        to_js = by["D" + user_id(org.js)[1:]]
+        await slack.click(org.js, "status", _button(to_js, "status")["value"])
+        return {
+            "js": json.dumps(to_js),
+            "lm": json.dumps(by["D" + user_id(org.lm)[1:]]),
+            "status": json.dumps(await slack.response()),
+        }
+
+    seen = slack_run(told, clock=RunningClock(released))
+    told_js, told_lm, status = seen["js"], seen["lm"], seen["status"]
+    assert "Your final rating for 2026-27 is Achieving" in told_js
+    assert "Your line manager recommended High Performing" in told_js
+    assert "Panel: strong, not stand-out" in told_js
+    assert "Js's final rating for 2026-27 is Achieving" in told_lm
+    assert "Final rating for 2026-27: Achieving" in status
+    js, lm, hr = slack_run(statuses, clock=RunningClock(released))
+    assert "Final rating for 2026-27: Achieving" in js
+    assert "Final ratings, 2026-27" in lm and "Js: Achieving" in lm
+    assert "not yet released" not in hr

@@ -273,3 +273,58 @@ def test_f23_agreement_asks_go_to_the_job_holder_then_the_countersigning_officer
     assert asks - {(org.js, org.js, "agree"), (org.dg_a, org.dg_a, "agree")} == {
         (org.ps, org.js, "countersign")
     }  # and nothing for dg_a, who has no countersigning officer
+
+
+def test_f26_final_ratings_are_told_only_after_release_and_again_after_a_review(
+    db, org, config
+) -> None:
+    """F26: "Once HR releases the year's moderated ratings, each job holder (and their line
+    manager) is told the final rating in chat, with the reason when it differs from the
+    recommendation"; "No moderated rating reaches a job holder before HR releases the year".
+    F27: a review's outcome changes the final rating - they are told the new one."""
+    from scheduler.nudges import NudgeContext, compose
+    from tests.conftest import end_year_ready
+
+    written, moderated, released = at("2027-03-22"), at("2027-05-10"), at("2027-06-01")
+    with db.write() as session:
+        end_year_ready(session, config, written, manager=org.actor("lm"), subject_id=org.js,
+                       signers=(org.actor("js"),), recommended="High Performing")  # fmt: skip
+        svc.record_moderated_rating(session, config=config, actor=org.actor("hr"),
+                                    subject_id=org.js, rating="Achieving",
+                                    reason="Panel: strong, not stand-out", now=moderated,
+                                    year=2026)  # fmt: skip
+    plan_at(db, config, moderated.replace(hour=11))
+    assert outbox(db, kind="outcome_released") == []  # moderated, not released
+    with db.write() as session:
+        svc.release_outcomes(session, config=config, actor=org.actor("hr"), now=released)
+    plan_at(db, config, released.replace(hour=11))
+    told = [(r, s, st) for r, _k, s, _m, st in outbox(db, kind="outcome_released")]
+    assert told == [(org.js, org.js, "final_achieving"), (org.lm, org.js, "final_achieving")]
+    assert plan_at(db, config, released.replace(hour=12)) == {}  # told once
+    with db.read() as session:
+        row = session.exec(
+            select(Outbox).where(Outbox.recipient_id == org.js, Outbox.kind == "outcome_released")
+        ).one()
+        to_js = NudgeContext(row.id or 0, row.kind, row.step, row.milestone, row.year,
+                             org.js, "Js", row.payload, to_subject=True)  # fmt: skip
+        nudge = compose(config, to_js)
+        assert nudge.text == (
+            "Your final rating for 2026-27 is Achieving. Your line manager recommended High "
+            "Performing. The reason: Panel: strong, not stand-out"
+        )
+        to_lm = compose(config, NudgeContext(**{**to_js.__dict__, "to_subject": False}))
+        assert to_lm.text.startswith("Js's final rating for 2026-27 is Achieving. You recommended")
+    reviewed = at("2027-07-01")
+    with db.write() as session:
+        kw = {"config": config, "actor": org.actor("hr"), "subject_id": org.js, "year": 2026}
+        svc.open_rating_review(session, reason="Grievance", now=reviewed, **kw)
+        svc.close_rating_review(session, outcome="High Performing", reason="Q3 launch missed",
+                                now=reviewed, **kw)  # fmt: skip
+    plan_at(db, config, reviewed.replace(hour=11))
+    told = [(r, st) for r, _k, _s, _m, st in outbox(db, kind="outcome_released")]
+    assert told[2:] == [(org.js, "final_high_performing"), (org.lm, "final_high_performing")]
+    from scheduler.nudges import is_done
+
+    with db.read() as session:
+        rows = session.exec(select(Outbox).where(Outbox.kind == "outcome_released")).all()
+        assert [is_done(session, r, config) for r in rows] == [True, True, False, False]

@@ -1115,3 +1115,35 @@ def _rate_in(session: Session, org: Org, config: DepartmentConfig, now: datetime
         how_note="h",
         now=now,
     )
+
+
+def test_f26_hr_releases_the_year_once_and_only_with_something_to_release(db, org, config) -> None:
+    """F26: "Once HR releases the year's moderated ratings, each job holder ... is told"; no
+    moderated rating reaches a job holder before the release. Only HR releases, once, audited."""
+    release = {"config": config, "now": END + timedelta(days=60), "year": YEAR}
+    err = rejected(db, svc.release_outcomes, RuleViolation, actor=org.actor("hr"), **release)
+    assert "nothing to release" in err.message  # the panels have not rated anyone yet
+    with db.write() as session:
+        end_year_ready(session, config, END, manager=org.actor("lm"), subject_id=org.js,
+                       signers=(org.actor("js"),), recommended="High Performing")  # fmt: skip
+    call(db, svc.record_moderated_rating, config=config, actor=org.actor("hr"), subject_id=org.js,
+         rating="Achieving", reason="Panel: strong, not stand-out", now=END, year=YEAR)  # fmt: skip
+    rejected(db, svc.release_outcomes, PermissionDenied, actor=org.actor("lm"), **release)
+    with db.read() as session:
+        assert svc.outcome_release(session, YEAR) is None
+        told = svc.final_outcome(session, session.get(Person, org.js), YEAR)
+    assert told == svc.Outcome(
+        Rating.ACHIEVING, Rating.HIGH_PERFORMING, "Panel: strong, not stand-out"
+    )
+    # Without a year, the release is for the latest year the panels rated - not the new one.
+    done = call(db, svc.release_outcomes, config=config, actor=org.actor("hr"),
+                now=END + timedelta(days=60))  # fmt: skip
+    assert done.year == YEAR
+    err = rejected(db, svc.release_outcomes, Conflict, actor=org.actor("hr"), **release)
+    assert "already released on 21 May 2027" in err.message
+    with db.read() as session:
+        entries = session.exec(
+            select(AuditEntry).where(AuditEntry.action == "outcomes.release")
+        ).all()
+        assert [e.actor_id for e in entries] == [org.hr]
+        assert svc.outcome_release(session, YEAR) is not None
