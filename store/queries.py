@@ -4,6 +4,7 @@ population query (``store.workbook``)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -80,6 +81,64 @@ def live_objectives(session: Session, person_id: int, year: int) -> list[tuple[i
         assert objective_id is not None
         latest[objective_id] = what  # later revisions replace earlier ones
     return list(latest.items())
+
+
+@dataclass(frozen=True)
+class ObjectiveRecord:
+    """One live objective as its owner and line manager see it: the latest wording (F13),
+    how many times it was revised, and its milestones (F17)."""
+
+    objective: Objective
+    latest: ObjectiveRevision
+    revisions: int
+    milestones: list[ObjectiveMilestone]
+
+
+def objective(session: Session, objective_id: int) -> Objective | None:
+    return session.get(Objective, objective_id)
+
+
+def milestone_award(session: Session, milestone_id: int) -> Award | None:
+    """F17: a nomination for this milestone that still stands (not withdrawn or rejected)."""
+    return session.exec(
+        select(Award).where(
+            Award.milestone_id == milestone_id,
+            col(Award.status).not_in([AwardStatus.WITHDRAWN, AwardStatus.REJECTED]),
+        )
+    ).first()
+
+
+def objective_records(session: Session, person_id: int, year: int) -> list[ObjectiveRecord]:
+    """A person's live objectives for the year, oldest first, in three queries."""
+    objectives = session.exec(
+        select(Objective)
+        .where(
+            Objective.person_id == person_id,
+            Objective.year == year,
+            Objective.status == ObjectiveStatus.LIVE,
+        )
+        .order_by(col(Objective.id))
+    ).all()
+    ids = [o.id for o in objectives]
+    revisions: dict[int, list[ObjectiveRevision]] = {}
+    for revision in session.exec(
+        select(ObjectiveRevision)
+        .where(col(ObjectiveRevision.objective_id).in_(ids))
+        .order_by(col(ObjectiveRevision.number))
+    ).all():
+        revisions.setdefault(revision.objective_id, []).append(revision)
+    milestones: dict[int, list[ObjectiveMilestone]] = {}
+    for milestone in session.exec(
+        select(ObjectiveMilestone)
+        .where(col(ObjectiveMilestone.objective_id).in_(ids))
+        .order_by(col(ObjectiveMilestone.due_on), col(ObjectiveMilestone.id))
+    ).all():
+        milestones.setdefault(milestone.objective_id, []).append(milestone)
+    return [
+        ObjectiveRecord(o, revisions[o.id][-1], len(revisions[o.id]), milestones.get(o.id, []))
+        for o in objectives
+        if o.id in revisions
+    ]
 
 
 def first_objectives(session: Session, people: list[int], year: int) -> list[tuple[int, str, str]]:

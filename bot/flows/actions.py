@@ -15,7 +15,17 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.flows import agreement, award, evidence, objectives, plan, rate, status, write_up
+from bot.flows import (
+    agreement,
+    award,
+    evidence,
+    objective_record,
+    objectives,
+    plan,
+    rate,
+    status,
+    write_up,
+)
 from bot.flows.common import actor
 from bot.flows.model import Context, Form, Message
 from store.config import DepartmentConfig
@@ -53,6 +63,7 @@ class Post:
 
     messages: tuple[Message, ...]
     empty: str  # what to say when there are none
+    title: str = "Award nominations waiting"  # where a platform sums them up (Teams)
 
 
 @dataclass(frozen=True)
@@ -103,7 +114,9 @@ def _opens(build: Opener) -> Action:
     return Action(run, writes=False)
 
 
-def _opens_value(build: Callable[[Session, Context, DepartmentConfig, str], Form]) -> Action:
+def _opens_value(
+    build: Callable[[Session, Context, DepartmentConfig, str], Form | Message],
+) -> Action:
     """A button that opens a form from its whole value."""
 
     def run(
@@ -177,6 +190,30 @@ def agree_write_up(
     return Replace(agreement.agree(session, ctx, config, value))
 
 
+def list_objectives(
+    session: Session, ctx: Context, config: DepartmentConfig, value: str, _origin: Origin
+) -> Result:
+    """F11-F13, F17: the objectives, one message each with its buttons, in the direct chat."""
+    subject, _ = subject_of(value)
+    shown = objective_record.overview(session, ctx, config, subject)
+    return Post(shown, empty="", title=shown[0].title or "Objectives")
+
+
+def list_milestones(
+    session: Session, ctx: Context, config: DepartmentConfig, value: str, _origin: Origin
+) -> Result:
+    """F17: an objective's milestones, one message each with its buttons."""
+    shown = objective_record.milestones(session, ctx, config, value)
+    return Post(shown, empty="", title=shown[0].title or "Milestones")
+
+
+def milestone_met(
+    session: Session, ctx: Context, config: DepartmentConfig, value: str, _origin: Origin
+) -> Result:
+    """F17: the milestone's message shows it met, and offers a nomination."""
+    return Replace(objective_record.mark_met(session, ctx, config, value))
+
+
 def snooze_nudge(
     session: Session, ctx: Context, config: DepartmentConfig, value: str, _origin: Origin
 ) -> Result:
@@ -219,6 +256,13 @@ ACTIONS: dict[str, Action] = {
     "rate": _opens(lambda s, c, k, subject, _: rate.open_form(s, c, k, subject)),
     "objectives": _opens(lambda s, c, k, subject, _: objectives.open_form(s, c, k, subject)),
     "objectives_agree": Action(agree_objectives, writes=True),
+    objective_record.LIST: Action(list_objectives, writes=False),
+    objective_record.REVISE: _opens_value(objective_record.open_revise),
+    objective_record.CLOSE: _opens_value(objective_record.open_close),
+    objective_record.MILESTONE: _opens_value(objective_record.open_milestone),
+    objective_record.MILESTONES: Action(list_milestones, writes=False),
+    objective_record.MET: Action(milestone_met, writes=True),
+    objective_record.AWARD: _opens_value(award.open_for_milestone),
     agreement.READ: Action(read_write_up, writes=False),
     agreement.AGREE: Action(agree_write_up, writes=True),
     agreement.COMMENT: _opens_value(agreement.open_comment),

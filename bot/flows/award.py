@@ -22,9 +22,9 @@ from bot.flows.common import (
 from bot.flows.model import Button, Context, Field, Form, FormErrors, Message, Note, Option
 from store import queries
 from store.config import DepartmentConfig
-from store.errors import PerfbotError
+from store.errors import InvalidInput, PerfbotError
 from store.framework import format_pence, parse_money_pence
-from store.models import Award, AwardStatus, Person
+from store.models import Award, AwardStatus, ObjectiveMilestone, Person
 from store.services import (
     award_decider,
     award_headroom,
@@ -50,9 +50,15 @@ def _candidates(session: Session, ctx: Context) -> list[Person]:
 
 
 def open_form(
-    session: Session, ctx: Context, config: DepartmentConfig, nominee_id: int | None = None
+    session: Session,
+    ctx: Context,
+    config: DepartmentConfig,
+    nominee_id: int | None = None,
+    milestone: ObjectiveMilestone | None = None,
 ) -> Form | Message:
     people = _candidates(session, ctx)
+    if milestone is not None:  # the milestone's owner, and no one else
+        people = [p for p in people if p.id == nominee_id]
     if not people:
         return Message(
             text="Awards are nominated by a line manager or countersigning officer; "
@@ -68,6 +74,12 @@ def open_form(
         return f"{format_pence(left)} left this year"
 
     objectives = queries.first_objectives(session, [p.id for p in people if p.id is not None], year)
+    # F17: a nomination for a milestone just met names it, and is linked to it.
+    for_milestone = (
+        (Note(f"For the milestone met: {milestone.title}. It is linked to its objective."),)
+        if milestone is not None
+        else ()
+    )
     return Form(
         FLOW,
         "Nominate an award",
@@ -94,17 +106,25 @@ def open_form(
                 max_value=limits.per_award_pence / 100,
             ),
             Field("reason", "What it recognises", "text", multiline=True, max_length=2000),
-            Field(
-                "objective",
-                "Linked objective",
-                "choice",
-                required=False,
-                options=tuple(
-                    Option(str(oid), f"{name}: {what}"[:75]) for oid, name, what in objectives
-                ),
+            *for_milestone,
+            *(
+                ()
+                if milestone is not None
+                else (
+                    Field(
+                        "objective",
+                        "Linked objective",
+                        "choice",
+                        required=False,
+                        options=tuple(
+                            Option(str(oid), f"{name}: {what}"[:75])
+                            for oid, name, what in objectives
+                        ),
+                    ),
+                )
             ),
         ),
-        {"year": year},
+        {"year": year, "milestone_id": milestone.id if milestone is not None else None},
     )
 
 
@@ -133,6 +153,7 @@ def submit(
         amount_pence=pence,
         reason=value_text(values, "reason"),
         objective_id=int(objective) if objective.isdigit() else None,
+        milestone_id=state.get("milestone_id"),
         now=ctx.now,
         year=state.get("year"),
     )
@@ -145,6 +166,17 @@ def submit(
         "will decide; you'll see the outcome in your status.",
         buttons=(Button("award_withdraw", "Withdraw it", str(award.id)),),
     )
+
+
+def open_for_milestone(
+    session: Session, ctx: Context, config: DepartmentConfig, value: str
+) -> Form | Message:
+    """F17 (the milestone pilot): "Nominate an award for this milestone", once it is met."""
+    milestone = session.get(ObjectiveMilestone, int(value)) if value.isdigit() else None
+    objective = queries.objective(session, milestone.objective_id) if milestone else None
+    if milestone is None or objective is None or milestone.met_on is None:
+        raise InvalidInput("This button is out of date. Open the latest message and try again.")
+    return open_form(session, ctx, config, objective.person_id, milestone)
 
 
 def decision_message(session: Session, award: Award, config: DepartmentConfig) -> Message:
@@ -182,6 +214,11 @@ def decision_message(session: Session, award: Award, config: DepartmentConfig) -
         facts=tuple(facts),
         buttons=buttons,
     )
+
+
+def approve_question(award: Award, nominee: Person | None) -> str:
+    """F15: asked before an approval is sent - the money and the person, named."""
+    return f"Approve {format_pence(award.amount_pence)} for {nominee.name if nominee else 'them'}?"
 
 
 def pending_message(session: Session, award: Award, config: DepartmentConfig) -> Message:
@@ -230,7 +267,13 @@ def pending_message(session: Session, award: Award, config: DepartmentConfig) ->
         text=award.reason,
         facts=tuple(facts),
         buttons=(
-            Button("award_approve", "Approve", str(award.id), "primary"),
+            Button(
+                "award_approve",
+                "Approve",
+                str(award.id),
+                "primary",
+                approve_question(award, nominee),
+            ),
             Button("award_reject", "Reject", str(award.id), "danger"),
         ),
     )

@@ -8,7 +8,17 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.flows import agreement, award, evidence, objectives, plan, rate, status, write_up
+from bot.flows import (
+    agreement,
+    award,
+    evidence,
+    objective_record,
+    objectives,
+    plan,
+    rate,
+    status,
+    write_up,
+)
 from bot.flows.model import Context, Form, Message
 from store.config import DepartmentConfig
 from store.errors import Conflict
@@ -30,7 +40,25 @@ SUBMITTERS: dict[str, Submit] = {
     write_up.SELF_FLOW: write_up.submit_self,
     plan.FLOW: plan.submit,
     agreement.COMMENT_FLOW: agreement.submit_comment,
+    objective_record.REVISE_FLOW: objective_record.submit_revise,
+    objective_record.CLOSE_FLOW: objective_record.submit_close,
+    objective_record.MILESTONE_FLOW: objective_record.submit_milestone,
 }
+
+# Typed commands that act like a button (the same handler, so the same answer): the verb, the
+# button, and whether the command's first word is the button's value.
+COMMAND_BUTTONS: dict[str, tuple[str, bool]] = {
+    "export": ("get_workbook", True),  # HR: `/perf export 2026`
+    "objectives": (objective_record.LIST, False),  # your objectives, to revise or close
+}
+
+
+def command_button(verb: str, args: list[str]) -> tuple[str, str] | None:
+    """The button a typed command presses, and its value; None for other commands."""
+    if verb not in COMMAND_BUTTONS:
+        return None
+    name, takes_value = COMMAND_BUTTONS[verb]
+    return name, (args[0] if takes_value and args else "")
 
 
 # Forms that are a step after another, and how to go back to that one with its answers.
@@ -46,7 +74,6 @@ def command_openers(ctx: Context, config: DepartmentConfig, args: list[str]) -> 
     return {
         "rate": lambda s: rate.open_form(s, ctx, config),
         "evidence": lambda s: evidence.open_form(s, ctx, config),
-        "objectives": lambda s: objectives.open_form(s, ctx, config),
         "objective": lambda s: objectives.open_form(s, ctx, config),
         "award": lambda s: award.open_form(s, ctx, config),
         "writeup": lambda s: write_up.open_form(s, ctx, config, stage=first),

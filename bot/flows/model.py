@@ -57,6 +57,7 @@ class Button:
     label: str
     value: str = ""
     style: Literal["primary", "danger"] | None = None
+    confirm: str | None = None  # a question to answer first ("Approve £5,000 for Ada Quill?")
 
 
 @dataclass(frozen=True)

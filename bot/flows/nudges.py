@@ -15,6 +15,7 @@ def nudge_message(nudge: Nudge) -> Message:
             "primary"
             if i == 0 and a.action_id != "snooze"
             else ("danger" if a.action_id == "award_reject" else None),
+            a.confirm,
         )
         for i, a in enumerate(nudge.actions)
     )

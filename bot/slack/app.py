@@ -42,7 +42,7 @@ from bot.flows.actions import (
     Tell,
     unknown_button,
 )
-from bot.flows.commands import SUBMITTERS, command_openers, submit_form
+from bot.flows.commands import SUBMITTERS, command_button, command_openers, submit_form
 from bot.flows.help import NOT_IN_ROSTER, help_message, unknown_command
 from bot.flows.model import (
     Context,
@@ -281,10 +281,9 @@ class SlackAdapter:
         if person_id is None:
             await respond(text=NOT_IN_ROSTER.text)
             return
-        if verb == "export":  # acts like the HR nudges' "Get the workbook" button
+        if pressed := command_button(verb, args):  # e.g. export: "Get the workbook"
             await self.press(
-                "get_workbook",
-                args[0] if args else "",
+                *pressed,
                 person_id,
                 user=body["user_id"],
                 trigger_id=body["trigger_id"],

@@ -11,6 +11,7 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     CheckboxesElement,
+    ConfirmObject,
     ContextBlock,
     DatePickerElement,
     HeaderBlock,
@@ -26,7 +27,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.flows.model import Field, Form, Message, Note
+from bot.flows.model import Button, Field, Form, Message, Note
 
 MODAL_MAX_BLOCKS, MESSAGE_MAX_BLOCKS = 100, 50
 TITLE_MAX, OPTION_TEXT_MAX, SECTION_MAX, PLAIN_INPUT_MAX = 24, 75, 3000, 3000
@@ -133,6 +134,16 @@ def modal(form: Form, sealed_state: str) -> dict[str, Any]:
     return view.to_dict()
 
 
+def _confirm(button: Button) -> ConfirmObject:
+    """Slack's own "are you sure?" dialog, asked before the press is sent."""
+    return ConfirmObject(
+        title=_cut("Please confirm", 100),
+        text=PlainTextObject(text=_cut(button.confirm or "", 300)),  # names are not markup
+        confirm=_cut(f"Yes, {button.label.lower()}", 30),
+        deny="Cancel",
+    )
+
+
 def message_blocks(message: Message) -> list[dict[str, Any]]:
     blocks: list[Block] = []
     if message.title:
@@ -163,6 +174,7 @@ def message_blocks(message: Message) -> list[dict[str, Any]]:
                         action_id=b.action_id,
                         value=b.value or "-",
                         style=b.style,
+                        confirm=_confirm(b) if b.confirm else None,
                     )
                     for b in message.buttons[:25]
                 ]

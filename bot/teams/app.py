@@ -51,7 +51,7 @@ from bot.flows.actions import (
     Tell,
     unknown_button,
 )
-from bot.flows.commands import BACK, SUBMITTERS, command_openers, submit_form
+from bot.flows.commands import BACK, SUBMITTERS, command_button, command_openers, submit_form
 from bot.flows.help import NOT_IN_ROSTER, help_message, unknown_command
 from bot.flows.model import (
     Context,
@@ -291,8 +291,8 @@ class TeamsAdapter:
         if person_id is None:
             await turn.send_activity(NOT_IN_ROSTER.text)
             return
-        if verb == "export":  # acts like the HR nudges' "Get the workbook" button
-            card = await self.press(turn, person_id, "get_workbook", args[0] if args else "")
+        if pressed := command_button(verb, args):  # e.g. export: "Get the workbook"
+            card = await self.press(turn, person_id, *pressed)
             await turn.send_activity(card_activity(card))
             return
         openers = command_openers(self.context(person_id), self.config, args)
@@ -342,7 +342,7 @@ class TeamsAdapter:
                 card = message_card(message)
                 await _replace_for_everyone(turn, card)
                 return card
-            case Post(messages, empty):
+            case Post(messages, empty, title):
                 # A personal chat: each message arrives below, where it can be acted on.
                 for message in messages:
                     await turn.send_activity(card_activity(message_card(message)))
@@ -350,7 +350,7 @@ class TeamsAdapter:
                 return message_card(
                     Message(
                         f"{count} shown below." if count else empty,
-                        title="Award nominations waiting" if count else None,
+                        title=title if count else None,
                     )
                 )
             case SendWorkbook(year, label):

@@ -12,7 +12,7 @@ import re
 from dataclasses import asdict
 from typing import Any
 
-from bot.flows.model import Field, Form, Message, Note, Option
+from bot.flows.model import Button, Field, Form, Message, Note, Option
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
@@ -164,21 +164,34 @@ def message_card(message: Message) -> dict[str, Any]:
                 "facts": [{"title": k, "value": _markdown(v)} for k, v in message.facts],
             }
         )
-    actions = [
-        {
-            "type": "Action.Execute",
-            "title": button.label,
-            "verb": button.action_id,
-            "data": {"value": button.value},
-            **(
-                {"style": "positive" if button.style == "primary" else "destructive"}
-                if button.style
-                else {}
-            ),
-        }
-        for button in message.buttons
-    ]
-    return _card(body, actions)
+    return _card(body, [_action(button) for button in message.buttons])
+
+
+def _action(button: Button) -> dict[str, Any]:
+    """A button as ``Action.Execute``; one that asks first ("Approve £5,000 for X?") opens
+    the question in the card (``Action.ShowCard``), where the answer is the real button."""
+    execute = {
+        "type": "Action.Execute",
+        "title": f"Yes, {button.label.lower()}" if button.confirm else button.label,
+        "verb": button.action_id,
+        "data": {"value": button.value},
+        **(
+            {"style": "positive" if button.style == "primary" else "destructive"}
+            if button.style
+            else {}
+        ),
+    }
+    if not button.confirm:
+        return execute
+    return {
+        "type": "Action.ShowCard",
+        "title": button.label,
+        "card": {
+            "type": "AdaptiveCard",
+            "body": [_text(button.confirm, weight="Bolder")],
+            "actions": [execute],
+        },
+    }
 
 
 def parse_inputs(data: dict[str, Any]) -> dict[str, Any]:

@@ -101,11 +101,12 @@ def compose(w: Words) -> Nudge:
     award = str(w.payload.get("award_id", ""))
     amount = money(int(w.payload.get("amount_pence", 0)))
     waiting = "" if w.ctx.step == "new" else " It is still waiting for your decision."
+    nominee = w.payload.get("nominee", w.who)
     return w.nudge(
-        f"In-year award for {w.payload.get('nominee', w.who)}",
+        f"In-year award for {nominee}",
         f"A nomination of {amount} needs your decision.{waiting}",
         (
-            Action("award_approve", "Approve", award),
+            Action("award_approve", "Approve", award, confirm=f"Approve {amount} for {nominee}?"),
             Action("award_reject", "Reject", award),
             w.snooze(),
         ),

@@ -379,6 +379,7 @@ class Action:
     action_id: str  # e.g. "rate", "award_approve", "snooze"
     label: str
     value: str
+    confirm: str | None = None  # a question the platform asks before pressing it
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,7 @@ def compose(w: Words) -> Nudge:
     rating = str(w.payload.get("rating") or "")
     recommended, why = w.payload.get("recommended"), w.payload.get("why")
     label = year_label(w.ctx.year, w.config.year.start_month) if w.ctx.year else "the year"
-    because = f" The reason: {why}" if why else ""
+    because = f" The reason given: {why}" if why else ""
     if w.ctx.to_subject:
         text = f"Your final rating for {label} is {rating}."
         if recommended and recommended != rating:

@@ -114,11 +114,26 @@ def _setup(
             session, config=config, actor=org.actor("lm"), subject_id=org.js, stage="mid_year",
             what="Delivered the bill", how="With the team", now=NOW,
         )  # fmt: skip
-        for heading in ("business_delivery", "finance", "people", "corporate"):  # F11
+        objectives = [
             svc.set_objective(
                 session, config=config, actor=org.actor("js"), subject_id=org.js,
                 heading=heading, what="w", how="h", now=NOW,
-            )  # fmt: skip
+            ).objective.id
+            for heading in ("business_delivery", "finance", "people", "corporate")  # F11
+        ]  # fmt: skip
+        unmet, met = (
+            svc.add_milestone(
+                session,
+                actor=org.actor("js"),
+                objective_id=objectives[0],
+                title=title,
+                due_on=NOW.date(),
+                now=NOW,
+            ).id
+            for title in ("Bill passed", "Consultation launched")
+        )  # fmt: skip  (F17)
+        svc.record_milestone_met(session, config=config, actor=org.actor("lm"),
+                                 milestone_id=met, now=NOW)  # fmt: skip
         plan(session, config=config, now=NOW.replace(month=6, day=29, hour=9))
         reminder = session.exec(select(Outbox).where(Outbox.recipient_id == org.lm)).first()
     assert reminder is not None
@@ -147,6 +162,13 @@ def _setup(
         "open_evidence": ("js", ""),
         "open_award": (lm, ""),
         "status": (lm, ""),
+        "objectives_list": ("js", ""),
+        "objective_revise": ("js", str(objectives[0])),
+        "objective_close": ("js", str(objectives[1])),
+        "milestone_add": ("js", str(objectives[0])),
+        "milestones_list": (lm, str(objectives[0])),
+        "milestone_met": (lm, str(unmet)),
+        "award_milestone": (lm, str(met)),
     }
 
 
@@ -175,6 +197,13 @@ SLACK_ANSWER = {
     "open_evidence": "views.open",
     "open_award": "views.open",
     "status": "response",
+    "objectives_list": "chat.postMessage",
+    "objective_revise": "views.open",
+    "objective_close": "views.open",
+    "milestone_add": "views.open",
+    "milestones_list": "chat.postMessage",
+    "milestone_met": "chat.update",
+    "award_milestone": "views.open",
 }
 
 
@@ -248,6 +277,7 @@ def test_every_button_works_in_teams(teams_run, sqlite_db, org, config, connecto
         "card-award_approve",
         "card-award_undo",
         "card-award_withdraw",
+        "card-milestone_met",
         "card-write_up_agree",
     ]
     assert "Approve" in _card_text(cards["award_undo"])  # waiting for a decision again
@@ -256,9 +286,15 @@ def test_every_button_works_in_teams(teams_run, sqlite_db, org, config, connecto
     assert "You agreed Js's objectives for 2026-27" in _card_text(cards["objectives_agree"])
     assert "agreed by you on 15 July 2026" in _card_text(cards["write_up_agree"])
     assert "perfbot export hr-2026-27.xlsx --year 2026" in _card_text(cards["get_workbook"])
+    # F17: a milestone marked met offers its nomination; the objectives arrive one by one.
+    assert "Nominate an award for this milestone" in _card_text(cards["milestone_met"])
+    assert "Met on 15 July 2026, confirmed by Lm." in _card_text(cards["milestone_met"])
+    assert "For the milestone met: Consultation launched" in _card_text(cards["award_milestone"])
+    assert "Your objectives, 2026-27" in _card_text(cards["objectives_list"])
     # "Show them": each waiting nomination arrives in the chat, with its Approve button.
     pending = [c for c in connector.cards_sent() if "award_approve" in json.dumps(c)]
     assert len(pending) == 2 and "Peer" in json.dumps(pending[0])  # awards[1] and awards[3]
+    assert "Approve £1,000 for Peer?" in json.dumps(pending[0], ensure_ascii=False)  # asked first
     # F15: the facts to decide on - the year so far against the limit, and eligibility.
     facts = json.dumps(pending[0], ensure_ascii=False)
     assert "£1,000 approved, £1,000 awaiting a decision (this one included)" in facts

@@ -64,8 +64,16 @@ def test_every_nudge_is_a_valid_card_with_its_buttons(validator, config) -> None
         )  # fmt: skip
         card = message_card(nudge_message(nudge))
         _valid(validator, card)
-        verbs = [a["verb"] for a in card["actions"]]
-        assert verbs and all(a["type"] == "Action.Execute" for a in card["actions"])
+        # A button that asks first opens its question, whose answer is the real button.
+        pressed = [a["card"]["actions"][0] if a["type"] == "Action.ShowCard" else a
+                   for a in card["actions"]]  # fmt: skip
+        verbs = [a["verb"] for a in pressed]
+        assert verbs and all(a["type"] == "Action.Execute" for a in pressed)
+        if kind is Kind.AWARD_DECISION:  # F15: "Approve £2,500 for Ada Quill?" before approving
+            (ask,) = [a for a in card["actions"] if a["type"] == "Action.ShowCard"]
+            assert ask["title"] == "Approve"
+            assert ask["card"]["body"][0]["text"] == "Approve £2,500 for Ada Quill?"
+            assert ask["card"]["actions"][0]["title"] == "Yes, approve"
         if kind not in (Kind.AWARD_DIGEST, Kind.OUTCOME):  # news, not a task to put off
             assert "snooze" in verbs, kind
     # The validator has teeth: a style that Adaptive Cards 1.5 does not know is refused.

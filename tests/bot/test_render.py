@@ -8,7 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.flows import agreement, award, evidence, objectives, plan, rate, status, write_up
+from bot.flows import (
+    agreement,
+    award,
+    evidence,
+    objective_record,
+    objectives,
+    plan,
+    rate,
+    status,
+    write_up,
+)
 from bot.flows.help import help_message
 from bot.flows.model import Context, Form, Message
 from bot.slack.render import home_view, message_blocks, modal
@@ -60,6 +70,35 @@ def every_form_and_page(
             session, config=config, actor=org.actor("js"), subject_id=org.js, stage="end_year",
             comment=long_text, now=END_YEAR, year=2026,
         )  # fmt: skip
+    with db.write() as session:  # F13, F17: an objective at full length, revised, milestones
+        objective = svc.set_objective(
+            session, config=config, actor=org.actor("js"), subject_id=org.js,
+            heading="business_delivery", what=long_text, how=long_text, measure=long_text,
+            now=END_YEAR, year=2026,
+        ).objective.id  # fmt: skip
+        svc.revise_objective(session, actor=org.actor("lm"), objective_id=objective,
+                             what=long_text, how=long_text, reason=long_text[:2000],
+                             now=END_YEAR)  # fmt: skip
+        met, _unmet, _later = (
+            svc.add_milestone(session, actor=org.actor("js"), objective_id=objective,
+                              title=("Milestone " + long_text)[:300], due_on=END_YEAR.date(),
+                              now=END_YEAR).id
+            for _ in range(3)
+        )  # fmt: skip
+        svc.record_milestone_met(session, config=config, actor=org.actor("lm"), milestone_id=met,
+                                 now=END_YEAR)  # fmt: skip
+    with db.read() as session:
+        for key in ("js", "lm"):
+            ctx = Context(org.ids[key], via, when)
+            built += objective_record.overview(session, ctx, config, org.js)
+            built += objective_record.milestones(session, ctx, config, str(objective))
+            built += [
+                objective_record.open_revise(session, ctx, config, str(objective)),
+                objective_record.open_close(session, ctx, config, str(objective)),
+                objective_record.open_milestone(session, ctx, config, str(objective)),
+            ]
+        built.append(award.open_for_milestone(session, Context(org.lm, via, when), config,
+                                              str(met)))  # fmt: skip
     value = f"{org.js}:end_year:2026"
     with db.read() as session:
         for key in ("js", "lm", "ps"):
@@ -138,8 +177,13 @@ def test_every_nudge_kind_renders(config) -> None:
         )
         blocks = message_blocks(nudge_message(nudge))
         _check_message(blocks)
-        actions = [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+        elements = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
+        actions = [e["action_id"] for e in elements]
         assert actions, kind
+        if kind is Kind.AWARD_DECISION:  # F15: Slack asks "Approve £2,500 for Ada Quill?" first
+            (approve,) = [e for e in elements if e["action_id"] == "award_approve"]
+            assert approve["confirm"]["text"]["text"] == "Approve £2,500 for Ada Quill?"
+            assert approve["confirm"]["confirm"]["text"] == "Yes, approve"
         if kind not in (Kind.AWARD_DIGEST, Kind.OUTCOME):  # news, not a task to put off
             assert "snooze" in actions, kind
 

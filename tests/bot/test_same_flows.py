@@ -1,22 +1,36 @@
-"""The same flow definitions drive Slack and Teams: one scripted dialogue - a line manager
-rates a report, nominates them for an award, the Director General approves - goes through
-each adapter over HTTP into its own database, and the stored results are the same."""
+"""The same flow definitions drive Slack and Teams: one scripted dialogue goes through each
+adapter over HTTP into its own database, and the stored results are the same. In it a line
+manager rates a report and nominates them for an award, which the Director General approves;
+the job holder sets an objective, revises it and adds a milestone; the line manager marks
+the milestone met and nominates for it, then withdraws that nomination; the job holder closes
+the objective; a mid-year write-up is written, agreed and countersigned (F11-F13, F15, F17,
+F23)."""
 
 from __future__ import annotations
 
 import asyncio
 import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.teams.app import TeamsAdapter
 from bot.web import make_app
 from store.config import DepartmentConfig
 from store.db import Database
-from store.models import Award, IndicativeRating
+from store.models import (
+    Award,
+    IndicativeRating,
+    Objective,
+    ObjectiveMilestone,
+    ObjectiveRevision,
+    WriteUp,
+)
 from tests.bot.slack_harness import Slack, start, user_id
 from tests.bot.teams_harness import TENANT, Teams, submit_data
 from tests.conftest import NOW, Org, email, make_org
@@ -27,6 +41,62 @@ RATING = {"quarter": "1", "rating": "high_performing", "what": "Opened the servi
 NOMINATION = {"amount": "1500", "reason": "Led the launch."}
 
 
+@dataclass(frozen=True)
+class Step:
+    """One thing a user does: a typed command or a button (``value`` read from the database
+    when the step runs), then - for a form - the answers they submit."""
+
+    who: str
+    verb: str
+    command: bool = False
+    value: Callable[[Database, Org], str] = lambda _db, _org: ""
+    answers: dict[str, Any] | None = None  # a form to fill in and submit
+
+
+def _last(model: Any) -> Callable[[Database, Org], str]:
+    def value(db: Database, _org: Org) -> str:
+        with db.read() as s:
+            return str(s.exec(select(model.id).order_by(col(model.id).desc())).first())
+
+    return value
+
+
+def _write_up(db: Database, org: Org) -> str:
+    return f"{org.js}:mid_year:2026"
+
+
+SCRIPT = [
+    Step("lm", "rate", command=True, answers={"person": "js", **RATING}),
+    Step("lm", "award", command=True, answers={"nominee": "js", **NOMINATION}),
+    Step("dg_a", "award_approve", value=_last(Award)),
+    Step("js", "objective", command=True,
+         answers={"person": "js", "heading": "business_delivery", "what": "Pass the bill",
+                  "how": "With the team"}),
+    Step("js", "objective_revise", value=_last(Objective),
+         answers={"what": "Pass the bill by spring", "how": "With the team",
+                  "reason": "The timetable moved"}),
+    Step("js", "milestone_add", value=_last(Objective),
+         answers={"title": "Second reading", "due_on": "2026-11-30"}),
+    Step("lm", "milestone_met", value=_last(ObjectiveMilestone)),
+    Step("lm", "award_milestone", value=_last(ObjectiveMilestone),
+         answers={"nominee": "js", "amount": "1000", "reason": "Second reading early"}),
+    Step("lm", "award_withdraw", value=_last(Award)),
+    Step("js", "objective_close", value=_last(Objective), answers={"reason": "Bill passed"}),
+    Step("lm", "writeup", command=True,
+         answers={"person": "js", "what": "Passed the bill", "how": "Kept the team together"}),
+    Step("js", "write_up_agree", value=_write_up),
+    Step("ps", "write_up_agree", value=_write_up),
+]  # fmt: skip
+
+
+def _answers(step: Step, org: Org) -> dict[str, Any]:
+    """The answers with people as their ids (as both platforms send them)."""
+    assert step.answers is not None
+    return {
+        k: str(org.ids[v]) if k in ("person", "nominee") else v for k, v in step.answers.items()
+    }
+
+
 def fresh(template: Path, folder: Path) -> Database:
     folder.mkdir()
     shutil.copy(template, folder / "perfbot.db")
@@ -34,35 +104,55 @@ def fresh(template: Path, folder: Path) -> Database:
 
 
 def stored(db: Database) -> dict[str, list[tuple[Any, ...]]]:
+    """What the dialogue stored, without the moments it was stored at (the runs differ)."""
     with db.read() as s:
-        ratings = [
-            (r.person_id, r.quarter, r.rating, r.what_note, r.how_note, r.recorded_by_id)
-            for r in s.exec(select(IndicativeRating))
-        ]
-        awards = [
-            (a.nominee_id, a.amount_pence, a.reason, a.status, a.nominated_by_id, a.decided_by_id)
-            for a in s.exec(select(Award))
-        ]
-    return {"ratings": ratings, "awards": awards}
-
-
-def award_id(db: Database) -> str:
-    with db.read() as s:
-        (award,) = s.exec(select(Award)).all()
-    return str(award.id)
+        return {
+            "ratings": [
+                (r.person_id, r.quarter, r.rating, r.what_note, r.how_note, r.recorded_by_id)
+                for r in s.exec(select(IndicativeRating))
+            ],
+            "awards": [
+                (a.nominee_id, a.amount_pence, a.reason, a.status, a.nominated_by_id,
+                 a.decided_by_id, a.objective_id, a.milestone_id)
+                for a in s.exec(select(Award).order_by(Award.id))
+            ],
+            "objectives": [
+                (o.person_id, o.heading, o.status) for o in s.exec(select(Objective))
+            ],
+            "revisions": [
+                (r.objective_id, r.number, r.what, r.how, r.reason, r.created_by_id)
+                for r in s.exec(select(ObjectiveRevision).order_by(ObjectiveRevision.id))
+            ],
+            "milestones": [
+                (m.objective_id, m.title, m.due_on, m.met_on, m.met_recorded_by_id)
+                for m in s.exec(select(ObjectiveMilestone))
+            ],
+            "write_ups": [
+                (w.person_id, w.stage, w.manager_what, w.manager_how, w.manager_id,
+                 w.job_holder_agreed_at is not None, w.countersigned_at is not None)
+                for w in s.exec(select(WriteUp))
+            ],
+        }  # fmt: skip
 
 
 async def slack_dialogue(db: Database, config: DepartmentConfig, org: Org, fake: FakeSlack) -> None:
     slack: Slack = await start(db, config, fake, RunningClock(NOW))
+    views = updates = 0
     try:
-        await slack.command(org.lm, "rate")
-        view = await slack.opened_view(1)
-        await slack.submit(org.lm, view, {"person": org.js, **RATING})
-        await slack.command(org.lm, "award")
-        view = await slack.opened_view(2)
-        await slack.submit(org.lm, view, {"nominee": org.js, **NOMINATION})
-        await slack.click(org.dg_a, "award_approve", award_id(db))
-        await fake.wait_for("chat.update", 1)
+        for n, step in enumerate(SCRIPT):
+            who = org.ids[step.who]
+            if step.command:
+                await slack.command(who, step.verb)
+            else:
+                await slack.click(who, step.verb, step.value(db, org), ts=f"17000000{n:02d}.0001")
+            if step.answers is not None:
+                views += 1
+                view = await slack.opened_view(views)
+                answer = await slack.submit(who, view, _answers(step, org))
+                assert "errors" not in await answer.text(), (step, await answer.text())
+            else:
+                updates += 1  # every button without a form here updates its message
+                await fake.wait_for("chat.update", updates)
     finally:
         await slack.client.close()
 
@@ -76,13 +166,18 @@ async def teams_dialogue(
     await client.start_server()
     teams = Teams(client, connector)
     try:
-        await teams.say(org.lm, "rate")
-        verb, data = submit_data(connector.cards_sent()[-1], {"person": str(org.js), **RATING})
-        await teams.execute(org.lm, verb, data)
-        await teams.say(org.lm, "award")
-        verb, data = submit_data(connector.cards_sent()[-1], {"nominee": str(org.js), **NOMINATION})
-        await teams.execute(org.lm, verb, data)
-        await teams.execute(org.dg_a, "award_approve", {"value": award_id(db)}, "card-9")
+        for n, step in enumerate(SCRIPT):
+            who = org.ids[step.who]
+            if step.command:
+                await teams.say(who, step.verb)
+                card = connector.cards_sent()[-1]
+            else:
+                card = await teams.execute(who, step.verb, {"value": step.value(db, org)},
+                                           f"card-{n}")  # fmt: skip
+            if step.answers is not None:
+                verb, data = submit_data(card, _answers(step, org))
+                answer = await teams.execute(who, verb, data)
+                assert "perf:" not in str(answer.get("actions")), (step, answer)  # not the form
     finally:
         await client.close()
 
@@ -117,7 +212,17 @@ def test_one_dialogue_stores_the_same_through_slack_and_teams(
     assert via_slack["ratings"] == [
         (org.js, 1, "high_performing", RATING["what"], RATING["how"], org.lm)
     ]
+    (objective,) = via_slack["objectives"]
+    assert objective == (org.js, "business_delivery", "closed")
+    assert [r[2] for r in via_slack["revisions"]] == ["Pass the bill", "Pass the bill by spring"]
+    ((objective_id, *_), *_) = via_slack["revisions"]
+    (milestone,) = via_slack["milestones"]
+    assert milestone == (objective_id, "Second reading", date(2026, 11, 30), NOW.date(), org.lm)
     assert via_slack["awards"] == [
-        (org.js, 150_000, "Led the launch.", "approved", org.lm, org.dg_a)
+        (org.js, 150_000, "Led the launch.", "approved", org.lm, org.dg_a, None, None),
+        (org.js, 100_000, "Second reading early", "withdrawn", org.lm, None, objective_id, 1),
+    ]
+    assert via_slack["write_ups"] == [
+        (org.js, "mid_year", "Passed the bill", "Kept the team together", org.lm, True, True)
     ]
     assert via_teams == via_slack

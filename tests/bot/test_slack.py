@@ -766,7 +766,7 @@ def test_objectives_self_assessment_and_development_plan_end_to_end(
 
     async def body(slack: Slack) -> list[dict[str, Any]]:
         replies = []
-        await slack.command(org.js, "objectives")
+        await slack.command(org.js, "objective")
         view = await slack.opened_view(1)
         replies.append(
             await (
@@ -1036,3 +1036,108 @@ def test_f26_the_final_rating_reaches_the_job_holder_only_after_hr_releases_it(
     assert "Final rating for 2026-27: Achieving" in js
     assert "Final ratings, 2026-27" in lm and "Js: Achieving" in lm
     assert "not yet released" not in hr
+
+
+def test_f11_f13_f17_objectives_revised_closed_and_a_met_milestone_nominated_in_chat(
+    slack_run, sqlite_db, org, config, fake
+) -> None:
+    """F13: a revision sits beside the original ("nothing is overwritten"); F12: closing one
+    frees a place under the eight; F17: a milestone the line manager marks met offers "Nominate
+    an award for this milestone". A colleague can do none of it, and nothing is stored."""
+    from store.models import Award, Objective, ObjectiveMilestone, ObjectiveRevision
+
+    with sqlite_db.write() as session:
+        ids = [
+            svc.set_objective(session, config=config, actor=org.actor("js"), subject_id=org.js,
+                              heading=h, what=f"Deliver {h}", how="Together", now=NOW
+                              ).objective.id
+            for h in ("business_delivery", "finance", "people", "corporate")
+        ]  # fmt: skip
+        svc.agree_objectives(session, config=config, actor=org.actor("lm"), subject_id=org.js,
+                             now=NOW)  # fmt: skip
+    give_everyone_slack_ids(sqlite_db, NOW)
+
+    def button(post: dict[str, Any], action_id: str) -> str:
+        return _button(post, action_id)["value"]
+
+    async def body(slack: Slack) -> dict[str, Any]:
+        await slack.command(org.js, "objectives")
+        posts = await fake.wait_for("chat.postMessage", 5)  # the summary and one each
+        first = next(p for p in posts if "Deliver business_delivery" in json.dumps(p))
+        # Refusals first: a colleague can't revise, close or see them.
+        before = table_counts(sqlite_db)
+        await slack.click(org.peer, "objective_revise", button(first, "objective_revise"))
+        await slack.click(org.peer, "objectives_list", str(org.js))
+        await fake.wait_for("chat.postEphemeral", 2)
+        assert table_counts(sqlite_db) == before
+        await slack.click(org.js, "objective_revise", button(first, "objective_revise"))
+        revise = await slack.opened_view(1)
+        no_reason = await (
+            await slack.submit(org.js, revise, {"what": "Deliver the bill", "how": "Together"})
+        ).json()
+        revised = await (
+            await slack.submit(org.js, revise, {"what": "Deliver the bill", "how": "Together",
+                                                "reason": "The bill moved to spring"})
+        ).json()  # fmt: skip
+        finance = next(p for p in posts if "Deliver finance" in json.dumps(p))
+        await slack.click(org.js, "objective_close", button(finance, "objective_close"))
+        closed = await (
+            await slack.submit(org.js, await slack.opened_view(2), {"reason": "Done early"})
+        ).json()
+        await slack.click(org.js, "milestones_list", button(first, "milestones_list"))
+        [*_, no_milestones] = await fake.wait_for("chat.postMessage", len(posts) + 1)
+        await slack.click(org.js, "milestone_add", button(no_milestones, "milestone_add"))
+        added = await (
+            await slack.submit(org.js, await slack.opened_view(3),
+                               {"title": "Second reading", "due_on": "2026-11-30"})
+        ).json()  # fmt: skip
+        # The line manager opens js's objectives, then the milestones, and marks it met.
+        seen = len(fake.calls_to("chat.postMessage"))
+        await slack.click(org.lm, "objectives_list", str(org.js))
+        shown = await fake.wait_for("chat.postMessage", seen + 4)  # the summary and three left
+        mine = next(p for p in shown[seen:] if "Deliver the bill" in json.dumps(p))
+        await slack.click(org.lm, "milestones_list", button(mine, "milestones_list"))
+        [*_, with_milestone] = await fake.wait_for("chat.postMessage", seen + 6)
+        assert "Second reading" in with_milestone["text"] + json.dumps(with_milestone["blocks"])
+        await slack.click(org.peer, "milestone_met", button(with_milestone, "milestone_met"))
+        await fake.wait_for("chat.postEphemeral", 3)
+        await slack.click(org.lm, "milestone_met", button(with_milestone, "milestone_met"),
+                          channel="D000004", ts="1700000011.000100")  # fmt: skip
+        [updated] = await fake.wait_for("chat.update", 1)
+        await slack.click(org.lm, "award_milestone", button(updated, "award_milestone"))
+        nominate = await slack.opened_view(4)
+        why = "Second reading a month early"
+        await slack.submit(org.lm, nominate, {"nominee": org.js, "amount": "1000", "reason": why})
+        return {"no_reason": no_reason, "revised": revised, "closed": closed, "added": added,
+                "updated": updated, "nominate": nominate, "shown": shown}  # fmt: skip
+
+    seen = slack_run(body)
+    assert (
+        set(seen["no_reason"]["errors"]) == {"how", "reason"}
+        or "reason" in seen["no_reason"]["errors"]
+    )
+    assert "Your line manager will be asked to agree your objectives again" in json.dumps(
+        seen["revised"]
+    )  # F11: the agreed set changed
+    assert "Objective closed" in json.dumps(seen["closed"])
+    assert "is due by 30 November 2026" in json.dumps(seen["added"])
+    notes = [c["text"] for c in fake.calls_to("chat.postEphemeral")]
+    assert "You can't revise Js's objectives" in notes[0]
+    assert "only they and their line manager can" in notes[1]
+    assert "You can't confirm milestones on Js's objectives" in notes[2]
+    updated = json.dumps(seen["updated"])
+    assert "Met on 15 July 2026, confirmed by Lm." in updated
+    assert "Nominate an award for this milestone" in updated
+    assert "For the milestone met: Second reading" in json.dumps(seen["nominate"])
+    with sqlite_db.read() as session:
+        wording = session.exec(
+            select(ObjectiveRevision.what).where(ObjectiveRevision.objective_id == ids[0])
+            .order_by(ObjectiveRevision.number)
+        ).all()  # fmt: skip
+        assert wording == ["Deliver business_delivery", "Deliver the bill"]  # F13: both kept
+        assert session.get(Objective, ids[1]).status.value == "closed"
+        milestone = session.exec(select(ObjectiveMilestone)).one()
+        assert milestone.met_on is not None and milestone.met_recorded_by_id == org.lm
+        award = session.exec(select(Award)).one()
+        assert (award.milestone_id, award.objective_id) == (milestone.id, ids[0])
+        assert svc.objectives_agreement(session, org.js, 2026) is None  # to agree again

@@ -310,7 +310,7 @@ def test_f26_final_ratings_are_told_only_after_release_and_again_after_a_review(
         nudge = compose(config, to_js)
         assert nudge.text == (
             "Your final rating for 2026-27 is Achieving. Your line manager recommended High "
-            "Performing. The reason: Panel: strong, not stand-out"
+            "Performing. The reason given: Panel: strong, not stand-out"
         )
         to_lm = compose(config, NudgeContext(**{**to_js.__dict__, "to_subject": False}))
         assert to_lm.text.startswith("Js's final rating for 2026-27 is Achieving. You recommended")
