@@ -210,7 +210,7 @@ class _Simulation:
                     "how": "Well",
                     "year": year,
                     "recommended_rating": self.rng.choice(RATINGS) if end else None,
-                    "feedback_360": True if end else None,
+                    "feedback_360": None,  # F24: follows from the agreed respondents
                     "bias_acknowledged": end,
                 },
             )

@@ -347,11 +347,15 @@ class FeedbackRespondent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = _person_fk()
     year: int = _year_fk()
-    respondent: str = Field(max_length=200)
+    respondent: str = Field(max_length=200)  # their name (the roster's, when they are in it)
+    respondent_person_id: int | None = _person_fk(nullable=True, index=False)
     relationship: str = Field(max_length=100)
     proposed_by_id: int = _person_fk(index=False)
+    proposed_at: datetime | None = _ts(nullable=True)
     agreed_by_id: int | None = _person_fk(nullable=True, index=False)
     agreed_at: datetime | None = _ts(nullable=True)
+    removed_by_id: int | None = _person_fk(nullable=True, index=False)  # kept for the record
+    removed_at: datetime | None = _ts(nullable=True)
 
 
 # --- Evidence and awards ------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from store.models import (
     Award,
     AwardStatus,
     Evidence,
+    FeedbackRespondent,
     ModeratedRating,
     Objective,
     ObjectiveMilestone,
@@ -96,6 +97,14 @@ class ObjectiveRecord:
 
 def objective(session: Session, objective_id: int) -> Objective | None:
     return session.get(Objective, objective_id)
+
+
+def milestone(session: Session, milestone_id: int) -> ObjectiveMilestone | None:
+    return session.get(ObjectiveMilestone, milestone_id)
+
+
+def respondent(session: Session, respondent_id: int) -> FeedbackRespondent | None:
+    return session.get(FeedbackRespondent, respondent_id)
 
 
 def milestone_award(session: Session, milestone_id: int) -> Award | None:

@@ -19,6 +19,7 @@ from bot.flows import (
     agreement,
     award,
     evidence,
+    feedback,
     objective_record,
     objectives,
     plan,
@@ -207,6 +208,27 @@ def list_milestones(
     return Post(shown, empty="", title=shown[0].title or "Milestones")
 
 
+def list_respondents(
+    session: Session, ctx: Context, config: DepartmentConfig, value: str, _origin: Origin
+) -> Result:
+    """F24: the year's 360 respondents, one message each with its buttons."""
+    subject, _ = subject_of(value)
+    shown = feedback.overview(session, ctx, config, subject)
+    return Post(shown, empty="", title=shown[0].title or "360 respondents")
+
+
+def agree_respondent(
+    session: Session, ctx: Context, config: DepartmentConfig, value: str, _origin: Origin
+) -> Result:
+    return Replace(feedback.agree(session, ctx, config, value))
+
+
+def remove_respondent(
+    session: Session, ctx: Context, config: DepartmentConfig, value: str, _origin: Origin
+) -> Result:
+    return Replace(feedback.remove(session, ctx, config, value))
+
+
 def milestone_met(
     session: Session, ctx: Context, config: DepartmentConfig, value: str, _origin: Origin
 ) -> Result:
@@ -263,6 +285,10 @@ ACTIONS: dict[str, Action] = {
     objective_record.MILESTONES: Action(list_milestones, writes=False),
     objective_record.MET: Action(milestone_met, writes=True),
     objective_record.AWARD: _opens_value(award.open_for_milestone),
+    feedback.LIST: Action(list_respondents, writes=False),
+    feedback.PROPOSE: _opens_value(feedback.open_form),
+    feedback.AGREE: Action(agree_respondent, writes=True),
+    feedback.REMOVE: Action(remove_respondent, writes=True),
     agreement.READ: Action(read_write_up, writes=False),
     agreement.AGREE: Action(agree_write_up, writes=True),
     agreement.COMMENT: _opens_value(agreement.open_comment),

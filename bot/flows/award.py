@@ -172,7 +172,7 @@ def open_for_milestone(
     session: Session, ctx: Context, config: DepartmentConfig, value: str
 ) -> Form | Message:
     """F17 (the milestone pilot): "Nominate an award for this milestone", once it is met."""
-    milestone = session.get(ObjectiveMilestone, int(value)) if value.isdigit() else None
+    milestone = queries.milestone(session, int(value)) if value.isdigit() else None
     objective = queries.objective(session, milestone.objective_id) if milestone else None
     if milestone is None or objective is None or milestone.met_on is None:
         raise InvalidInput("This button is out of date. Open the latest message and try again.")

@@ -12,6 +12,7 @@ from bot.flows import (
     agreement,
     award,
     evidence,
+    feedback,
     objective_record,
     objectives,
     plan,
@@ -43,6 +44,7 @@ SUBMITTERS: dict[str, Submit] = {
     objective_record.REVISE_FLOW: objective_record.submit_revise,
     objective_record.CLOSE_FLOW: objective_record.submit_close,
     objective_record.MILESTONE_FLOW: objective_record.submit_milestone,
+    feedback.FLOW: feedback.submit,
 }
 
 # Typed commands that act like a button (the same handler, so the same answer): the verb, the
@@ -50,6 +52,7 @@ SUBMITTERS: dict[str, Submit] = {
 COMMAND_BUTTONS: dict[str, tuple[str, bool]] = {
     "export": ("get_workbook", True),  # HR: `/perf export 2026`
     "objectives": (objective_record.LIST, False),  # your objectives, to revise or close
+    "360": (feedback.LIST, False),  # your 360 respondents (or agree your team's from a message)
 }
 
 

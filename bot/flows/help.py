@@ -10,6 +10,7 @@ COMMANDS = (
     ("evidence", "add evidence to your portfolio against a minimum standard or objective"),
     ("objectives", "see your objectives, to revise or close one, or add milestones"),
     ("objective", "add an objective for yourself or a report"),
+    ("360", "propose your 360 feedback respondents and see which are agreed"),
     ("award", "nominate someone you manage for an in-year award"),
     ("status", "your record, your team, approvals waiting for you, or HR's completion view"),
     ("export", "HR only: the HR workbook for a year, sent to you here (e.g. `export 2026`)"),

@@ -57,7 +57,7 @@ def _subject(session: Session, ctx: Context, person_id: int | None, doing: str =
 
 
 def _objective(session: Session, ctx: Context, value: str, doing: str) -> tuple[Objective, Person]:
-    objective = session.get(Objective, int(value)) if value.isdigit() else None
+    objective = queries.objective(session, int(value)) if value.isdigit() else None
     if objective is None:
         raise InvalidInput(OUT_OF_DATE)
     return objective, _subject(session, ctx, objective.person_id, doing)
@@ -351,10 +351,10 @@ def submit_milestone(
 
 def mark_met(session: Session, ctx: Context, config: DepartmentConfig, value: str) -> Message:
     """F17: the line manager confirms a milestone met; its message then offers a nomination."""
-    milestone = session.get(ObjectiveMilestone, int(value)) if value.isdigit() else None
+    milestone = queries.milestone(session, int(value)) if value.isdigit() else None
     if milestone is None:
         raise InvalidInput(OUT_OF_DATE)
-    objective = session.get(Objective, milestone.objective_id)
+    objective = queries.objective(session, milestone.objective_id)
     assert objective is not None
     owner = _subject(session, ctx, objective.person_id, "confirm milestones on")
     _record(session, objective)  # a closed objective's milestones are history

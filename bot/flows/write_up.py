@@ -31,6 +31,7 @@ from store.framework import (
     apply_gates,
 )
 from store.services import (
+    live_respondents,
     record_finance_outcome,
     record_manager_assessment,
     record_minimum_standards,
@@ -39,13 +40,11 @@ from store.services import (
 
 FLOW, CONFIRM_FLOW, SELF_FLOW = "write_up", "write_up_confirm", "self_assessment"
 MET = (Option("met", "Met"), Option("not_met", "Not met"))
-YES_NO = (Option("yes", "Yes"), Option("no", "No"))
 FIELDS = (
     "person",
     "what",
     "how",
     "recommended_rating",
-    "feedback_360",
     "bias_acknowledged",
     "finance_met",
     *(s.value for s in MinimumStandard),
@@ -100,7 +99,10 @@ def open_form(
                 for s in MinimumStandard
             ),
             Field("finance_met", "Finance/efficiency objective", "choice", options=MET),
-            Field("feedback_360", "Was 360 feedback undertaken?", "choice", options=YES_NO),
+            Note(
+                "360 feedback is taken from the respondents you agreed with them this year; "
+                "the next step shows it."
+            ),
             Field(
                 "bias_acknowledged",
                 "I have set aside any personal bias, conscious or unconscious, in this assessment",
@@ -145,11 +147,10 @@ def submit(
             answers[field] = _choice(values, field, options) == "met"
         except FormErrors as error:
             errors.update(error.errors)
-    for field, options, key in (("finance_met", MET, "met"), ("feedback_360", YES_NO, "yes")):
-        try:
-            answers[field] = _choice(values, field, options) == key
-        except FormErrors as error:
-            errors.update(error.errors)
+    try:
+        answers["finance_met"] = _choice(values, "finance_met", MET) == "met"
+    except FormErrors as error:
+        errors.update(error.errors)
     answers["bias_acknowledged"] = bool(values.get("bias_acknowledged"))
     try:
         answers["recommended_rating"] = Rating.parse(
@@ -178,6 +179,7 @@ def submit(
         )
     else:
         notes.append(Note("The minimum standards and finance gates leave it unchanged."))
+    notes.append(Note(_feedback_360(session, subject, state.get("year"))))  # F24
     notes.append(
         Note(
             "Save to record the write-up, standards and finance outcome together. "
@@ -194,6 +196,23 @@ def submit(
     )
 
 
+def _feedback_360(session: Session, subject: int, year: int | None) -> str:
+    """F24: what the write-up will record about 360 feedback, and why."""
+    agreed = [
+        r.respondent
+        for r in live_respondents(session, subject, year or 0)
+        if r.agreed_at is not None
+    ]
+    if not agreed:
+        return (
+            "360 feedback: not undertaken - no respondents are agreed this year. If it was, "
+            "agree their respondents first (they propose them in perfbot)."
+        )
+    return f"360 feedback: undertaken, from {len(agreed)} agreed respondent" + (
+        f"{'s' if len(agreed) != 1 else ''} ({', '.join(agreed)})."
+    )
+
+
 def reopen(
     session: Session, ctx: Context, config: DepartmentConfig, state: dict[str, Any]
 ) -> tuple[Form | Message, dict[str, Any]]:
@@ -206,7 +225,6 @@ def reopen(
         "how": answers.get("how", ""),
         "recommended_rating": answers.get("recommended_rating"),
         "finance_met": "met" if answers.get("finance_met") else "not_met",
-        "feedback_360": "yes" if answers.get("feedback_360") else "no",
         "bias_acknowledged": bool(answers.get("bias_acknowledged")),
     }
     values |= {s.value: "met" if answers.get(s.value) else "not_met" for s in MinimumStandard}
@@ -244,7 +262,7 @@ def _save(
         what=answers["what"],
         how=answers["how"],
         recommended_rating=answers.get("recommended_rating") if end else None,
-        feedback_360=answers.get("feedback_360") if end else None,
+        feedback_360=None,  # F24: follows from the respondents agreed this year
         bias_acknowledged=bool(answers.get("bias_acknowledged")),
         now=ctx.now,
         year=year,

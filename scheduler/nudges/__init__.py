@@ -16,6 +16,7 @@ from scheduler.nudges import (
     objectives,
     outcome,
     rating,
+    respondents,
     self_assessment,
     write_up,
     write_up_agreement,
@@ -50,6 +51,7 @@ KINDS: dict[Kind, NudgeKind] = {
         development_plan,
         write_up_agreement,
         outcome,
+        respondents,
     )
 }
 assert set(KINDS) == set(Kind), "every nudge kind has its module"

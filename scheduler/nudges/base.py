@@ -42,6 +42,7 @@ class Kind(StrEnum):
     MODERATION_READINESS = "moderation_readiness"  # HR, per business unit (F19)
     WRITE_UP_AGREEMENT = "write_up_agreement"  # job holder, then countersigning officer (F23)
     OUTCOME = "outcome_released"  # job holder and line manager, once HR releases (F26)
+    RESPONDENTS = "respondents_to_agree"  # line manager, when 360 respondents are proposed (F24)
 
 
 class Recipient(StrEnum):

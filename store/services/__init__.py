@@ -36,7 +36,14 @@ from store.services.base import (
     snapshot,
 )
 from store.services.evidence import add_evidence
-from store.services.feedback import agree_respondent, propose_respondent
+from store.services.feedback import (
+    RELATIONSHIPS,
+    agree_respondent,
+    agreed_respondent_count,
+    live_respondents,
+    propose_respondent,
+    remove_respondent,
+)
 from store.services.identities import (
     claim_idempotency_key,
     claimed_result,
@@ -86,6 +93,10 @@ from store.services.write_ups import (
 )
 
 __all__ = [
+    "RELATIONSHIPS",
+    "agreed_respondent_count",
+    "live_respondents",
+    "remove_respondent",
     "Actor",
     "ObjectiveOutcome",
     "RatingOutcome",

@@ -28,6 +28,7 @@ from store.services.base import (
     resolve_year,
     snapshot,
 )
+from store.services.feedback import agreed_respondent_count
 
 _MANAGER_FIELDS = (
     "stage",
@@ -106,10 +107,22 @@ def _recommendation(
     if recommended_rating is None or recommended_rating == "":
         raise InvalidInput("Give your box-rating recommendation.", field="recommended_rating")
     recommendation = Rating.parse(recommended_rating, field="recommended_rating")
-    if feedback_360 is None:
-        raise InvalidInput("Say whether 360 feedback was undertaken.", field="feedback_360")
     fw.check_bias_acknowledged(stage, bias_acknowledged)  # F23
     return recommendation
+
+
+def _feedback_360(session: Session, subject_id: int, year: int, said: bool | None) -> bool:
+    """F24: "360 undertaken" follows from the respondents agreed this year (when not said),
+    and cannot be yes with none agreed."""
+    agreed = agreed_respondent_count(session, subject_id, year)
+    if said and not agreed:
+        raise RuleViolation(
+            "F24",
+            "360 feedback can't be recorded as undertaken: no 360 respondents are agreed for "
+            "this year. The job holder proposes them and you agree them first.",
+            field="feedback_360",
+        )
+    return bool(agreed) if said is None else said
 
 
 def record_manager_assessment(
@@ -133,6 +146,8 @@ def record_manager_assessment(
     fw.check_what_and_how(what, how)  # F6
     recommendation = _recommendation(stage, recommended_rating, feedback_360, bias_acknowledged)
     year = resolve_year(session, config, now, year)
+    if stage is Stage.END_YEAR:
+        feedback_360 = _feedback_360(session, subject_id, year, feedback_360)
     row = _find(session, subject_id, year, stage)
     old = snapshot(row, *_MANAGER_FIELDS)
     row = row or WriteUp(person_id=subject_id, year=year, stage=stage)

@@ -134,6 +134,18 @@ def _setup(
         )  # fmt: skip  (F17)
         svc.record_milestone_met(session, config=config, actor=org.actor("lm"),
                                  milestone_id=met, now=NOW)  # fmt: skip
+        to_agree, to_remove = (
+            svc.propose_respondent(
+                session,
+                config=config,
+                actor=org.actor("js"),
+                subject_id=org.js,
+                respondent=who,
+                relationship="Peer",
+                now=NOW,
+            ).id
+            for who in ("peer@dept.example", "Sam Cole, HM Treasury")
+        )  # fmt: skip  (F24)
         plan(session, config=config, now=NOW.replace(month=6, day=29, hour=9))
         reminder = session.exec(select(Outbox).where(Outbox.recipient_id == org.lm)).first()
     assert reminder is not None
@@ -169,6 +181,10 @@ def _setup(
         "milestones_list": (lm, str(objectives[0])),
         "milestone_met": (lm, str(unmet)),
         "award_milestone": (lm, str(met)),
+        "respondents_list": (lm, js),
+        "respondent_propose": ("js", ""),
+        "respondent_agree": (lm, str(to_agree)),
+        "respondent_remove": (lm, str(to_remove)),
     }
 
 
@@ -204,6 +220,10 @@ SLACK_ANSWER = {
     "milestones_list": "chat.postMessage",
     "milestone_met": "chat.update",
     "award_milestone": "views.open",
+    "respondents_list": "chat.postMessage",
+    "respondent_propose": "views.open",
+    "respondent_agree": "chat.update",
+    "respondent_remove": "chat.update",
 }
 
 
@@ -278,6 +298,8 @@ def test_every_button_works_in_teams(teams_run, sqlite_db, org, config, connecto
         "card-award_undo",
         "card-award_withdraw",
         "card-milestone_met",
+        "card-respondent_agree",
+        "card-respondent_remove",
         "card-write_up_agree",
     ]
     assert "Approve" in _card_text(cards["award_undo"])  # waiting for a decision again
@@ -291,6 +313,9 @@ def test_every_button_works_in_teams(teams_run, sqlite_db, org, config, connecto
     assert "Met on 15 July 2026, confirmed by Lm." in _card_text(cards["milestone_met"])
     assert "For the milestone met: Consultation launched" in _card_text(cards["award_milestone"])
     assert "Your objectives, 2026-27" in _card_text(cards["objectives_list"])
+    # F24: the line manager agrees one respondent and removes the other, in place.
+    assert "Agreed on 15 July 2026" in _card_text(cards["respondent_agree"])
+    assert "Removed by you" in _card_text(cards["respondent_remove"])
     # "Show them": each waiting nomination arrives in the chat, with its Approve button.
     pending = [c for c in connector.cards_sent() if "award_approve" in json.dumps(c)]
     assert len(pending) == 2 and "Peer" in json.dumps(pending[0])  # awards[1] and awards[3]

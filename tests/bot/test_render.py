@@ -12,6 +12,7 @@ from bot.flows import (
     agreement,
     award,
     evidence,
+    feedback,
     objective_record,
     objectives,
     plan,
@@ -64,7 +65,7 @@ def every_form_and_page(
         svc.record_manager_assessment(
             session, config=config, actor=org.actor("lm"), subject_id=org.js, stage="end_year",
             what=long_text, how=long_text, recommended_rating="High Performing",
-            feedback_360=True, bias_acknowledged=True, now=END_YEAR, year=2026,
+            feedback_360=None, bias_acknowledged=True, now=END_YEAR, year=2026,
         )  # fmt: skip
         svc.comment_on_write_up(
             session, config=config, actor=org.actor("js"), subject_id=org.js, stage="end_year",
@@ -99,6 +100,16 @@ def every_form_and_page(
             ]
         built.append(award.open_for_milestone(session, Context(org.lm, via, when), config,
                                               str(met)))  # fmt: skip
+    with db.write() as session:  # F24: a respondent at full length, proposed and agreed
+        row = svc.propose_respondent(session, config=config, actor=org.actor("js"),
+                                     subject_id=org.js, respondent=long_text[:200],
+                                     relationship="Stakeholder", now=when)  # fmt: skip
+        svc.agree_respondent(session, actor=org.actor("lm"), respondent_id=row.id, now=when)
+    with db.read() as session:
+        for key in ("js", "lm"):
+            ctx = Context(org.ids[key], via, when)
+            built += feedback.overview(session, ctx, config, org.js)
+        built.append(feedback.open_form(session, Context(org.js, via, when), config))
     value = f"{org.js}:end_year:2026"
     with db.read() as session:
         for key in ("js", "lm", "ps"):

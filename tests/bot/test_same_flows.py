@@ -3,8 +3,9 @@ adapter over HTTP into its own database, and the stored results are the same. In
 manager rates a report and nominates them for an award, which the Director General approves;
 the job holder sets an objective, revises it and adds a milestone; the line manager marks
 the milestone met and nominates for it, then withdraws that nomination; the job holder closes
-the objective; a mid-year write-up is written, agreed and countersigned (F11-F13, F15, F17,
-F23)."""
+the objective; a mid-year write-up is written, agreed and countersigned; the job holder
+proposes two 360 respondents and the line manager agrees one and removes the other (F11-F13,
+F15, F17, F23, F24)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from store.config import DepartmentConfig
 from store.db import Database
 from store.models import (
     Award,
+    FeedbackRespondent,
     IndicativeRating,
     Objective,
     ObjectiveMilestone,
@@ -61,6 +63,14 @@ def _last(model: Any) -> Callable[[Database, Org], str]:
     return value
 
 
+def _first(model: Any) -> Callable[[Database, Org], str]:
+    def value(db: Database, _org: Org) -> str:
+        with db.read() as s:
+            return str(s.exec(select(model.id).order_by(col(model.id))).first())
+
+    return value
+
+
 def _write_up(db: Database, org: Org) -> str:
     return f"{org.js}:mid_year:2026"
 
@@ -86,6 +96,12 @@ SCRIPT = [
          answers={"person": "js", "what": "Passed the bill", "how": "Kept the team together"}),
     Step("js", "write_up_agree", value=_write_up),
     Step("ps", "write_up_agree", value=_write_up),
+    Step("js", "respondent_propose",
+         answers={"respondent": "peer@dept.example", "relationship": "Peer"}),
+    Step("js", "respondent_propose",
+         answers={"respondent": "Sam Cole, HM Treasury", "relationship": "Stakeholder"}),
+    Step("lm", "respondent_agree", value=_first(FeedbackRespondent)),
+    Step("lm", "respondent_remove", value=_last(FeedbackRespondent)),
 ]  # fmt: skip
 
 
@@ -126,6 +142,11 @@ def stored(db: Database) -> dict[str, list[tuple[Any, ...]]]:
             "milestones": [
                 (m.objective_id, m.title, m.due_on, m.met_on, m.met_recorded_by_id)
                 for m in s.exec(select(ObjectiveMilestone))
+            ],
+            "respondents": [
+                (r.person_id, r.respondent, r.respondent_person_id, r.relationship,
+                 r.agreed_by_id, r.removed_by_id)
+                for r in s.exec(select(FeedbackRespondent).order_by(FeedbackRespondent.id))
             ],
             "write_ups": [
                 (w.person_id, w.stage, w.manager_what, w.manager_how, w.manager_id,
@@ -224,5 +245,9 @@ def test_one_dialogue_stores_the_same_through_slack_and_teams(
     ]
     assert via_slack["write_ups"] == [
         (org.js, "mid_year", "Passed the bill", "Kept the team together", org.lm, True, True)
+    ]
+    assert via_slack["respondents"] == [
+        (org.js, "Peer", org.peer, "Peer", org.lm, None),
+        (org.js, "Sam Cole, HM Treasury", None, "Stakeholder", None, org.lm),
     ]
     assert via_teams == via_slack

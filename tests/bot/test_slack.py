@@ -513,7 +513,6 @@ def test_end_year_write_up_shows_the_f8_gate_then_saves_everything(
             "culture": "not_met",
             "talent": "met",
             "finance_met": "met",
-            "feedback_360": "yes",
             "bias_acknowledged": True,
         }
         review = await (await slack.submit(org.lm, view, values)).json()
@@ -531,6 +530,7 @@ def test_end_year_write_up_shows_the_f8_gate_then_saves_everything(
     assert root["view_id"] == "V0" and "write-up for Js saved" in json.dumps(root["view"])
     text = json.dumps(review["view"])
     assert "Partially Met" in text and "Minimum standard not met" in text
+    assert "360 feedback: not undertaken - no respondents are agreed this year" in text  # F24
     assert "write-up for Js saved" in json.dumps(confirm)
     [write] = rows(sqlite_db, WriteUp)
     assert write.recommended_rating.value == "exceeding" and write.bias_acknowledged
@@ -552,7 +552,6 @@ def test_end_year_write_up_without_the_bias_tick_is_refused(slack_run, sqlite_db
             "culture": "met",
             "talent": "met",
             "finance_met": "met",
-            "feedback_360": "no",
             "bias_acknowledged": False,
         }
         return await (await slack.submit(org.lm, view, values)).json()
@@ -1141,3 +1140,79 @@ def test_f11_f13_f17_objectives_revised_closed_and_a_met_milestone_nominated_in_
         award = session.exec(select(Award)).one()
         assert (award.milestone_id, award.objective_id) == (milestone.id, ids[0])
         assert svc.objectives_agreement(session, org.js, 2026) is None  # to agree again
+
+
+def test_f24_respondents_proposed_agreed_and_removed_in_chat_then_360_follows(
+    slack_run, sqlite_db, org, config, fake
+) -> None:
+    """F24: "Respondents are agreed between job holder and line manager"; "360 undertaken"
+    cannot be yes with no agreed respondents - so the end-year write-up takes it from them."""
+    from store.models import FeedbackRespondent
+    from tests.fakes import FakeClock
+
+    give_everyone_slack_ids(sqlite_db, NOW)
+
+    async def propose(slack: Slack) -> list[dict[str, Any]]:
+        await slack.command(org.js, "360")
+        [summary] = await fake.wait_for("chat.postMessage", 1)
+        replies = []
+        for n, who in enumerate(("peer@dept.example", "Sam Cole, HM Treasury", "nobody@x.org")):
+            await slack.click(
+                org.js, "respondent_propose", _button(summary, "respondent_propose")["value"]
+            )
+            view = await slack.opened_view(n + 1)
+            answer = await slack.submit(org.js, view, {"respondent": who, "relationship": "Peer"})
+            replies.append(await answer.json())
+        return replies
+
+    first, second, unknown = slack_run(propose)
+    assert "Peer is proposed" in json.dumps(first) and "Sam Cole" in json.dumps(second)
+    assert "No one in the roster has the email" in unknown["errors"]["respondent"]
+    with sqlite_db.write() as session:
+        plan(session, config=config, now=NOW)
+    fake.calls.clear()
+
+    async def agree(slack: Slack) -> dict[str, Any]:
+        channel = SlackMessenger(outbox_client(FakeSlack.TOKEN, fake.url))
+        await Deliverer(
+            sqlite_db, config, {"slack": channel}, clock=FakeClock(NOW)
+        ).run_until_idle()
+        await channel.close()
+        ask = next(p for p in fake.calls_to("chat.postMessage") if "360 respondents" in p["text"])
+        assert ask["channel"] == "D" + user_id(org.lm)[1:]  # the line manager is asked
+        await slack.click(org.lm, "respondents_list", _button(ask, "respondents_list")["value"])
+        shown = await fake.wait_for("chat.postMessage", 4)  # the ask, a summary and two
+        peer = next(p for p in shown if p["text"].startswith("Peer."))
+        sam = next(p for p in shown if "outside the department" in p["text"])
+        before = table_counts(sqlite_db)
+        await slack.click(org.peer, "respondent_agree", _button(peer, "respondent_agree")["value"])
+        await fake.wait_for("chat.postEphemeral", 1)
+        assert table_counts(sqlite_db) == before  # a colleague can't agree it
+        await slack.click(org.lm, "respondent_agree", _button(peer, "respondent_agree")["value"],
+                          ts="1700000021.0001")  # fmt: skip
+        await slack.click(org.lm, "respondent_remove", _button(sam, "respondent_remove")["value"],
+                          ts="1700000022.0001")  # fmt: skip
+        return {"updates": await fake.wait_for("chat.update", 2)}
+
+    updates = json.dumps(slack_run(agree)["updates"])
+    assert "Agreed on 15 July 2026" in updates and "Removed by you" in updates
+    notes = [c["text"] for c in fake.calls_to("chat.postEphemeral")]
+    assert "only Js's line manager can" in notes[0]
+
+    async def write_up(slack: Slack) -> dict[str, Any]:
+        await slack.command(org.lm, "writeup end")
+        view = await slack.opened_view()
+        standards = dict.fromkeys(("value_for_money", "delivery", "culture", "talent"), "met")
+        values = {"person": org.js, "what": "Delivered", "how": "Well",
+                  "recommended_rating": "achieving", "finance_met": "met",
+                  "bias_acknowledged": True} | standards  # fmt: skip
+        review = await (await slack.submit(org.lm, view, values)).json()
+        await slack.submit(org.lm, review["view"], {}, root_view_id="V0", previous_view_id="V0")
+        return review
+
+    review = slack_run(write_up, clock=RunningClock(NOW.replace(year=2027, month=3, day=22)))
+    assert "360 feedback: undertaken, from 1 agreed respondent (Peer)." in json.dumps(review)
+    [write] = rows(sqlite_db, WriteUp)
+    assert write.feedback_360 is True  # derived from the agreed respondent, never typed
+    live = [r for r in rows(sqlite_db, FeedbackRespondent) if r.removed_at is None]
+    assert [(r.respondent, r.respondent_person_id) for r in live] == [("Peer", org.peer)]

@@ -328,3 +328,34 @@ def test_f26_final_ratings_are_told_only_after_release_and_again_after_a_review(
     with db.read() as session:
         rows = session.exec(select(Outbox).where(Outbox.kind == "outcome_released")).all()
         assert [is_done(session, r, config) for r in rows] == [True, True, False, False]
+
+
+def test_f24_the_line_manager_is_asked_to_agree_proposed_respondents(db, org, config) -> None:
+    """F24: "Respondents are agreed between job holder and line manager": a proposal asks the
+    line manager once; agreeing or removing every one ends the ask; a later proposal asks
+    again."""
+    from scheduler.nudges import is_done
+
+    day = at("2026-09-14")
+    propose = {"config": config, "actor": org.actor("js"), "subject_id": org.js,
+               "relationship": "Peer"}  # fmt: skip
+    with db.write() as session:
+        first = svc.propose_respondent(session, respondent="peer@dept.example", now=day,
+                                       **propose)  # fmt: skip
+        second = svc.propose_respondent(session, respondent="Sam Cole, HMT", now=day, **propose)
+    plan_at(db, config, day)
+    asks = outbox(db, kind="respondents_to_agree")
+    assert asks == [(org.lm, "respondents_to_agree", org.js, "respondents", f"agree_{second.id}")]
+    assert plan_at(db, config, day.replace(hour=11)).get("respondents_to_agree") is None  # once
+    with db.write() as session:
+        svc.agree_respondent(session, actor=org.actor("lm"), respondent_id=first.id, now=day)
+        row = session.exec(select(Outbox).where(Outbox.kind == "respondents_to_agree")).one()
+        assert not is_done(session, row, config)  # one still waits
+        svc.remove_respondent(session, actor=org.actor("lm"), respondent_id=second.id, now=day)
+        assert is_done(session, row, config)
+        third = svc.propose_respondent(session, respondent="Ada Quill, No10", now=day, **propose)
+    plan_at(db, config, day.replace(hour=12))
+    assert [a[4] for a in outbox(db, kind="respondents_to_agree")] == [
+        f"agree_{second.id}",
+        f"agree_{third.id}",
+    ]

@@ -146,7 +146,7 @@ def build(  # noqa: C901
                     recommended = Rating.HIGH_PERFORMING
                 record_manager_assessment(
                     session, actor=lm, subject_id=pid, stage="end_year", what="What.",
-                    how="How.", recommended_rating=recommended, feedback_360=True,
+                    how="How.", recommended_rating=recommended, feedback_360=None,
                     bias_acknowledged=True, **kw,
                 )  # fmt: skip
                 standards = dict.fromkeys(MinimumStandard, True)

@@ -261,6 +261,7 @@ MATRIX: list[tuple[Callable[..., Any], Setup, dict[str, Any], set[str]]] = [
     (svc.update_development_plan, _plan, {"status": "closed"}, {"line_manager"}),
     (svc.propose_respondent, _nothing, {"respondent": "R", "relationship": "peer"}, {"self"}),
     (svc.agree_respondent, _respondent, {}, {"line_manager"}),
+    (svc.remove_respondent, _respondent, {}, {"self", "line_manager"}),  # self: before agreed
 ]
 
 

@@ -207,7 +207,7 @@ def end_year_write_up(db, org, config, recommended="Exceeding", **extra: Any) ->
         "what": "Delivered",
         "how": "Behaved well",
         "recommended_rating": recommended,
-        "feedback_360": True,
+        "feedback_360": False,
         "bias_acknowledged": True,
         "now": END,
         "year": YEAR,
@@ -224,14 +224,14 @@ def test_f23_end_year_write_up_needs_bias_tick_360_and_recommendation(db, org, c
         "what": "Delivered",
         "how": "Behaved",
         "recommended_rating": "Exceeding",
-        "feedback_360": True,
+        "feedback_360": False,
         "bias_acknowledged": True,
         "now": END,
         "year": YEAR,
     }
     for change, error, field in (
         ({"bias_acknowledged": False}, RuleViolation, "bias_acknowledged"),
-        ({"feedback_360": None}, InvalidInput, "feedback_360"),
+        ({"feedback_360": True}, RuleViolation, "feedback_360"),  # F24: no agreed respondents
         ({"recommended_rating": None}, InvalidInput, "recommended_rating"),
         ({"recommended_rating": "Superb"}, InvalidInput, "recommended_rating"),
         ({"what": " "}, RuleViolation, "what"),
@@ -1009,30 +1009,64 @@ def test_f15_withdraw_by_nominator_only(db, org, config, now) -> None:
 
 
 def test_f24_respondents_proposed_by_job_holder_agreed_by_manager(db, org, config, now):
-    row = call(
-        db,
-        svc.propose_respondent,
-        config=config,
-        actor=org.actor("js"),
-        subject_id=org.js,
-        respondent="Peer",
-        relationship="peer",
-        now=now,
-    )
+    """F24: "Respondents are agreed between job holder and line manager" (guidance §75); "360
+    undertaken" cannot be yes with no agreed respondents - and follows from them when unsaid."""
+    propose = {"config": config, "actor": org.actor("js"), "subject_id": org.js, "now": now}
+    row = call(db, svc.propose_respondent, respondent="Peer@Dept.example",
+               relationship="peer", **propose)  # fmt: skip
+    assert (row.respondent, row.respondent_person_id, row.relationship) == (
+        "Peer",
+        org.peer,
+        "Peer",
+    )  # a colleague in the roster, by their work email, under their roster name
+    outside = call(db, svc.propose_respondent, respondent="Sam Cole, HM Treasury",
+                   relationship="Stakeholder", **propose)  # fmt: skip
+    assert outside.respondent_person_id is None
+    for respondent, error, words in (
+        ("peer@dept.example", Conflict, "Peer is already one of your respondents"),
+        ("js@dept.example", InvalidInput, "someone other than yourself"),
+        ("nobody@dept.example", InvalidInput, "No one in the roster has the email"),
+    ):
+        err = rejected(db, svc.propose_respondent, error, respondent=respondent,
+                       relationship="Peer", **propose)  # fmt: skip
+        assert words in err.message
+    rejected(db, svc.propose_respondent, InvalidInput, respondent="X", relationship="Friend",
+             **propose)  # fmt: skip
     rejected(
         db,
-        svc.agree_respondent,
-        PerfbotError,
-        actor=org.actor("peer"),
-        respondent_id=row.id,
-        now=now,
-    )
-    assert (
-        call(
-            db, svc.agree_respondent, actor=org.actor("lm"), respondent_id=row.id, now=now
-        ).agreed_by_id
-        == org.lm
-    )
+        svc.propose_respondent,
+        PermissionDenied,
+        respondent="X",
+        relationship="Peer",
+        **(propose | {"actor": org.actor("lm")}),
+    )  # fmt: skip  (the job holder proposes)
+    rejected(db, svc.agree_respondent, PerfbotError, actor=org.actor("peer"),
+             respondent_id=row.id, now=now)  # fmt: skip
+    # "360 undertaken" can't be yes before any respondent is agreed.
+    written = {"config": config, "actor": org.actor("lm"), "subject_id": org.js,
+               "stage": "end_year", "what": "W", "how": "H", "recommended_rating": "Achieving",
+               "bias_acknowledged": True, "now": END, "year": YEAR}  # fmt: skip
+    end = END.replace(year=2027)
+    assert rejected(db, svc.record_manager_assessment, RuleViolation, feedback_360=True,
+                    **written).field == "feedback_360"  # fmt: skip
+    assert call(db, svc.record_manager_assessment, **written).feedback_360 is False  # derived
+    agreed = call(db, svc.agree_respondent, actor=org.actor("lm"), respondent_id=row.id, now=now)
+    assert agreed.agreed_by_id == org.lm
+    assert call(db, svc.record_manager_assessment, **written).feedback_360 is True
+    # Removing: the job holder only their own proposal before it is agreed; the manager any.
+    rejected(db, svc.remove_respondent, PermissionDenied, actor=org.actor("js"),
+             respondent_id=row.id, now=end)  # fmt: skip
+    call(db, svc.remove_respondent, actor=org.actor("js"), respondent_id=outside.id, now=end)
+    call(db, svc.remove_respondent, actor=org.actor("lm"), respondent_id=row.id, now=end)
+    rejected(db, svc.remove_respondent, Conflict, actor=org.actor("lm"), respondent_id=row.id,
+             now=end)  # fmt: skip
+    with db.read() as session:
+        assert svc.live_respondents(session, org.js, YEAR) == []
+        assert svc.agreed_respondent_count(session, org.js, YEAR) == 0
+        removed = session.exec(
+            select(AuditEntry.actor_id).where(AuditEntry.action == "respondent.remove")
+        ).all()
+    assert removed == [org.js, org.lm]  # both kept on the record
 
 
 def test_leavers_and_strangers_cannot_act(db, org, config, now) -> None:
