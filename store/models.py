@@ -373,8 +373,11 @@ class Evidence(SQLModel, table=True):
     text: str = _text(nullable=False)
     link: str | None = _text()
     source_ref: str | None = Field(default=None, max_length=300)  # e.g. a Slack permalink
+    source_author: str | None = Field(default=None, max_length=200)  # who wrote that message
+    source_posted_at: datetime | None = _ts(nullable=True)  # ... and when
     added_by_id: int = _person_fk(index=False)
     added_at: datetime = _ts()
+    edited_at: datetime | None = _ts(nullable=True)
 
 
 class Award(SQLModel, table=True):

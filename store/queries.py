@@ -207,6 +207,21 @@ def evidence_count(session: Session, person_id: int, year: int) -> int:
     ).one()
 
 
+def evidence_items(session: Session, person_id: int, year: int) -> list[Evidence]:
+    """F14: a person's portfolio for the year, oldest first."""
+    return list(
+        session.exec(
+            select(Evidence)
+            .where(Evidence.person_id == person_id, Evidence.year == year)
+            .order_by(col(Evidence.added_at), col(Evidence.id))
+        ).all()
+    )
+
+
+def evidence_item(session: Session, evidence_id: int) -> Evidence | None:
+    return session.get(Evidence, evidence_id)
+
+
 def live_objective_count(session: Session, person_id: int, year: int) -> int:
     return session.exec(
         select(func.count())

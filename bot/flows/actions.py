@@ -295,6 +295,8 @@ ACTIONS: dict[str, Action] = {
     "write_up": _opens(lambda s, c, k, subject, stage: write_up.open_form(s, c, k, subject, stage)),
     "self_assessment": _opens(lambda s, c, k, _, stage: write_up.open_self(s, c, k, stage)),
     "evidence": _opens(lambda s, c, k, _subject, _stage: evidence.open_form(s, c, k)),
+    evidence.PORTFOLIO: _opens(lambda s, c, k, _subject, _stage: evidence.portfolio(s, c, k)),
+    evidence.CHANGE: _opens(lambda s, c, k, _subject, _stage: evidence.open_change(s, c, k)),
     "development_plan": _opens(lambda s, c, k, subject, _: plan.open_form(s, c, k, subject)),
     "award_approve": Action(approve_award, writes=True),
     "award_reject": Action(reject_award, writes=False),

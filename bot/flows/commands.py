@@ -45,6 +45,9 @@ SUBMITTERS: dict[str, Submit] = {
     objective_record.CLOSE_FLOW: objective_record.submit_close,
     objective_record.MILESTONE_FLOW: objective_record.submit_milestone,
     feedback.FLOW: feedback.submit,
+    evidence.PICK_FLOW: evidence.submit_pick,
+    evidence.EDIT_FLOW: evidence.submit_edit,
+    evidence.DELETE_FLOW: evidence.submit_delete,
 }
 
 # Typed commands that act like a button (the same handler, so the same answer): the verb, the
@@ -77,6 +80,7 @@ def command_openers(ctx: Context, config: DepartmentConfig, args: list[str]) -> 
     return {
         "rate": lambda s: rate.open_form(s, ctx, config),
         "evidence": lambda s: evidence.open_form(s, ctx, config),
+        "portfolio": lambda s: evidence.portfolio(s, ctx, config),
         "objective": lambda s: objectives.open_form(s, ctx, config),
         "award": lambda s: award.open_form(s, ctx, config),
         "writeup": lambda s: write_up.open_form(s, ctx, config, stage=first),

@@ -8,6 +8,7 @@ COMMANDS = (
     ("rate", "log a quarterly indicative rating for one of your reports"),
     ("writeup", "mid-year or end-year write-up (managers) or self-assessment (everyone)"),
     ("evidence", "add evidence to your portfolio against a minimum standard or objective"),
+    ("portfolio", "your evidence this year, by standard and objective, to edit or delete"),
     ("objectives", "see your objectives, to revise or close one, or add milestones"),
     ("objective", "add an objective for yourself or a report"),
     ("360", "propose your 360 feedback respondents and see which are agreed"),

@@ -16,6 +16,7 @@ import re
 import tempfile
 import urllib.parse
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,7 @@ from bot.slack.render import (
     modal,
     parse_values,
 )
+from store import queries
 from store.clock import Clock, SystemClock
 from store.config import DepartmentConfig
 from store.db import Database
@@ -503,6 +505,11 @@ class SlackAdapter:
         except SlackApiError:
             logger.info("no permalink channel=%s", channel)
         ctx = self.context(person_id)
+        author = await self.author_of(message, (body.get("team") or {}).get("id"))
+        try:
+            posted = datetime.fromtimestamp(float(message.get("ts", "")), UTC)
+        except ValueError:
+            posted = None
         form = await self.db.call(
             lambda s: evidence.open_form(
                 s,
@@ -511,9 +518,25 @@ class SlackAdapter:
                 text=message.get("text", ""),
                 link=link,
                 source_ref=f"slack:{channel}:{message.get('ts', '')}",
+                source_author=author,
+                source_posted_at=posted,
             ),
         )
         await self.client.views_open(trigger_id=body["trigger_id"], view=self._seal(form))
+
+    async def author_of(self, message: dict[str, Any], team_id: str | None) -> str | None:
+        """Who wrote a saved message: their roster name, else the name Slack shows."""
+        user = message.get("user")
+        if not user:
+            return message.get("username") or None  # an app's message
+        person_id = await self.person_for(user, team_id)
+        if person_id is not None:
+            return await self.db.call(lambda s: queries.name_of(s, person_id, "") or None)
+        try:
+            info = (await self.client.users_info(user=user)).get("user") or {}
+        except SlackApiError:
+            return None
+        return (info.get("profile") or {}).get("real_name") or info.get("real_name") or None
 
     async def on_home_opened(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         if event.get("tab", "home") != "home":

@@ -35,7 +35,7 @@ from store.services.base import (
     require_hr,
     snapshot,
 )
-from store.services.evidence import add_evidence
+from store.services.evidence import add_evidence, delete_evidence, update_evidence
 from store.services.feedback import (
     RELATIONSHIPS,
     agree_respondent,
@@ -93,6 +93,8 @@ from store.services.write_ups import (
 )
 
 __all__ = [
+    "delete_evidence",
+    "update_evidence",
     "RELATIONSHIPS",
     "agreed_respondent_count",
     "live_respondents",

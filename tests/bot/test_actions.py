@@ -134,6 +134,8 @@ def _setup(
         )  # fmt: skip  (F17)
         svc.record_milestone_met(session, config=config, actor=org.actor("lm"),
                                  milestone_id=met, now=NOW)  # fmt: skip
+        svc.add_evidence(session, config=config, actor=org.actor("js"), subject_id=org.js,
+                         text="Chaired the panel", standard="culture", now=NOW)  # fmt: skip
         to_agree, to_remove = (
             svc.propose_respondent(
                 session,
@@ -181,6 +183,8 @@ def _setup(
         "milestones_list": (lm, str(objectives[0])),
         "milestone_met": (lm, str(unmet)),
         "award_milestone": (lm, str(met)),
+        "evidence_portfolio": ("js", ""),
+        "evidence_change": ("js", ""),
         "respondents_list": (lm, js),
         "respondent_propose": ("js", ""),
         "respondent_agree": (lm, str(to_agree)),
@@ -220,6 +224,8 @@ SLACK_ANSWER = {
     "milestones_list": "chat.postMessage",
     "milestone_met": "chat.update",
     "award_milestone": "views.open",
+    "evidence_portfolio": "response",
+    "evidence_change": "views.open",
     "respondents_list": "chat.postMessage",
     "respondent_propose": "views.open",
     "respondent_agree": "chat.update",
@@ -316,6 +322,7 @@ def test_every_button_works_in_teams(teams_run, sqlite_db, org, config, connecto
     # F24: the line manager agrees one respondent and removes the other, in place.
     assert "Agreed on 15 July 2026" in _card_text(cards["respondent_agree"])
     assert "Removed by you" in _card_text(cards["respondent_remove"])
+    assert "Chaired the panel - added 15 July 2026" in _card_text(cards["evidence_portfolio"])
     # "Show them": each waiting nomination arrives in the chat, with its Approve button.
     pending = [c for c in connector.cards_sent() if "award_approve" in json.dumps(c)]
     assert len(pending) == 2 and "Peer" in json.dumps(pending[0])  # awards[1] and awards[3]

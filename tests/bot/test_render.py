@@ -110,6 +110,19 @@ def every_form_and_page(
             ctx = Context(org.ids[key], via, when)
             built += feedback.overview(session, ctx, config, org.js)
         built.append(feedback.open_form(session, Context(org.js, via, when), config))
+    with db.write() as session:  # F14: evidence at full length, from a message
+        item = svc.add_evidence(session, config=config, actor=org.actor("js"), subject_id=org.js,
+                                text=long_text, standard="culture", source_ref="slack:C1:1",
+                                source_author="Ada Quill", source_posted_at=when,
+                                now=when)  # fmt: skip
+    with db.read() as session:
+        ctx = Context(org.js, via, when)
+        built += [
+            evidence.portfolio(session, ctx, config),
+            evidence.open_change(session, ctx, config),
+            evidence.submit_pick(session, ctx, config, {}, {"item": item.id, "change": "edit"}),
+            evidence.submit_pick(session, ctx, config, {}, {"item": item.id, "change": "delete"}),
+        ]
     value = f"{org.js}:end_year:2026"
     with db.read() as session:
         for key in ("js", "lm", "ps"):

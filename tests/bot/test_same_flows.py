@@ -26,6 +26,7 @@ from store.config import DepartmentConfig
 from store.db import Database
 from store.models import (
     Award,
+    Evidence,
     FeedbackRespondent,
     IndicativeRating,
     Objective,
@@ -53,6 +54,7 @@ class Step:
     command: bool = False
     value: Callable[[Database, Org], str] = lambda _db, _org: ""
     answers: dict[str, Any] | None = None  # a form to fill in and submit
+    then: dict[str, Any] | None = None  # answers to the form that submitting it shows next
 
 
 def _last(model: Any) -> Callable[[Database, Org], str]:
@@ -102,14 +104,19 @@ SCRIPT = [
          answers={"respondent": "Sam Cole, HM Treasury", "relationship": "Stakeholder"}),
     Step("lm", "respondent_agree", value=_first(FeedbackRespondent)),
     Step("lm", "respondent_remove", value=_last(FeedbackRespondent)),
+    Step("js", "evidence", command=True,
+         answers={"target": "standard:culture", "text": "Chaired the panel"}),
+    Step("js", "evidence_change", answers={"item": _last(Evidence), "change": "edit"},
+         then={"target": "standard:talent", "text": "Chaired the spending panel"}),
 ]  # fmt: skip
 
 
-def _answers(step: Step, org: Org) -> dict[str, Any]:
-    """The answers with people as their ids (as both platforms send them)."""
-    assert step.answers is not None
+def _answers(answers: dict[str, Any], db: Database, org: Org) -> dict[str, Any]:
+    """The answers with people as their ids (as both platforms send them), and the ids of
+    records read from the database when the step runs."""
     return {
-        k: str(org.ids[v]) if k in ("person", "nominee") else v for k, v in step.answers.items()
+        k: str(org.ids[v]) if k in ("person", "nominee") else v(db, org) if callable(v) else v
+        for k, v in answers.items()
     }
 
 
@@ -148,6 +155,10 @@ def stored(db: Database) -> dict[str, list[tuple[Any, ...]]]:
                  r.agreed_by_id, r.removed_by_id)
                 for r in s.exec(select(FeedbackRespondent).order_by(FeedbackRespondent.id))
             ],
+            "evidence": [
+                (e.person_id, e.standard, e.text, e.added_by_id, e.edited_at is not None)
+                for e in s.exec(select(Evidence))
+            ],
             "write_ups": [
                 (w.person_id, w.stage, w.manager_what, w.manager_how, w.manager_id,
                  w.job_holder_agreed_at is not None, w.countersigned_at is not None)
@@ -169,8 +180,12 @@ async def slack_dialogue(db: Database, config: DepartmentConfig, org: Org, fake:
             if step.answers is not None:
                 views += 1
                 view = await slack.opened_view(views)
-                answer = await slack.submit(who, view, _answers(step, org))
+                answer = await slack.submit(who, view, _answers(step.answers, db, org))
                 assert "errors" not in await answer.text(), (step, await answer.text())
+                if step.then is not None:  # the next form, shown in place of this one
+                    view = (await answer.json())["view"]
+                    answer = await slack.submit(who, view, _answers(step.then, db, org))
+                    assert "errors" not in await answer.text(), (step, await answer.text())
             else:
                 updates += 1  # every button without a form here updates its message
                 await fake.wait_for("chat.update", updates)
@@ -196,8 +211,11 @@ async def teams_dialogue(
                 card = await teams.execute(who, step.verb, {"value": step.value(db, org)},
                                            f"card-{n}")  # fmt: skip
             if step.answers is not None:
-                verb, data = submit_data(card, _answers(step, org))
+                verb, data = submit_data(card, _answers(step.answers, db, org))
                 answer = await teams.execute(who, verb, data)
+                if step.then is not None:  # the next form, shown in place of this one
+                    verb, data = submit_data(answer, _answers(step.then, db, org))
+                    answer = await teams.execute(who, verb, data)
                 assert "perf:" not in str(answer.get("actions")), (step, answer)  # not the form
     finally:
         await client.close()
@@ -250,4 +268,5 @@ def test_one_dialogue_stores_the_same_through_slack_and_teams(
         (org.js, "Peer", org.peer, "Peer", org.lm, None),
         (org.js, "Sam Cole, HM Treasury", None, "Stakeholder", None, org.lm),
     ]
+    assert via_slack["evidence"] == [(org.js, "talent", "Chaired the spending panel", org.js, True)]
     assert via_teams == via_slack

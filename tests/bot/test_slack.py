@@ -519,6 +519,7 @@ def test_end_year_write_up_shows_the_f8_gate_then_saves_everything(
         confirm = await (
             await slack.submit(org.lm, review["view"], {}, root_view_id="V0", previous_view_id="V0")
         ).json()
+        await fake.wait_for("views.update", 1)  # sent just after the answer
         return review, confirm
 
     review, confirm = slack_run(body, clock=end_year)
@@ -1216,3 +1217,71 @@ def test_f24_respondents_proposed_agreed_and_removed_in_chat_then_360_follows(
     assert write.feedback_360 is True  # derived from the agreed respondent, never typed
     live = [r for r in rows(sqlite_db, FeedbackRespondent) if r.removed_at is None]
     assert [(r.respondent, r.respondent_person_id) for r in live] == [("Peer", org.peer)]
+
+
+def test_f14_a_saved_message_keeps_its_author_and_the_portfolio_edits_and_deletes(
+    slack_run, sqlite_db, org
+) -> None:
+    """F14: the portfolio of evidence, by minimum standard and objective; "Save as evidence"
+    records who wrote the message and when; only its owner edits or deletes an item."""
+    give_everyone_slack_ids(sqlite_db, NOW)
+
+    async def body(slack: Slack) -> dict[str, Any]:
+        await slack.interactive(
+            {"type": "message_action", "callback_id": "save_as_evidence",
+             "user": {"id": user_id(org.js)}, "channel": {"id": "C42"},
+             "message": {"type": "message", "text": "Thanks for chairing the panel so well",
+                         "ts": "1784021400.000100", "user": user_id(org.peer)},
+             "message_ts": "1784021400.000100"}
+        )  # fmt: skip
+        form = await slack.opened_view(1)
+        said = "Thanks for chairing the panel so well"
+        await slack.submit(org.js, form, {"target": "standard:culture", "text": said})
+        await slack.command(org.js, "portfolio")
+        portfolio = await slack.response()
+        await slack.click(org.js, "evidence_change", "")
+        pick = await slack.opened_view(2)
+        [item] = rows(sqlite_db, Evidence)
+        stranger = await (
+            await slack.submit(org.peer, pick, {"item": str(item.id), "change": "edit"})
+        ).json()
+        edit = await (
+            await slack.submit(org.js, pick, {"item": str(item.id), "change": "edit"})
+        ).json()
+        edited = await (
+            await slack.submit(org.js, edit["view"], {"target": "standard:talent",
+                                                       "text": "Chaired the panel"})
+        ).json()  # fmt: skip
+        delete = await (
+            await slack.submit(org.js, pick, {"item": str(item.id), "change": "delete"})
+        ).json()
+        before = rows(sqlite_db, Evidence)
+        deleted = await (await slack.submit(org.js, delete["view"], {})).json()
+        return {"form": form, "portfolio": portfolio, "stranger": stranger, "edit": edit,
+                "edited": edited, "before": before, "deleted": deleted}  # fmt: skip
+
+    seen = slack_run(body)
+    # 1784021400 is 14 July 2026, 09:30 UTC: 10:30 in London.
+    assert "From a message by Peer on 14 July 2026 at 10:30." in json.dumps(seen["form"])
+    shown = json.dumps(seen["portfolio"])
+    assert "*Minimum standard: Culture" in shown and "from Peer's message" in shown
+    assert seen["stranger"]["errors"] == {"item": "Choose one of your own items."}
+    assert "Thanks for chairing the panel so well" in json.dumps(seen["edit"]["view"])
+    assert "Evidence updated" in json.dumps(seen["edited"])
+    [kept] = seen["before"]
+    assert (kept.text, kept.standard.value, kept.source_author) == (
+        "Chaired the panel",
+        "talent",
+        "Peer",
+    )  # edited; where it came from stays
+    assert kept.source_posted_at.replace(microsecond=0) == datetime(2026, 7, 14, 9, 30, tzinfo=UTC)
+    assert "Evidence deleted" in json.dumps(seen["deleted"])
+    assert rows(sqlite_db, Evidence) == []
+    with sqlite_db.read() as session:
+        import sqlalchemy as sa
+
+        actions = session.execute(
+            sa.text("SELECT action, old FROM audit_log WHERE entity = 'evidence' ORDER BY id")
+        ).all()
+    assert [a for a, _ in actions] == ["evidence.add", "evidence.edit", "evidence.delete"]
+    assert "Chaired" not in json.dumps([o for _, o in actions])  # the words are not kept

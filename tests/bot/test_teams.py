@@ -409,7 +409,7 @@ def test_the_end_year_review_step_offers_edit_with_every_answer_kept(
     answers = {
         "person": str(org.js), "what": "Delivered the bill.", "how": "Brought people along.",
         "recommended_rating": "high_performing", "value_for_money": "met", "delivery": "met",
-        "culture": "not_met", "talent": "met", "finance_met": "met", "feedback_360": "no",
+        "culture": "not_met", "talent": "met", "finance_met": "met",
         "bias_acknowledged": "true",
     }  # fmt: skip
 

@@ -21,7 +21,7 @@ from store.errors import (
     PermissionDenied,
     RuleViolation,
 )
-from store.framework import Rating, Stage
+from store.framework import MinimumStandard, Rating, Stage
 from store.models import (
     AuditEntry,
     Award,
@@ -1181,3 +1181,38 @@ def test_f26_hr_releases_the_year_once_and_only_with_something_to_release(db, or
         ).all()
         assert [e.actor_id for e in entries] == [org.hr]
         assert svc.outcome_release(session, YEAR) is not None
+
+
+def test_f14_the_job_holder_edits_or_deletes_their_own_evidence_only(db, org, config, now):
+    """F14: the portfolio is the job holder's: they edit or delete their own items (audited,
+    without the words); no one else can, and a bad edit changes nothing."""
+    item = call(db, svc.add_evidence, config=config, actor=org.actor("js"), subject_id=org.js,
+                text="Chaired the panel", standard="culture", source_author="Peer",
+                source_posted_at=now, now=now)  # fmt: skip
+    edit = {"evidence_id": item.id, "text": "Chaired the spending panel", "now": now}
+    for who in ("lm", "peer"):
+        rejected(db, svc.update_evidence, PermissionDenied, actor=org.actor(who), **edit)
+        rejected(db, svc.delete_evidence, PermissionDenied, actor=org.actor(who),
+                 evidence_id=item.id, now=now)  # fmt: skip
+    for bad, field in (({"text": " "}, "text"), ({"standard": None}, "target"),
+                       ({"link": "javascript:x"}, "link")):  # fmt: skip
+        err = rejected(db, svc.update_evidence, InvalidInput, actor=org.actor("js"),
+                       **(edit | {"standard": "talent"} | bad))  # fmt: skip
+        assert err.field == field
+    with db.read() as session:
+        assert session.get(Evidence, item.id).text == "Chaired the panel"  # unchanged
+    done = call(db, svc.update_evidence, actor=org.actor("js"), standard="talent", **edit)
+    assert (done.text, done.standard, done.source_author) == (
+        "Chaired the spending panel",
+        MinimumStandard.TALENT,
+        "Peer",
+    )
+    call(db, svc.delete_evidence, actor=org.actor("js"), evidence_id=item.id, now=now)
+    rejected(db, svc.delete_evidence, NotFound, actor=org.actor("js"), evidence_id=item.id,
+             now=now)  # fmt: skip
+    with db.read() as session:
+        entries = session.exec(
+            select(AuditEntry).where(AuditEntry.entity == "evidence").order_by(AuditEntry.id)
+        ).all()
+    assert [e.action for e in entries] == ["evidence.add", "evidence.edit", "evidence.delete"]
+    assert "Chaired" not in str([(e.old, e.new) for e in entries])
