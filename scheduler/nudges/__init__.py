@@ -18,6 +18,7 @@ from scheduler.nudges import (
     rating,
     respondents,
     self_assessment,
+    told,
     write_up,
     write_up_agreement,
 )
@@ -37,22 +38,26 @@ from store.models import Outbox
 
 # In planning order (the order only changes how a tick's report is counted).
 KINDS: dict[Kind, NudgeKind] = {
-    module.KIND.kind: module.KIND
-    for module in (
-        objectives,
-        rating,
-        self_assessment,
-        write_up,
-        moderation_readiness,
-        evidence,
-        consistency_check,
-        award_decision,
-        award_digest,
-        development_plan,
-        write_up_agreement,
-        outcome,
-        respondents,
-    )
+    kind.kind: kind
+    for kind in [
+        module.KIND
+        for module in (
+            objectives,
+            rating,
+            self_assessment,
+            write_up,
+            moderation_readiness,
+            evidence,
+            consistency_check,
+            award_decision,
+            award_digest,
+            development_plan,
+            write_up_agreement,
+            outcome,
+            respondents,
+        )
+    ]
+    + list(told.KINDS)
 }
 assert set(KINDS) == set(Kind), "every nudge kind has its module"
 

@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 from store.config import DepartmentConfig, Milestone, milestone_dates
 from store.framework import Grade, Nation, format_pence, year_end, year_label
 from store.models import Outbox, OutboxStatus, Person
+from store.notices import Notice
 from store.types import UTCDateTime
 from store.worktime import WorkingTime
 
@@ -43,6 +44,24 @@ class Kind(StrEnum):
     WRITE_UP_AGREEMENT = "write_up_agreement"  # job holder, then countersigning officer (F23)
     OUTCOME = "outcome_released"  # job holder and line manager, once HR releases (F26)
     RESPONDENTS = "respondents_to_agree"  # line manager, when 360 respondents are proposed (F24)
+    # Closing the loop (store/notices.py): written by the services as the action is stored.
+    RATING_RECORDED = Notice.RATING.value  # job holder
+    PLAN_RECORDED = Notice.PLAN.value  # job holder (F10)
+    AWARD_DECIDED = Notice.AWARD.value  # nominator (F15)
+    WRITE_UP_AGREED = Notice.AGREED.value  # line manager (F23)
+
+
+# News, not a task to put off: these carry no Snooze.
+NEWS = frozenset(
+    {
+        Kind.AWARD_DIGEST,
+        Kind.OUTCOME,
+        Kind.RATING_RECORDED,
+        Kind.PLAN_RECORDED,
+        Kind.AWARD_DECIDED,
+        Kind.WRITE_UP_AGREED,
+    }
+)
 
 
 class Recipient(StrEnum):

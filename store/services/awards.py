@@ -15,6 +15,7 @@ from store.config import DepartmentConfig
 from store.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from store.framework import Grade
 from store.models import Award, AwardStatus, Objective, ObjectiveMilestone, Person
+from store.notices import Notice, tell, version
 from store.services.base import (
     Actor,
     acting_person,
@@ -275,6 +276,15 @@ def decide_award(
     session.refresh(award)
     if cast(sa.CursorResult[Any], result).rowcount != 1:
         raise Conflict(_decided_message(session, award, config.department.timezone))
+    # The nominator hears the decision once the decider can no longer undo it.
+    tell(
+        session, recipient_id=award.nominated_by_id, notice=Notice.AWARD,
+        subject_id=award.nominee_id, milestone=f"award:{award.id}",
+        step=f"{status.value}_{version(now)}", year=award.year, now=now,
+        due_at=now + timedelta(minutes=config.awards.undo_minutes),
+        payload={"nominee": nominee.name, "amount_pence": award.amount_pence,
+                 "decider": acting.name, "reason": reason},
+    )  # fmt: skip
     return audited(
         session,
         award,

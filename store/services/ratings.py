@@ -14,6 +14,7 @@ from store.config import DepartmentConfig
 from store.errors import InvalidInput, NotFound, RuleViolation
 from store.framework import Rating
 from store.models import DevelopmentPlan, IndicativeRating, PlanStatus
+from store.notices import Notice, tell, version
 from store.services.base import (
     Actor,
     actor_id,
@@ -99,6 +100,15 @@ def record_indicative_rating(
         fields=fields,
         old=old,
     )
+    # The job holder hears the rating they discussed, with their manager's notes.
+    changed = old is not None and old["rating"] != parsed.value
+    replaces = Rating(old["rating"]).label if changed and old is not None else None
+    tell(
+        session, recipient_id=subject_id, notice=Notice.RATING, subject_id=subject_id,
+        milestone=f"q{quarter}", step=version(now), year=year, now=now,
+        payload={"quarter": quarter, "rating": parsed.label, "what": row.what_note,
+                 "how": row.how_note, "replaces": replaces},
+    )  # fmt: skip
     quarters = {q: Rating(r.rating) for q, r in year_rows.items()}
     last_year = quarter_ratings(session, subject_id, year - 1)  # F10: across the boundary
     step = fw.underperformance_step(quarters, last_year=last_year)
@@ -193,6 +203,12 @@ def update_development_plan(
     plan.status, plan.review_on = new_status, review_on
     plan.note = clean_text(note, "note", required=False) or None
     plan.updated_by_id, plan.updated_at = actor.person_id, now
+    tell(
+        session, recipient_id=subject_id, notice=Notice.PLAN, subject_id=subject_id,
+        milestone="development_plan", step=version(now), year=year, now=now,
+        payload={"status": new_status.value,
+                 "review_on": review_on.isoformat() if review_on else None},
+    )  # fmt: skip
     return audited(
         session,
         plan,

@@ -13,6 +13,7 @@ from store.config import DepartmentConfig
 from store.errors import InvalidInput, RuleViolation
 from store.framework import MinimumStandard, Rating, Stage
 from store.models import FinanceOutcome, MinimumStandardResult, Person, WriteUp
+from store.notices import Notice, tell, version
 from store.services.base import (
     Actor,
     acting_person,
@@ -191,6 +192,12 @@ def agree_write_up(
     if acting is not None and acting.id == subject_id:
         row.job_holder_agreed_at = now
         part = "job_holder"
+        assert row.manager_assessed_at is not None
+        tell(  # the line manager hears that the write-up they wrote is agreed
+            session, recipient_id=row.manager_id, notice=Notice.AGREED, subject_id=subject_id,
+            milestone=f"write_up:{stage.value}", step=version(row.manager_assessed_at),
+            year=year, now=now, payload={"commented": row.job_holder_comment is not None},
+        )  # fmt: skip
     elif is_line_manager(acting, subject):
         row.line_manager_agreed_at = now
         part = "line_manager"

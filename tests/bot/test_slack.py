@@ -8,7 +8,7 @@ import json
 import logging
 import time
 import urllib.parse
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +79,33 @@ def test_rate_from_the_command_end_to_end(slack_run, sqlite_db, org) -> None:
     assert "Q2 indicative rating for Js: Achieving" in json.dumps(reply["view"])
     [stored] = rows(sqlite_db, IndicativeRating)
     assert (stored.person_id, stored.quarter, stored.rating.value) == (org.js, 2, "achieving")
+
+
+def test_the_job_holder_hears_the_rating_their_manager_recorded(
+    slack_run, sqlite_db, org, config, fake
+) -> None:
+    """Closing the loop: the job holder is told the rating they discussed, with the notes, in
+    their direct chat - not left to find it by typing status."""
+    from tests.fakes import FakeClock
+
+    give_everyone_slack_ids(sqlite_db, NOW)
+
+    async def body(slack: Slack) -> list[dict[str, Any]]:
+        await slack.command(org.lm, "rate")
+        await slack.submit(org.lm, await slack.opened_view(), {
+            "person": org.js, "quarter": 1, "rating": "partially_met",
+            "what": "The launch slipped", "how": "Kept the team informed"})  # fmt: skip
+        channel = SlackMessenger(outbox_client(FakeSlack.TOKEN, fake.url))
+        later = FakeClock(NOW + timedelta(minutes=1))  # the clock ran on while it was saved
+        await Deliverer(sqlite_db, config, {"slack": channel}, clock=later).run_until_idle()
+        await channel.close()
+        return fake.calls_to("chat.postMessage")
+
+    told = [p for p in slack_run(body) if "indicative rating" in p["text"]]
+    assert [p["channel"] for p in told] == ["D" + user_id(org.js)[1:]]  # theirs only
+    shown = json.dumps(told[0]["blocks"])
+    assert "Your line manager recorded your Q1 indicative rating: Partially Met." in told[0]["text"]
+    assert "The launch slipped" in shown and "Kept the team informed" in shown
 
 
 def test_f10_partially_met_across_the_year_boundary_asks_for_a_plan(
@@ -1181,8 +1208,9 @@ def test_f24_respondents_proposed_agreed_and_removed_in_chat_then_360_follows(
         await channel.close()
         ask = next(p for p in fake.calls_to("chat.postMessage") if "360 respondents" in p["text"])
         assert ask["channel"] == "D" + user_id(org.lm)[1:]  # the line manager is asked
+        seen = len(fake.calls_to("chat.postMessage"))
         await slack.click(org.lm, "respondents_list", _button(ask, "respondents_list")["value"])
-        shown = await fake.wait_for("chat.postMessage", 4)  # the ask, a summary and two
+        shown = (await fake.wait_for("chat.postMessage", seen + 3))[seen:]  # a summary and two
         peer = next(p for p in shown if p["text"].startswith("Peer."))
         sam = next(p for p in shown if "outside the department" in p["text"])
         before = table_counts(sqlite_db)

@@ -1,0 +1,105 @@
+"""Closing the loop: someone's action that concerns another person tells them, once, with what
+they need - and never something that changed before it went (a rating recorded again, an award
+decision undone)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, timedelta
+
+from scheduler.delivery import Deliverer
+from scheduler.recording import RecordingMessenger
+from store import services as svc
+from store.config import DepartmentConfig
+from store.db import Database
+from tests.conftest import Org
+from tests.fakes import FakeClock, give_everyone_slack_ids
+
+MONDAY_10 = datetime(2026, 7, 13, 9, 0, tzinfo=UTC)  # 10:00 BST
+
+
+def deliver(db: Database, config: DepartmentConfig, at: datetime) -> list[tuple[int, object]]:
+    channel = RecordingMessenger()
+    asyncio.run(Deliverer(db, config, {"slack": channel}, clock=FakeClock(at)).run_until_idle())
+    return [(int(address.user_id[1:]), nudge) for address, nudge in channel.sent]  # U<id>
+
+
+def test_the_job_holder_hears_their_rating_once_with_the_notes(db, org: Org, config) -> None:
+    give_everyone_slack_ids(db, MONDAY_10)
+    rate = {"config": config, "actor": org.actor("lm"), "subject_id": org.js, "quarter": 1}
+    with db.write() as session:
+        svc.record_indicative_rating(session, rating="Achieving", what_note="Opened it",
+                                     how_note="Calm", now=MONDAY_10, **rate)  # fmt: skip
+        # Corrected a minute later, before it went: only the correction is told.
+        svc.record_indicative_rating(session, rating="High Performing",
+                                     what_note="Opened the service early",
+                                     how_note="Calm", now=MONDAY_10 + timedelta(minutes=1),
+                                     **rate)  # fmt: skip
+    sent = [(who, n) for who, n in deliver(db, config, MONDAY_10 + timedelta(minutes=2))
+            if n.kind == "rating_recorded"]  # fmt: skip
+    assert [who for who, _ in sent] == [org.js]
+    [(_, told)] = sent
+    assert told.text == (
+        "Your line manager recorded your Q1 indicative rating: High Performing. It replaces the "
+        "Achieving recorded before."
+    )
+    assert ("What was delivered", "Opened the service early") in told.facts
+    assert deliver(db, config, MONDAY_10 + timedelta(minutes=3)) == []  # once
+    with db.write() as session:  # a later change is told afresh, saying what it replaces
+        later = MONDAY_10 + timedelta(days=1)
+        svc.record_indicative_rating(session, rating="Partially Met", what_note="w",
+                                     how_note="h", now=later, **rate)  # fmt: skip
+    [(_, again)] = deliver(db, config, MONDAY_10 + timedelta(days=1, minutes=1))
+    assert "Partially Met. It replaces the High Performing recorded before." in again.text
+
+
+def test_the_nominator_hears_the_decision_once_it_can_no_longer_be_undone(
+    db, org: Org, config
+) -> None:
+    give_everyone_slack_ids(db, MONDAY_10)
+    with db.write() as session:
+        awards = [
+            svc.nominate_award(session, config=config, actor=org.actor("lm"), nominee_id=who,
+                               amount_pence=100_000, reason="Led the launch", now=MONDAY_10).id
+            for who in (org.js, org.peer)
+        ]  # fmt: skip
+        svc.decide_award(session, config=config, actor=org.actor("dg_a"), award_id=awards[0],
+                         approve=True, now=MONDAY_10)  # fmt: skip
+        svc.decide_award(session, config=config, actor=org.actor("dg_a"), award_id=awards[1],
+                         approve=False, reason="Not this quarter", now=MONDAY_10)  # fmt: skip
+    early = [n for _, n in deliver(db, config, MONDAY_10 + timedelta(minutes=5))]
+    assert not [n for n in early if n.kind == "award_decided"]  # the DG may still undo it
+    with db.write() as session:
+        undone = MONDAY_10 + timedelta(minutes=6)
+        svc.undo_award_decision(session, config=config, actor=org.actor("dg_a"),
+                                award_id=awards[1], now=undone)  # fmt: skip
+    later = [(who, n) for who, n in deliver(db, config, MONDAY_10 + timedelta(minutes=11))
+             if n.kind == "award_decided"]  # fmt: skip
+    assert [(who, n.text) for who, n in later] == [
+        (org.lm, "Dg A approved your nomination of Js for £1,000.")
+    ]  # the undone rejection is never told
+
+
+def test_plans_and_agreed_write_ups_are_told_to_the_other_party(db, org: Org, config) -> None:
+    give_everyone_slack_ids(db, MONDAY_10)
+    with db.write() as session:
+        for quarter in (1, 2):  # F10: two Partially Met quarters prompt a plan
+            svc.record_indicative_rating(session, config=config, actor=org.actor("lm"),
+                                         subject_id=org.js, quarter=quarter,
+                                         rating="Partially Met", what_note="w", how_note="h",
+                                         now=MONDAY_10)  # fmt: skip
+        svc.update_development_plan(session, config=config, actor=org.actor("lm"),
+                                    subject_id=org.js, status="agreed",
+                                    review_on=date(2026, 9, 1), now=MONDAY_10)  # fmt: skip
+        svc.record_manager_assessment(session, config=config, actor=org.actor("lm"),
+                                      subject_id=org.js, stage="mid_year", what="w", how="h",
+                                      now=MONDAY_10)  # fmt: skip
+        svc.agree_write_up(session, config=config, actor=org.actor("js"), subject_id=org.js,
+                           stage="mid_year", now=MONDAY_10)  # fmt: skip
+    sent = {n.kind: (who, n.text) for who, n in deliver(db, config, MONDAY_10)}
+    assert sent["plan_recorded"] == (
+        org.js,
+        "Your line manager has recorded your development plan. Your review meeting is on "
+        "Tuesday 1 September 2026.",
+    )
+    assert sent["write_up_agreed"] == (org.lm, "Js agreed the mid-year write-up you wrote.")
