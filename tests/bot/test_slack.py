@@ -426,6 +426,33 @@ def test_a_replayed_or_resubmitted_form_is_stored_once(slack_run, sqlite_db, org
     assert len(rows(sqlite_db, Award)) == 1
 
 
+def test_f15_a_withdrawn_nomination_cannot_be_approved_nor_a_decision_undone_by_another(
+    slack_run, sqlite_db, org, config, fake
+) -> None:
+    """F15 refusals over signed HTTP: Approve on a nomination withdrawn since, and Undo pressed
+    by someone other than the Director General who decided - each told why, nothing stored."""
+    withdrawn, decided = nominate(sqlite_db, org, config), nominate(sqlite_db, org, config, 100_000)
+    give_everyone_slack_ids(sqlite_db, NOW)  # known to perfbot already: a refusal stores nothing
+
+    async def body(slack: Slack) -> list[str]:
+        await slack.click(org.lm, "award_withdraw", str(withdrawn))
+        await fake.wait_for("chat.update", 1)
+        await slack.click(org.dg_a, "award_approve", str(decided), ts="1700000031.0001")
+        await fake.wait_for("chat.update", 2)
+        before = table_counts(sqlite_db)
+        await slack.click(org.dg_a, "award_approve", str(withdrawn))
+        await slack.click(org.dg_b, "award_undo", str(decided))
+        await fake.wait_for("chat.postEphemeral", 2)
+        assert table_counts(sqlite_db) == before
+        return [c["text"] for c in fake.calls_to("chat.postEphemeral")]
+
+    late, other = slack_run(body)
+    assert "already withdrawn" in late
+    assert "You can't undo" in other
+    statuses = {a.id: a.status for a in rows(sqlite_db, Award)}
+    assert statuses == {withdrawn: AwardStatus.WITHDRAWN, decided: AwardStatus.APPROVED}
+
+
 def test_dg_approves_with_one_click_and_the_message_updates(
     slack_run, sqlite_db, org, config, fake
 ) -> None:
