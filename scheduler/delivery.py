@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from scheduler.nudges import Nudge, NudgeContext, compose, is_done
+from scheduler.nudges.base import relation
 from store.clock import Clock, SystemClock
 from store.config import DepartmentConfig
 from store.db import Database
@@ -248,6 +249,8 @@ class Deliverer:
                     subject.name if subject else None,
                     row.payload,
                     row.recipient_id == row.subject_id,
+                    (subject or recipient).location,
+                    relation(recipient, subject),
                 )
                 claimed.append(
                     Claimed(

@@ -27,6 +27,7 @@ class Notice(StrEnum):
     PLAN = "plan_recorded"  # job holder: their development plan was recorded (F10)
     AWARD = "award_decided"  # nominator: the decider approved or rejected (F15)
     AGREED = "write_up_agreed"  # line manager: the job holder agreed their write-up (F23)
+    REMINDED = "reminded"  # a task's owner: someone told it is overdue asked them to do it
 
 
 def version(moment: datetime) -> str:

@@ -31,6 +31,13 @@ class WorkingTime:
             return False
         return day not in _bank_holidays(nation.holiday_subdivision, day.year)
 
+    def on_or_before(self, day: date, nation: Nation) -> date:
+        """A deadline as people meet it: a weekend or bank holiday moves it to the working day
+        before."""
+        while not self.is_working_day(day, nation):
+            day -= timedelta(days=1)
+        return day
+
     def add_working_days(self, day: date, count: int, nation: Nation) -> date:
         """The date ``count`` working days after (or, negative, before) ``day``."""
         step = 1 if count >= 0 else -1

@@ -29,10 +29,13 @@ from bot.flows import (
 )
 from bot.flows.common import actor
 from bot.flows.model import Context, Form, Message
+from scheduler.nudges import NudgeContext, compose
+from scheduler.nudges.base import REMIND
+from store import queries
 from store.config import DepartmentConfig
 from store.errors import InvalidInput
 from store.framework import performance_year_of, year_label
-from store.services import local_date, require_hr, snooze
+from store.services import ask_owner, escalation_owners, local_date, require_hr, snooze
 from store.workbook import EXPORT_REFUSED
 
 
@@ -236,6 +239,38 @@ def milestone_met(
     return Replace(objective_record.mark_met(session, ctx, config, value))
 
 
+def remind_owner(
+    session: Session, ctx: Context, config: DepartmentConfig, value: str, _origin: Origin
+) -> Result:
+    """Told of someone's overdue task: ask its owner, once, with the reminder they would have
+    had, naming who asked. Nothing opens the presser's own form."""
+    asked = escalation_owners(session, actor=actor(ctx), outbox_id=_number(value))
+    row, asker = asked.escalation, queries.name_of(session, ctx.person_id, "Someone")
+    if not asked.owners:
+        return Tell(Message("There is no one else to remind: the task is yours to do."))
+    subject = queries.name_of(session, row.subject_id, "")
+    reminded: list[str] = []
+    recently: list[str] = []
+    for owner in asked.owners:
+        own = compose(config, NudgeContext(
+            row.id or 0, row.kind, row.step, row.milestone, row.year, row.subject_id,
+            subject or None, row.payload, owner.id == row.subject_id, owner.location,
+            "self" if owner.id == row.subject_id else "line_manager",
+        ))  # fmt: skip
+        payload = {
+            "asked_by": asker, "kind": row.kind, "title": own.title, "text": own.text,
+            "actions": [[a.action_id, a.label, a.value] for a in own.actions
+                        if a.action_id != "snooze"],
+        }  # fmt: skip
+        done = ask_owner(session, actor=actor(ctx), escalation=row, owner=owner,
+                         payload=payload, now=ctx.now)  # fmt: skip
+        (reminded if done else recently).append(owner.name)
+    said = f"Sent {' and '.join(reminded)} one reminder, saying you asked." if reminded else ""
+    if recently:
+        said += f" {' and '.join(recently)} had a reminder in the last two days, so not again."
+    return Tell(Message(said.strip()))
+
+
 def snooze_nudge(
     session: Session, ctx: Context, config: DepartmentConfig, value: str, _origin: Origin
 ) -> Result:
@@ -304,6 +339,7 @@ ACTIONS: dict[str, Action] = {
     "award_undo": Action(undo_award, writes=True),
     "award_withdraw": Action(withdraw_award, writes=True),
     "snooze": Action(snooze_nudge, writes=True),
+    REMIND: Action(remind_owner, writes=True),
     "get_workbook": Action(get_workbook, writes=False),
     # the home page
     "open_rate": _opens(lambda s, c, k, _subject, _stage: rate.open_form(s, c, k)),

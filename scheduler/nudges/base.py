@@ -49,6 +49,7 @@ class Kind(StrEnum):
     PLAN_RECORDED = Notice.PLAN.value  # job holder (F10)
     AWARD_DECIDED = Notice.AWARD.value  # nominator (F15)
     WRITE_UP_AGREED = Notice.AGREED.value  # line manager (F23)
+    REMINDED = Notice.REMINDED.value  # a task's owner, asked by someone told it is overdue
 
 
 # News, not a task to put off: these carry no Snooze.
@@ -319,8 +320,9 @@ def plan_deadline(tick: Tick, task: SubjectsTask) -> None:
     ladder = deadline_ladder(tick.config)
     milestone = Milestone(task.milestone)
     for year in tick.open_years:
-        deadline = tick.deadline(year, milestone)
+        calendar = tick.deadline(year, milestone)
         for nation in Nation:
+            deadline = tick.work.on_or_before(calendar, nation)  # never a weekend or holiday
             found = current_step(ladder, deadline, tick.today, nation, tick.work)
             if found is None:
                 continue
@@ -425,6 +427,31 @@ class NudgeContext:
     subject_name: str | None
     payload: dict[str, Any] | None
     to_subject: bool = False  # the nudge goes to the person it is about
+    nation: Nation | None = None  # whose working days its deadline is counted in (the subject's)
+    relation: str | None = None  # the reader to the subject: self, line_manager, countersigning...
+
+
+REMIND = "remind_owner"  # an escalation's button: ask the task's owner, politely, once
+RELATION_WORDS = {
+    "line_manager": "their line manager",
+    "countersigning": "their countersigning officer",
+    "dg": "the Director General for their area",
+}
+
+
+def relation(reader: Person, subject: Person | None) -> str | None:
+    """How the reader of a nudge stands to the person it is about."""
+    if subject is None:
+        return None
+    for name, holder in (
+        ("self", subject.id),
+        ("line_manager", subject.line_manager_id),
+        ("countersigning", subject.countersigning_id),
+        ("dg", subject.dg_id),
+    ):
+        if holder == reader.id:
+            return name
+    return "other"
 
 
 MILESTONE_WORDS = {
@@ -469,7 +496,10 @@ class Words:
             milestone = Milestone(self.ctx.milestone)
         except ValueError:
             return None
-        return milestone_dates(self.config, self.ctx.year)[milestone] if self.ctx.year else None
+        if not self.ctx.year:
+            return None
+        day = milestone_dates(self.config, self.ctx.year)[milestone]
+        return WorkingTime(self.config).on_or_before(day, self.ctx.nation or Nation.ENGLAND)
 
     @property
     def stage(self) -> str:
@@ -484,6 +514,19 @@ class Words:
 
     def snooze(self) -> Action:
         return Action("snooze", "Snooze 2 working days", f"{self.ctx.outbox_id}:2")
+
+    def escalate(self, owner: str, action: Action) -> tuple[str, tuple[Action, ...]]:
+        """Why this reader is told of an overdue task, and their buttons: the owner's own
+        action when the reader owns the task; else Remind them, which asks the owner - never
+        the reader's own form."""
+        relation = self.ctx.relation
+        if not self.escalation or relation == owner:
+            return "", (action, self.snooze())
+        role = RELATION_WORDS.get(relation or "", "someone who oversees this work")
+        return f" You are told as {role}.", (
+            Action(REMIND, "Remind them", str(self.ctx.outbox_id)),
+            self.snooze(),
+        )
 
     def workbook(self) -> Action:
         return Action("get_workbook", "Get the workbook", str(self.ctx.year or ""))  # HR only

@@ -24,7 +24,8 @@ def plan(tick: Tick) -> None:
     ladder = deadline_ladder(tick.config, escalate=False)
     rows = []
     for hr in tick.hr_people():
-        found = current_step(ladder, deadline, tick.today, hr.location, tick.work)
+        day = tick.work.on_or_before(deadline, hr.location)  # never a weekend or holiday
+        found = current_step(ladder, day, tick.today, hr.location, tick.work)
         if found is not None:
             rows.append(
                 outbox_row(
@@ -37,7 +38,7 @@ def plan(tick: Tick) -> None:
                     step=found[0].name,
                     year=year,
                     due_at=tick.work.opening(found[1]),
-                    payload={"deadline": deadline.isoformat()},
+                    payload={"deadline": day.isoformat()},
                 )
             )
     insert_rows(tick, rows)

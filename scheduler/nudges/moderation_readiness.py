@@ -56,7 +56,15 @@ def plan(tick: Tick) -> None:
         hr_steps = [
             (hr, found)
             for hr in tick.hr_people()
-            if (found := current_step(ladder, deadline, tick.today, hr.location, tick.work))
+            if (
+                found := current_step(
+                    ladder,
+                    tick.work.on_or_before(deadline, hr.location),
+                    tick.today,
+                    hr.location,
+                    tick.work,
+                )
+            )
         ]
         if not hr_steps:
             continue
@@ -76,7 +84,7 @@ def plan(tick: Tick) -> None:
                     "unit": unit,
                     "written": written.get(unit, 0),
                     "total": total,
-                    "deadline": deadline.isoformat(),
+                    "deadline": tick.work.on_or_before(deadline, hr.location).isoformat(),
                 },
             )
             for hr, (step, day) in hr_steps

@@ -64,6 +64,13 @@ def compose(w: Words) -> Nudge:
             "what you will deliver and how.",
             (Action("objectives", "Add an objective", w.subject), w.snooze()),
         )
+    if w.escalation and w.ctx.relation != "line_manager":
+        why, actions = w.escalate("line_manager", Action("objectives_agree", "Agree them", ""))
+        return w.nudge(
+            f"{w.who}'s objectives",
+            f"{w.who}'s objectives for the year {_due(w, 'agreeing')}.{why}",
+            actions,
+        )
     return w.nudge(
         f"{w.who}'s objectives to agree",
         f"{w.who}'s objectives for the year {_due(w, 'your agreement')}. They need at least "

@@ -51,13 +51,11 @@ TASKS = tuple(
 
 def compose(w: Words) -> Nudge:
     what = MILESTONE_WORDS.get(w.ctx.milestone, "this quarter")
-    text = f"{w.who}'s indicative rating after {what} {w.when()}."
-    if w.escalation:
-        text += " You are being told because you countersign or lead this area."
+    why, actions = w.escalate("line_manager", Action("rate", "Rate now", w.subject))
     return w.nudge(
         f"Indicative rating for {w.who}",
-        text,
-        (Action("rate", "Rate now", w.subject), w.snooze()),
+        f"{w.who}'s indicative rating after {what} {w.when()}.{why}",
+        actions,
     )
 
 

@@ -50,12 +50,11 @@ TASKS = tuple(
 def compose(w: Words) -> Nudge:
     stage = w.stage
     title, text = f"Your {stage} self-assessment", f"Your {stage} self-assessment {w.when()}."
+    why, actions = w.escalate("self", Action("self_assessment", "Write it", f"{w.subject}:{stage}"))
     if w.escalation:
         title = f"{w.who}'s {stage} self-assessment"
-        text = f"{w.who}'s {stage} self-assessment {w.when()}."
-    return w.nudge(
-        title, text, (Action("self_assessment", "Write it", f"{w.subject}:{stage}"), w.snooze())
-    )
+        text = f"{w.who}'s {stage} self-assessment {w.when()}.{why}"
+    return w.nudge(title, text, actions)
 
 
 KIND = NudgeKind(Kind.SELF_ASSESSMENT, plan_deadlines(*TASKS), person_task_done(done), compose)

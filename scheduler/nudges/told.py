@@ -130,9 +130,34 @@ def _agreed_words(w: Words) -> Nudge:
     return w.nudge(f"{w.who} agreed their {stage} write-up", text, (read,), [])
 
 
+# --- an overdue task, to its owner, at the request of someone it was escalated to ---------------
+def _reminded_done(session: Session, row: Outbox, config: DepartmentConfig) -> bool:
+    """Done when the task it is about is done (asked of the task's own kind)."""
+    from scheduler.nudges import is_done  # the registry imports this module
+
+    task = Outbox(
+        recipient_id=row.recipient_id, kind=str((row.payload or {}).get("kind", "")),
+        subject_key=row.subject_key, subject_id=row.subject_id, milestone=row.milestone,
+        step="before_0", year=row.year, due_at=row.due_at, created_at=row.created_at,
+    )  # fmt: skip
+    return task.kind not in {k.value for k in Kind} or is_done(session, task, config)
+
+
+def _reminded_words(w: Words) -> Nudge:
+    p = w.payload
+    actions = tuple(Action(*a) for a in p.get("actions") or ())
+    return w.nudge(
+        str(p.get("title") or "A reminder"),
+        f"{p.get('asked_by', 'Someone')} asked me to remind you. {p.get('text', '')}".strip(),
+        (*actions, w.snooze()),
+        [],
+    )
+
+
 KINDS = (
     NudgeKind(Kind.RATING_RECORDED, _nothing_to_plan, _rating_done, _rating_words),
     NudgeKind(Kind.PLAN_RECORDED, _nothing_to_plan, _plan_done, _plan_words),
     NudgeKind(Kind.AWARD_DECIDED, _nothing_to_plan, _award_done, _award_words),
     NudgeKind(Kind.WRITE_UP_AGREED, _nothing_to_plan, _agreed_done, _agreed_words),
+    NudgeKind(Kind.REMINDED, _nothing_to_plan, _reminded_done, _reminded_words),
 )

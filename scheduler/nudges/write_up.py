@@ -64,10 +64,13 @@ def compose(w: Words) -> Nudge:
         if stage == "end-year"
         else ""
     )
+    why, actions = w.escalate(
+        "line_manager", Action("write_up", "Open the write-up", f"{w.subject}:{stage}")
+    )
     return w.nudge(
         f"{stage.capitalize()} write-up for {w.who}",
-        f"The {stage} write-up for {w.who} {w.when()}.{extra}",
-        (Action("write_up", "Open the write-up", f"{w.subject}:{stage}"), w.snooze()),
+        f"The {stage} write-up for {w.who} {w.when()}.{extra}{why}",
+        actions,
     )
 
 

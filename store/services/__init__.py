@@ -63,7 +63,7 @@ from store.services.moderation import (
     release_outcomes,
     reviewed_outcome,
 )
-from store.services.nudges import snooze
+from store.services.nudges import ask_owner, escalation_owners, snooze
 from store.services.objectives import (
     ObjectiveOutcome,
     add_milestone,
@@ -93,6 +93,8 @@ from store.services.write_ups import (
 )
 
 __all__ = [
+    "ask_owner",
+    "escalation_owners",
     "delete_evidence",
     "update_evidence",
     "RELATIONSHIPS",

@@ -1,15 +1,19 @@
-"""What a person may do to their own reminders: snooze one."""
+"""What a person may do with their own reminders: snooze one, or - told of someone else's
+overdue task - ask its owner, once, with a reminder that names who asked."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from store.config import DepartmentConfig
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Outbox, OutboxStatus, Person
-from store.services.base import Actor, audited
+from store.notices import Notice, tell, version
+from store.services.base import Actor, audit, audited
 from store.worktime import WorkingTime
 
 
@@ -49,3 +53,75 @@ def snooze(
         new={"due_at": row.due_at.isoformat(), "working_days": working_days},
         old=old,
     )
+
+
+ASK_AGAIN_AFTER = timedelta(days=2)  # one reminder per owner and task in this long
+
+
+@dataclass(frozen=True)
+class Asked:
+    owners: list[Person]  # who will be reminded
+    escalation: Outbox
+
+
+def escalation_owners(session: Session, *, actor: Actor, outbox_id: int) -> Asked:
+    """Who owns the overdue task an escalation told ``actor`` of: the people its reminders
+    went to before the deadline (its line manager, or the job holder). Only the escalation's
+    reader may ask."""
+    row = session.get(Outbox, outbox_id)
+    if row is None or not row.step.startswith("overdue_"):
+        raise NotFound("That reminder no longer exists.", field="nudge")
+    if actor.person_id != row.recipient_id:
+        raise PermissionDenied("You can't act on a reminder sent to someone else.")
+    owners = session.exec(
+        select(Person)
+        .join(Outbox, col(Outbox.recipient_id) == col(Person.id))
+        .where(
+            Outbox.kind == row.kind,
+            Outbox.subject_key == row.subject_key,
+            Outbox.milestone == row.milestone,
+            Outbox.year == row.year,
+            col(Outbox.step).startswith("before_"),
+            col(Person.left_on).is_(None),
+            col(Person.id) != actor.person_id,
+        )
+        .distinct()
+    ).all()
+    return Asked(list(owners), row)
+
+
+def ask_owner(
+    session: Session,
+    *,
+    actor: Actor,
+    escalation: Outbox,
+    owner: Person,
+    payload: dict[str, Any],
+    now: datetime,
+) -> bool:
+    """One polite reminder to the task's owner, naming who asked; False when they were
+    reminded in the last two days (asked by anyone)."""
+    recent = session.exec(
+        select(Outbox.id).where(
+            Outbox.kind == Notice.REMINDED.value,
+            Outbox.recipient_id == owner.id,
+            Outbox.subject_key == escalation.subject_key,
+            Outbox.milestone == escalation.milestone,
+            Outbox.year == escalation.year,
+            col(Outbox.created_at) > now - ASK_AGAIN_AFTER,
+        )
+    ).first()
+    if recent is not None:
+        return False
+    tell(
+        session, recipient_id=owner.id, notice=Notice.REMINDED,
+        subject_id=escalation.subject_id or 0, milestone=escalation.milestone,
+        step=f"{escalation.kind}_{version(now)}", year=escalation.year, now=now,
+        payload=payload,
+    )  # fmt: skip
+    audit(
+        session, actor=actor, now=now, action="nudge.remind_owner", entity="outbox",
+        entity_id=escalation.id, subject_id=escalation.subject_id,
+        new={"owner_id": owner.id, "kind": escalation.kind},
+    )  # fmt: skip
+    return True

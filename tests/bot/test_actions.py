@@ -150,7 +150,12 @@ def _setup(
         )  # fmt: skip  (F24)
         plan(session, config=config, now=NOW.replace(month=6, day=29, hour=9))
         reminder = session.exec(select(Outbox).where(Outbox.recipient_id == org.lm)).first()
-    assert reminder is not None
+        plan(session, config=config, now=NOW.replace(month=7, day=3, hour=9))  # Q1 overdue
+        escalation = session.exec(
+            select(Outbox).where(Outbox.recipient_id == org.ps, Outbox.subject_id == org.js,
+                                 Outbox.kind == "rating_due")
+        ).one()  # fmt: skip
+    assert reminder is not None and escalation is not None
     js, lm, dg, hr = str(org.js), "lm", "dg_a", "hr"
     return {
         "rate": (lm, js),
@@ -169,6 +174,7 @@ def _setup(
         "award_undo": (dg, str(awards[2])),
         "award_withdraw": (lm, str(awards[3])),
         "snooze": (lm, f"{reminder.id}:2"),
+        "remind_owner": ("ps", str(escalation.id)),
         "get_workbook": (hr, "2026"),
         "open_rate": (lm, ""),
         "open_objectives": (lm, ""),
@@ -210,6 +216,7 @@ SLACK_ANSWER = {
     "award_undo": "chat.update",
     "award_withdraw": "chat.update",
     "snooze": "chat.postEphemeral",
+    "remind_owner": "chat.postEphemeral",
     "get_workbook": "files.completeUploadExternal",
     "open_rate": "views.open",
     "open_objectives": "views.open",
@@ -311,6 +318,7 @@ def test_every_button_works_in_teams(teams_run, sqlite_db, org, config, connecto
     assert "Approve" in _card_text(cards["award_undo"])  # waiting for a decision again
     assert "You withdrew the nomination of Js" in _card_text(cards["award_withdraw"])
     assert "Snoozed until" in _card_text(cards["snooze"])
+    assert "Sent Lm one reminder, saying you asked." in _card_text(cards["remind_owner"])
     assert "You agreed Js's objectives for 2026-27" in _card_text(cards["objectives_agree"])
     assert "agreed by you on 15 July 2026" in _card_text(cards["write_up_agree"])
     assert "perfbot export hr-2026-27.xlsx --year 2026" in _card_text(cards["get_workbook"])

@@ -359,3 +359,18 @@ def test_f24_the_line_manager_is_asked_to_agree_proposed_respondents(db, org, co
         f"agree_{second.id}",
         f"agree_{third.id}",
     ]
+
+
+def test_a_deadline_on_a_weekend_is_the_working_day_before(db, org, config) -> None:
+    """Objectives are agreed by 31 May; in 2026 that is a Sunday, so people are told Friday
+    29 May, and the ladder counts back from the Friday: its last reminder is Thursday 28 May
+    (1 working day before), not Friday 29 May."""
+    from scheduler.nudges import NudgeContext, compose
+    from store.framework import Nation
+
+    plan_at(db, config, at("2026-05-28"))
+    steps = {st for _r, _k, s, _m, st in outbox(db, kind="objectives_due") if s == org.js}
+    assert steps == {"before_1"}
+    ctx = NudgeContext(1, "objectives_due", "before_1", "objectives_agreed", 2026, org.js, "Js",
+                       {}, True, Nation.ENGLAND)  # fmt: skip
+    assert "by Friday 29 May" in compose(config, ctx).text

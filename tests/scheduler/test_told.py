@@ -7,11 +7,14 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from scheduler.delivery import Deliverer
 from scheduler.recording import RecordingMessenger
 from store import services as svc
 from store.config import DepartmentConfig
 from store.db import Database
+from store.errors import PermissionDenied
 from tests.conftest import Org
 from tests.fakes import FakeClock, give_everyone_slack_ids
 
@@ -103,3 +106,56 @@ def test_plans_and_agreed_write_ups_are_told_to_the_other_party(db, org: Org, co
         "Tuesday 1 September 2026.",
     )
     assert sent["write_up_agreed"] == (org.lm, "Js agreed the mid-year write-up you wrote.")
+
+
+def test_an_escalation_asks_the_owner_once_and_never_opens_the_readers_own_form(
+    db, org: Org, config
+) -> None:
+    """Escalations act on the subject: the countersigning officer told of Js's overdue Q1
+    rating gets Remind them (not Rate now, which would open their own team's form), worded for
+    their relation; pressing it sends the line manager one reminder naming who asked."""
+    from sqlmodel import select
+
+    from bot.flows.actions import Tell, run_action
+    from bot.flows.model import Context
+    from scheduler.nudges import NudgeContext, compose
+    from scheduler.planner import plan
+    from store.framework import Nation
+    from store.models import Outbox, Via
+
+    give_everyone_slack_ids(db, MONDAY_10)
+    overdue = datetime(2026, 7, 3, 9, 0, tzinfo=UTC)  # Q1 due 30 June: 3 working days after
+    with db.write() as session:
+        plan(session, config=config, now=datetime(2026, 6, 29, 9, 0, tzinfo=UTC))
+        plan(session, config=config, now=overdue)
+        [escalation] = session.exec(
+            select(Outbox).where(Outbox.kind == "rating_due", Outbox.subject_id == org.js,
+                                 Outbox.recipient_id == org.ps)
+        ).all()  # fmt: skip
+    ctx = NudgeContext(escalation.id or 0, "rating_due", escalation.step, "q1_conversation",
+                       2026, org.js, "Js", None, False, Nation.ENGLAND,
+                       "countersigning")  # fmt: skip
+    told = compose(config, ctx)
+    assert told.text.endswith("is overdue. You are told as their countersigning officer.")
+    assert [a.action_id for a in told.actions] == ["remind_owner", "snooze"]
+    as_manager = compose(config, NudgeContext(**{**ctx.__dict__, "relation": "line_manager"}))
+    assert [a.action_id for a in as_manager.actions] == ["rate", "snooze"]  # theirs to do
+
+    def press(who: int, at: datetime) -> str:
+        with db.write() as session:
+            result = run_action(session, "remind_owner", Context(who, Via.SLACK, at), config,
+                                str(escalation.id))  # fmt: skip
+        assert isinstance(result, Tell)
+        return result.message.text
+
+    assert press(org.ps, overdue) == "Sent Lm one reminder, saying you asked."
+    assert "had a reminder in the last two days" in press(org.ps, overdue + timedelta(hours=1))
+    sent = [(who, n) for who, n in deliver(db, config, overdue + timedelta(minutes=5))
+            if n.kind == "reminded"]  # fmt: skip
+    [(to, reminder)] = sent
+    assert to == org.lm
+    assert reminder.text.startswith("Ps asked me to remind you. Js's indicative rating after")
+    assert [a.action_id for a in reminder.actions] == ["rate", "snooze"]  # the owner's own
+    with db.write() as session, pytest.raises(PermissionDenied):  # not the reader's to press
+        run_action(session, "remind_owner", Context(org.peer, Via.SLACK, overdue), config,
+                   str(escalation.id))  # fmt: skip
