@@ -57,7 +57,9 @@ def compose(w: Words) -> Nudge:
     count = int(w.payload.get("pending", 0))
     return w.nudge(
         "Award nominations waiting",
-        f"{count} in-year award nomination{'s' if count != 1 else ''} await your decision.",
+        f"{count} in-year award "
+        + ("nomination awaits" if count == 1 else "nominations await")
+        + " your decision.",
         (Action("award_pending", "Review them", ""),),
     )
 

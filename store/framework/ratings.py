@@ -75,14 +75,13 @@ _RATING_SPELLINGS = {
 }
 
 # One line per box, in our own words, for forms and help texts.
-RATING_HINTS = {
-    Rating.EXCEEDING: "Went beyond all agreed objectives and behaviours all year, with a "
-    "significant contribution beyond their own business unit.",
-    Rating.HIGH_PERFORMING: "Delivered what the role asks and went further on some "
-    "objectives or behaviours.",
-    Rating.ACHIEVING: "Delivered the agreed objectives to the expected standard.",
+RATING_HINTS = {  # at most 75 characters: Slack shows no more under an option (our words)
+    Rating.EXCEEDING: "Beyond all objectives and behaviours, with impact beyond their own unit.",
+    Rating.HIGH_PERFORMING: "Met the role in full; went beyond on some objectives or behaviours.",
+    Rating.ACHIEVING: "Delivered the agreed objectives and behaviours to the expected standard.",
     Rating.PARTIALLY_MET: "Fell short on some objectives or behaviours; needs support to improve.",
 }
+assert all(len(hint) <= 75 for hint in RATING_HINTS.values())
 
 
 # --- F6: what and how -----------------------------------------------------------------------
