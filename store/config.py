@@ -105,6 +105,9 @@ class AwardsSection(_Strict):
     dg_awards_decided_by: str | None = Field(None, max_length=254)
     # How long the person who decided a nomination can undo the decision (a mis-click).
     undo_minutes: int = Field(10, ge=0, le=1440)
+    # A nomination still waiting this many working days goes to the Permanent Secretary (or,
+    # for the Permanent Secretary's own decisions, to HR) instead of the decider's daily list.
+    escalate_after_working_days: int = Field(15, ge=1, le=120)
 
     @model_validator(mode="after")
     def _order(self) -> AwardsSection:

@@ -252,14 +252,15 @@ def remind_owner(
     reminded: list[str] = []
     recently: list[str] = []
     for owner in asked.owners:
+        step = row.step if row.step.startswith("overdue_") else "reminded"  # the owner's words
         own = compose(config, NudgeContext(
-            row.id or 0, row.kind, row.step, row.milestone, row.year, row.subject_id,
+            row.id or 0, row.kind, step, row.milestone, row.year, row.subject_id,
             subject or None, row.payload, owner.id == row.subject_id, owner.location,
             "self" if owner.id == row.subject_id else "line_manager",
         ))  # fmt: skip
         payload = {
             "asked_by": asker, "kind": row.kind, "title": own.title, "text": own.text,
-            "actions": [[a.action_id, a.label, a.value] for a in own.actions
+            "actions": [[a.action_id, a.label, a.value, a.confirm] for a in own.actions
                         if a.action_id != "snooze"],
         }  # fmt: skip
         done = ask_owner(session, actor=actor(ctx), escalation=row, owner=owner,

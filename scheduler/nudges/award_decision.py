@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from scheduler.nudges.base import (
+    REMIND,
     Action,
     Kind,
     Nudge,
@@ -22,6 +23,7 @@ from scheduler.nudges.base import (
     insert_rows,
     money,
     outbox_row,
+    person_id,
 )
 from store.config import DepartmentConfig
 from store.models import Award, AwardStatus, Outbox, Person
@@ -35,7 +37,7 @@ def pending_awards(tick: Tick) -> list[Any]:
     ps = permanent_secretary(tick.session, tick.config)
     decider = aliased(Person, name="decider")
     nominee = aliased(Person, name="nominee")
-    wanted: list[Any] = [Award, decider.id, decider.location, nominee.name]
+    wanted: list[Any] = [Award, decider.id, decider.location, nominee.name, decider.name]
     return list(
         tick.session.execute(
             sa.select(*wanted)
@@ -63,10 +65,37 @@ def plan(tick: Tick) -> None:
         ),
     )
     rows = []
-    for award, dg_id, dg_location, nominee_name in pending_awards(tick):
-        found = current_step(
-            ladder, tick.work.today(award.nominated_at), tick.today, dg_location, tick.work
-        )
+    after = tick.config.awards.escalate_after_working_days
+    escalated = (Step(f"escalated_{after}", after, None),)
+    ps = permanent_secretary(tick.session, tick.config)
+    for award, dg_id, dg_location, nominee_name, dg_name in pending_awards(tick):
+        nominated = tick.work.today(award.nominated_at)
+        late = current_step(escalated, nominated, tick.today, dg_location, tick.work)
+        if late is not None:  # waited too long: to whoever oversees the decider, once
+            above = [ps] if ps is not None and ps.id != dg_id else tick.hr_people()
+            rows += [
+                outbox_row(
+                    tick,
+                    recipient=person_id(who),
+                    kind=Kind.AWARD_DECISION,
+                    subject_key=f"p:{award.nominee_id}",
+                    subject_id=award.nominee_id,
+                    milestone=f"award:{award.id}",
+                    step=late[0].name,
+                    year=award.year,
+                    due_at=tick.work.opening(late[1]),
+                    payload={
+                        "award_id": award.id,
+                        "amount_pence": award.amount_pence,
+                        "nominee": nominee_name,
+                        "decider": dg_name,
+                        "days": after,
+                    },
+                )  # fmt: skip
+                for who in above
+                if who.id != award.nominated_by_id
+            ]
+        found = current_step(ladder, nominated, tick.today, dg_location, tick.work)
         if found is None:
             continue
         step, day = found
@@ -100,6 +129,15 @@ def is_done(session: Session, row: Outbox, _config: DepartmentConfig) -> bool:
 def compose(w: Words) -> Nudge:
     award = str(w.payload.get("award_id", ""))
     amount = money(int(w.payload.get("amount_pence", 0)))
+    if w.ctx.step.startswith("escalated_"):  # to whoever oversees the decider
+        decider = w.payload.get("decider", "the Director General")
+        return w.nudge(
+            f"An award nomination for {w.payload.get('nominee', w.who)} is waiting",
+            f"A nomination of {amount} has waited {w.payload.get('days', 'many')} working days "
+            f"for {decider}'s decision. You are told so it does not wait all year.",
+            (Action(REMIND, "Remind them", str(w.ctx.outbox_id)), w.snooze()),
+            [*w.facts(), ("Amount", amount)],
+        )
     waiting = "" if w.ctx.step == "new" else " It is still waiting for your decision."
     nominee = w.payload.get("nominee", w.who)
     return w.nudge(

@@ -26,8 +26,13 @@ from store.queries import pending_awards_for
 
 
 def plan(tick: Tick) -> None:
+    after = tick.config.awards.escalate_after_working_days
     counts = Counter[tuple[int, Nation]](
-        (dg_id, dg_location) for _award, dg_id, dg_location, _name in pending_awards(tick)
+        (dg_id, dg_location)
+        for award, dg_id, dg_location, _name, _dg in pending_awards(tick)
+        # Not listed every day for months: past the escalation it is the overseer's to chase.
+        if tick.work.add_working_days(tick.work.today(award.nominated_at), after, dg_location)
+        > tick.today
     )
     at = tick.config.delivery.digest_time
     rows = [

@@ -56,6 +56,7 @@ def snooze(
 
 
 ASK_AGAIN_AFTER = timedelta(days=2)  # one reminder per owner and task in this long
+ESCALATED = ("overdue_", "escalated_")  # steps that tell someone other than the task's owner
 
 
 @dataclass(frozen=True)
@@ -65,11 +66,11 @@ class Asked:
 
 
 def escalation_owners(session: Session, *, actor: Actor, outbox_id: int) -> Asked:
-    """Who owns the overdue task an escalation told ``actor`` of: the people its reminders
-    went to before the deadline (its line manager, or the job holder). Only the escalation's
+    """Who owns the overdue task an escalation told ``actor`` of: the people its own reminders
+    went to (its line manager, the job holder, the award's decider). Only the escalation's
     reader may ask."""
     row = session.get(Outbox, outbox_id)
-    if row is None or not row.step.startswith("overdue_"):
+    if row is None or not row.step.startswith(ESCALATED):
         raise NotFound("That reminder no longer exists.", field="nudge")
     if actor.person_id != row.recipient_id:
         raise PermissionDenied("You can't act on a reminder sent to someone else.")
@@ -81,7 +82,8 @@ def escalation_owners(session: Session, *, actor: Actor, outbox_id: int) -> Aske
             Outbox.subject_key == row.subject_key,
             Outbox.milestone == row.milestone,
             Outbox.year == row.year,
-            col(Outbox.step).startswith("before_"),
+            ~col(Outbox.step).startswith(ESCALATED[0]),
+            ~col(Outbox.step).startswith(ESCALATED[1]),
             col(Person.left_on).is_(None),
             col(Person.id) != actor.person_id,
         )

@@ -159,3 +159,49 @@ def test_an_escalation_asks_the_owner_once_and_never_opens_the_readers_own_form(
     with db.write() as session, pytest.raises(PermissionDenied):  # not the reader's to press
         run_action(session, "remind_owner", Context(org.peer, Via.SLACK, overdue), config,
                    str(escalation.id))  # fmt: skip
+
+
+def test_a_nomination_left_waiting_goes_to_the_permanent_secretary_not_a_daily_list(
+    db, org: Org, config
+) -> None:
+    """F15: a pending £1,000 is not listed to its Director General every day from July to
+    April: after awards.escalate_after_working_days (15) it goes to the Permanent Secretary,
+    whose Remind them sends the Director General one reminder with Approve and Reject."""
+    from sqlmodel import select
+
+    from bot.flows.actions import run_action
+    from bot.flows.model import Context
+    from scheduler.planner import plan
+    from store.models import Outbox, Via
+
+    give_everyone_slack_ids(db, MONDAY_10)
+    with db.write() as session:
+        award = svc.nominate_award(session, config=config, actor=org.actor("lm"),
+                                   nominee_id=org.js, amount_pence=100_000,
+                                   reason="Led the launch", now=MONDAY_10)  # fmt: skip
+    day14, day15 = datetime(2026, 7, 31, 9, tzinfo=UTC), datetime(2026, 8, 3, 9, tzinfo=UTC)
+    for at in (MONDAY_10, day14, day15):
+        with db.write() as session:
+            plan(session, config=config, now=at)
+
+    def rows(kind: str) -> list[tuple[int, str]]:
+        with db.read() as session:
+            found = session.exec(select(Outbox).where(Outbox.kind == kind)).all()
+            return [(r.recipient_id, r.step if kind != "award_digest" else r.milestone)
+                    for r in found]  # fmt: skip
+
+    assert (org.ps, "escalated_15") in rows("award_decision")
+    assert ("digest:2026-07-31" in {m for _, m in rows("award_digest")}
+            and "digest:2026-08-03" not in {m for _, m in rows("award_digest")})  # fmt: skip
+    with db.read() as session:
+        escalation = session.exec(select(Outbox).where(Outbox.step == "escalated_15")).one()
+    with db.write() as session:
+        said = run_action(session, "remind_owner", Context(org.ps, Via.SLACK, day15), config,
+                          str(escalation.id))  # fmt: skip
+    assert said.message.text == "Sent Dg A one reminder, saying you asked."
+    reminded = [n for who, n in deliver(db, config, day15 + timedelta(minutes=1))
+                if n.kind == "reminded" and who == org.dg_a]  # fmt: skip
+    [nudge] = reminded
+    assert nudge.text.startswith("Ps asked me to remind you. A nomination of £1,000 needs")
+    approve = next(a for a in nudge.actions if a.action_id == "award_approve")
+    assert approve.value == str(award.id) and approve.confirm == "Approve £1,000 for Js?"
