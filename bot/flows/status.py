@@ -108,18 +108,19 @@ def status(session: Session, ctx: Context, config: DepartmentConfig) -> Message:
 
 
 def home(session: Session, ctx: Context, config: DepartmentConfig) -> Message:
-    """The home tab: the status plus buttons into the flows that fit the person's roles."""
+    """The home tab: the status, then the buttons that fit the person's roles - what waits
+    for their decision first, never cut to make room (at most six, which both platforms show
+    in full)."""
     base = status(session, ctx, config)
-    buttons = [
-        Button("open_evidence", "Add evidence", "", "primary"),
-        Button("open_objectives", "Add an objective"),
-        Button("open_write_up", "Write-up"),
-    ]
+    buttons = list(base.buttons)  # decisions waiting (a Director General): always, first
     if reports(session, ctx.person_id):
-        buttons.insert(0, Button("open_rate", "Rate a report", "", "primary"))
+        buttons.append(Button("open_rate", "Rate a report", "", None if buttons else "primary"))
     if reports(session, ctx.person_id) or countersigned(session, ctx.person_id):
         buttons.append(Button("open_award", "Nominate an award"))
-    buttons.extend(base.buttons)
-    return Message(
-        title="perfbot", text=base.text, sections=base.sections, buttons=tuple(buttons[:5])
-    )
+    buttons += [
+        Button("open_evidence", "Add evidence", "", None if buttons else "primary"),
+        Button("objectives_list", "Your objectives"),
+        Button("open_write_up", "Write-up"),
+    ]
+    assert len(buttons) <= 6
+    return Message(title="perfbot", text=base.text, sections=base.sections, buttons=tuple(buttons))

@@ -710,6 +710,33 @@ def test_an_event_delivered_four_times_is_handled_once(slack_run, org, fake) -> 
     assert view["type"] == "home" and "Completion by business unit" in text  # hr sees it
 
 
+def test_a_dg_opens_home_and_approves_from_it(slack_run, sqlite_db, org, config, fake) -> None:
+    """The Director General's home always carries what waits for their decision, with the
+    button to it first (it was once cut to fit five buttons); from there they approve."""
+    award = nominate(sqlite_db, org, config)
+    give_everyone_slack_ids(sqlite_db, NOW)
+
+    async def body(slack: Slack) -> dict[str, Any]:
+        await slack.event({"type": "app_home_opened", "user": user_id(org.dg_a), "tab": "home",
+                           "channel": "D1", "event_ts": "1700000000.2"}, "Ev0002")  # fmt: skip
+        [published] = await fake.wait_for("views.publish")
+        home = published["view"]
+        home = json.loads(home) if isinstance(home, str) else home
+        buttons = [e for b in home["blocks"] if b["type"] == "actions" for e in b["elements"]]
+        assert buttons[0]["action_id"] == "award_pending"
+        await slack.click(org.dg_a, "award_pending", buttons[0]["value"])
+        [pending] = await fake.wait_for("chat.postMessage", 1)
+        await slack.click(org.dg_a, "award_approve", _button(pending, "award_approve")["value"],
+                          channel=pending["channel"], ts="1700000040.0001")  # fmt: skip
+        [decided] = await fake.wait_for("chat.update", 1)
+        return {"home": home, "decided": decided}
+
+    seen = slack_run(body)
+    assert "Awaiting your decision" in json.dumps(seen["home"])
+    assert "Approved by Dg A" in json.dumps(seen["decided"])
+    assert rows(sqlite_db, Award)[0].status is AwardStatus.APPROVED and award
+
+
 def test_status_for_a_line_manager_and_a_dg(slack_run, sqlite_db, org, config) -> None:
     nominate(sqlite_db, org, config)
 
