@@ -56,7 +56,7 @@ from bot.flows.model import (
 )
 from bot.slack.messenger import SLACK_API_URL
 from bot.slack.render import (
-    escaped,
+    fallback_text,
     home_view,
     message_blocks,
     message_modal,
@@ -240,7 +240,7 @@ class SlackAdapter:
             await self.client.views_open(trigger_id=trigger_id, view=self._seal(result))
         else:
             await respond(
-                text=escaped(result.text), blocks=message_blocks(result), response_type="ephemeral"
+                text=fallback_text(result), blocks=message_blocks(result), response_type="ephemeral"
             )
 
     async def tell(self, channel: str, user: str, text: str) -> None:
@@ -295,7 +295,7 @@ class SlackAdapter:
         openers = command_openers(self.context(person_id), self.config, args)
         if verb not in openers:
             message = unknown_command(verb)
-            await respond(blocks=message_blocks(message), text=escaped(message.text))
+            await respond(blocks=message_blocks(message), text=fallback_text(message))
             return
         result = await self.db.call(openers[verb])
         await self.show(result, trigger_id=body["trigger_id"], respond=respond)
@@ -353,7 +353,7 @@ class SlackAdapter:
             await self.client.chat_update(
                 channel=reply_to["channel"],
                 ts=reply_to["ts"],
-                text=escaped(result.text),
+                text=fallback_text(result),
                 blocks=message_blocks(result),
             )
 
@@ -436,7 +436,7 @@ class SlackAdapter:
             await self.client.chat_update(
                 channel=origin["channel"],
                 ts=origin["ts"],
-                text=escaped(message.text),
+                text=fallback_text(message),
                 blocks=message_blocks(message),
             )
 
@@ -446,7 +446,7 @@ class SlackAdapter:
         channel = (await self.client.conversations_open(users=user))["channel"]["id"]
         for message in messages or (Message(empty),):
             await self.client.chat_postMessage(
-                channel=channel, text=escaped(message.text), blocks=message_blocks(message)
+                channel=channel, text=fallback_text(message), blocks=message_blocks(message)
             )
 
     async def send_workbook(

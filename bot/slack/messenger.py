@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.flows.nudges import nudge_message
-from bot.slack.render import escaped, message_blocks
+from bot.slack.render import fallback_text, message_blocks
 from scheduler.delivery import Address, PermanentError, RateLimited, TransientError
 from scheduler.nudges import Nudge
 
@@ -100,7 +100,7 @@ class SlackMessenger:
         posted = await self._call(
             "chat.postMessage",
             channel=channel,
-            text=escaped(nudge.text),
+            text=fallback_text(nudge_message(nudge)),
             blocks=message_blocks(nudge_message(nudge)),
             metadata={
                 "event_type": "perfbot_nudge",

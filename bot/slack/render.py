@@ -44,6 +44,17 @@ def escaped(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+FALLBACK_MAX = 3900  # Slack asks for a message's top-level text to stay under 4,000 characters
+
+
+def fallback_text(message: Message) -> str:
+    """A message's complete top-level text: what screen readers and notifications read
+    instead of the blocks - the words, every section and every fact."""
+    parts = [message.text, *message.sections, *(f"{k}: {v}" for k, v in message.facts)]
+    text = escaped("\n".join(p for p in parts if p))
+    return text if len(text) <= FALLBACK_MAX else text[: FALLBACK_MAX - 1] + "…"
+
+
 def _pieces(text: str, limit: int) -> list[str]:
     """A long (escaped) text in pieces of at most ``limit``, split between words where it
     can be: a section someone must read in full is never cut short."""

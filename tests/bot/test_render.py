@@ -228,3 +228,21 @@ def test_f23_a_write_up_to_agree_is_shown_in_full(sqlite_db: Database, tmp_path:
     assert [b["elements"][0]["action_id"] for b in blocks if b["type"] == "actions"] == [
         "write_up_agree"
     ]
+
+
+def test_every_slack_message_carries_its_whole_meaning_as_top_level_text(
+    sqlite_db: Database, tmp_path: Path, config
+) -> None:
+    """Accessibility: screen readers and notifications read a message's top-level text, not
+    its blocks - so it carries the words, each section and each fact."""
+    from bot.slack.render import FALLBACK_MAX, escaped, fallback_text
+
+    messages = [m for m in every_form_and_page(sqlite_db, tmp_path, config, END_YEAR)
+                if isinstance(m, Message)]  # fmt: skip
+    assert any(m.facts for m in messages) and any(m.sections for m in messages)  # it looked
+    for message in messages:
+        text = fallback_text(message)
+        assert len(text) <= FALLBACK_MAX
+        if len(text) < FALLBACK_MAX - 1:
+            for part in (message.text, *message.sections, *(v for _k, v in message.facts)):
+                assert escaped(part) in text
