@@ -14,7 +14,7 @@ import logging
 import random
 import time
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 
 from scheduler.nudges import Nudge, NudgeContext, compose, is_done
 from scheduler.nudges.base import relation
+from scheduler.nudges.digest import LISTED, lists
 from store.clock import Clock, SystemClock
 from store.config import DepartmentConfig
 from store.db import Database
@@ -184,6 +185,7 @@ class Deliverer:
         d = self.config.delivery
         skipped: Counter[str] = Counter()
         claimed: list[Claimed] = []
+        steps: dict[int, str] = {}
         due = (
             select(Outbox)
             .where(
@@ -192,7 +194,7 @@ class Deliverer:
                 sa.or_(col(Outbox.next_attempt_at).is_(None), col(Outbox.next_attempt_at) <= now),
                 sa.or_(col(Outbox.lease_until).is_(None), col(Outbox.lease_until) < now),
             )
-            .order_by(col(Outbox.due_at), col(Outbox.id))
+            .order_by(col(Outbox.due_at), col(Outbox.recipient_id), col(Outbox.id))
             .limit(d.batch_size)
         )
         if session.get_bind().dialect.name == "postgresql":
@@ -264,7 +266,26 @@ class Deliverer:
                         compose(self.config, ctx),
                     )
                 )
-        return claimed, skipped
+                steps[outbox_id] = row.step
+        return self._listed(claimed, steps), skipped
+
+    @staticmethod
+    def _listed(claimed: list[Claimed], steps: dict[int, str]) -> list[Claimed]:
+        """Several scheduled reminders due for one person together become one to-do list."""
+        by_person: dict[tuple[str, str], list[Claimed]] = defaultdict(list)
+        alone: list[Claimed] = []
+        for item in claimed:
+            if item.nudge.kind in LISTED:
+                by_person[(item.address.platform, item.address.user_id)].append(item)
+            else:
+                alone.append(item)
+        for items in by_person.values():
+            if len(items) == 1:
+                alone.append(items[0])
+                continue
+            parts = [(steps[i.outbox_id], i.nudge) for i in items]
+            alone += [Claimed(one.outbox_id, items[0].address, one) for one in lists(parts)]
+        return alone
 
     @staticmethod
     def _record(session: Session, results: list[tuple[int, str, dict[str, Any]]]) -> None:
@@ -390,6 +411,8 @@ class Deliverer:
             result = await self._send_one(item, attempts.get(item.outbox_id, 0), gate)
             report.outcomes[result[1]] += 1
             pending.append(result)
+            for other in item.nudge.outbox_ids[1:]:  # a to-do list: every row it stands for
+                pending.append((other, result[1], result[2]))
             if len(pending) >= 50:
                 await flush()
 

@@ -275,16 +275,20 @@ def remind_owner(
 def snooze_nudge(
     session: Session, ctx: Context, config: DepartmentConfig, value: str, _origin: Origin
 ) -> Result:
-    outbox_id, _, days = value.partition(":")
-    row = snooze(
-        session,
-        config=config,
-        actor=actor(ctx),
-        outbox_id=_number(outbox_id),
-        working_days=_number(days or "2"),
-        now=ctx.now,
-    )
-    when = row.due_at.astimezone(ZoneInfo(config.department.timezone))
+    """Snooze a reminder - or every reminder a to-do list stands for ("12,13,14:2")."""
+    ids, _, days = value.partition(":")
+    rows = [
+        snooze(
+            session,
+            config=config,
+            actor=actor(ctx),
+            outbox_id=_number(one),
+            working_days=_number(days or "2"),
+            now=ctx.now,
+        )
+        for one in ids.split(",")
+    ]
+    when = rows[-1].due_at.astimezone(ZoneInfo(config.department.timezone))
     return Tell(Message(f"Snoozed until {when:%A %d %B, %H:%M}."))
 
 

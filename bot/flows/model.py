@@ -79,6 +79,8 @@ class Message:
     facts: tuple[tuple[str, str], ...] = ()
     buttons: tuple[Button, ...] = ()
     sections: tuple[str, ...] = ()  # extra paragraphs (status pages, the home tab)
+    # Lines each with their own button (a day's to-do list), after the sections.
+    items: tuple[tuple[str, Button | None], ...] = ()
 
 
 class FormErrors(Exception):

@@ -19,4 +19,10 @@ def nudge_message(nudge: Nudge) -> Message:
         )
         for i, a in enumerate(nudge.actions)
     )
-    return Message(title=nudge.title, text=nudge.text, facts=nudge.facts, buttons=buttons)
+    items = tuple(
+        (text, Button(a.action_id, a.label, a.value, None, a.confirm) if a else None)
+        for text, a in nudge.items
+    )
+    return Message(
+        title=nudge.title, text=nudge.text, facts=nudge.facts, buttons=buttons, items=items
+    )

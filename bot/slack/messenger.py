@@ -104,7 +104,10 @@ class SlackMessenger:
             blocks=message_blocks(nudge_message(nudge)),
             metadata={
                 "event_type": "perfbot_nudge",
-                "event_payload": {"outbox_id": nudge.outbox_id},
+                "event_payload": {
+                    "outbox_id": nudge.outbox_id,
+                    **({"outbox_ids": list(nudge.outbox_ids)} if nudge.outbox_ids else {}),
+                },
             },
         )
         return f"{channel}:{posted.get('ts', '')}"

@@ -50,7 +50,8 @@ FALLBACK_MAX = 3900  # Slack asks for a message's top-level text to stay under 4
 def fallback_text(message: Message) -> str:
     """A message's complete top-level text: what screen readers and notifications read
     instead of the blocks - the words, every section and every fact."""
-    parts = [message.text, *message.sections, *(f"{k}: {v}" for k, v in message.facts)]
+    parts = [message.text, *message.sections, *(line for line, _ in message.items)]
+    parts += [f"{k}: {v}" for k, v in message.facts]
     text = escaped("\n".join(p for p in parts if p))
     return text if len(text) <= FALLBACK_MAX else text[: FALLBACK_MAX - 1] + "…"
 
@@ -155,6 +156,16 @@ def _confirm(button: Button) -> ConfirmObject:
     )
 
 
+def _button(b: Button) -> ButtonElement:
+    return ButtonElement(
+        text=_cut(b.label, OPTION_TEXT_MAX),
+        action_id=b.action_id,
+        value=b.value or "-",
+        style=b.style,
+        confirm=_confirm(b) if b.confirm else None,
+    )
+
+
 def message_blocks(message: Message) -> list[dict[str, Any]]:
     blocks: list[Block] = []
     if message.title:
@@ -164,6 +175,13 @@ def message_blocks(message: Message) -> list[dict[str, Any]]:
         blocks.extend(
             SectionBlock(text=MarkdownTextObject(text=piece))
             for piece in _pieces(escaped(section), SECTION_MAX)
+        )
+    for line, button in message.items:  # a to-do list: each line with its own button
+        blocks.append(
+            SectionBlock(
+                text=_md(line, SECTION_MAX),
+                accessory=_button(button) if button is not None else None,
+            )
         )
     if message.facts:
         blocks.append(
@@ -177,20 +195,7 @@ def message_blocks(message: Message) -> list[dict[str, Any]]:
             )
         )
     if message.buttons:
-        blocks.append(
-            ActionsBlock(
-                elements=[
-                    ButtonElement(
-                        text=_cut(b.label, OPTION_TEXT_MAX),
-                        action_id=b.action_id,
-                        value=b.value or "-",
-                        style=b.style,
-                        confirm=_confirm(b) if b.confirm else None,
-                    )
-                    for b in message.buttons[:25]
-                ]
-            )
-        )
+        blocks.append(ActionsBlock(elements=[_button(b) for b in message.buttons[:25]]))
     assert len(blocks) <= MESSAGE_MAX_BLOCKS
     return [block.to_dict() for block in blocks]
 

@@ -157,6 +157,10 @@ def message_card(message: Message) -> dict[str, Any]:
         body.append(_text(message.title, size="Medium", weight="Bolder"))
     body.append(_text(message.text))
     body += [_text(section) for section in message.sections]  # as Slack orders them
+    for line, button in message.items:  # a to-do list: each line with its own button
+        body.append(_text(line))
+        if button is not None:
+            body.append({"type": "ActionSet", "actions": [_action(button)]})
     if message.facts:
         body.append(
             {

@@ -412,6 +412,8 @@ class Nudge:
     text: str
     facts: tuple[tuple[str, str], ...] = ()
     actions: tuple[Action, ...] = field(default_factory=tuple)
+    items: tuple[tuple[str, Action | None], ...] = ()  # a to-do list: lines, each its button
+    outbox_ids: tuple[int, ...] = ()  # a digest: every row it stands for (else just outbox_id)
 
 
 @dataclass(frozen=True)

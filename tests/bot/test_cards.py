@@ -77,6 +77,17 @@ def test_every_nudge_is_a_valid_card_with_its_buttons(validator, config) -> None
             assert ask["card"]["actions"][0]["title"] == "Yes, approve"
         if kind not in NEWS:  # news, not a task to put off
             assert "snooze" in verbs, kind
+    # A day's list: each line with its button (an ActionSet under it), valid too.
+    from scheduler.nudges.base import Action, Nudge
+    from scheduler.nudges.digest import lists
+
+    [listed] = lists([(f"overdue_{n}", Nudge(n, "rating_due", "t", f"Line {n}", (),
+                                             (Action("remind_owner", "Remind them", str(n)),)))
+                      for n in range(1, 4)])  # fmt: skip
+    card = message_card(nudge_message(listed))
+    _valid(validator, card)
+    sets = [e for e in card["body"] if e["type"] == "ActionSet"]
+    assert [s["actions"][0]["verb"] for s in sets] == ["remind_owner"] * 3
     # The validator has teeth: a style that Adaptive Cards 1.5 does not know is refused.
     broken = dict(card, body=[{"type": "Input.ChoiceSet", "id": "x", "style": "filtered"}])
     assert list(validator.iter_errors(broken))

@@ -246,3 +246,25 @@ def test_every_slack_message_carries_its_whole_meaning_as_top_level_text(
         if len(text) < FALLBACK_MAX - 1:
             for part in (message.text, *message.sections, *(v for _k, v in message.facts)):
                 assert escaped(part) in text
+
+
+def test_a_to_do_list_renders_a_line_and_a_button_each() -> None:
+    """The day's list (scheduler/nudges/digest.py): each line a section with its button beside
+    it, within Slack's limits however long the list."""
+    from bot.flows.nudges import nudge_message
+    from scheduler.nudges.base import Action, Nudge
+    from scheduler.nudges.digest import MAX_LINES, lists
+
+    parts = [
+        (f"before_{n % 10}", Nudge(n, "rating_due", "t", f"Person {n}'s rating is due " + "x" * 400,
+                                   (), (Action("rate", "Rate now", str(n)),
+                                        Action("snooze", "Snooze", f"{n}:2"))))
+        for n in range(1, 41)
+    ]  # fmt: skip
+    first, second = lists(parts)  # 40 lines: two lists of 20, the most urgent first
+    for listed in (first, second):
+        blocks = message_blocks(nudge_message(listed))
+        _check_message(blocks)
+        lines = [b for b in blocks if b.get("accessory")]
+        assert len(lines) == MAX_LINES and {b["accessory"]["action_id"] for b in lines} == {"rate"}
+    assert "before_0" not in str(first) and first.items[0][0].startswith("Person 10's")

@@ -632,14 +632,12 @@ def test_nudge_button_to_modal_to_rating_then_the_nudge_stops(
         deliverer = Deliverer(sqlite_db, config, {"slack": channel}, clock=FakeClock(monday))
         await deliverer.run_until_idle()
         posts = fake.calls_to("chat.postMessage")
-        nudge = next(p for p in posts if "Js's indicative rating" in p["text"])
-        button = next(
-            e
-            for b in nudge["blocks"]
-            if b["type"] == "actions"
-            for e in b["elements"]
-            if e["action_id"] == "rate"
-        )
+        # The line manager's reminders due today come as one list; Js's line has its button.
+        [listed] = [p for p in posts if p["channel"] == "D" + user_id(org.lm)[1:]]
+        line = next(b for b in listed["blocks"] if "Js's indicative rating" in json.dumps(b))
+        button = line["accessory"]
+        assert button["action_id"] == "rate"
+        assert "Peer's indicative rating" in listed["text"]  # the others are in the same list
         await slack.click(org.lm, "rate", button["value"])
         view = await slack.opened_view()
         person = next(b for b in view["blocks"] if b.get("block_id") == "person")
@@ -954,13 +952,10 @@ def test_typed_text_cannot_mention_everyone_or_hide_a_link(
 
 # --- F23: agreeing a write-up, by the people who take part -------------------------------------
 def _button(post: dict[str, Any], action_id: str) -> dict[str, Any]:
-    return next(
-        e
-        for b in post["blocks"]
-        if b["type"] == "actions"
-        for e in b["elements"]
-        if e["action_id"] == action_id
-    )
+    """A button in a message: in its actions, or beside a line of a to-do list."""
+    buttons = [e for b in post["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    buttons += [b["accessory"] for b in post["blocks"] if b.get("accessory")]
+    return next(e for e in buttons if e["action_id"] == action_id)
 
 
 def test_f23_a_write_up_is_read_agreed_or_commented_then_countersigned_in_chat(

@@ -31,7 +31,8 @@ class LoggingDeliverer(Deliverer):
     def claim(self, session, now):  # type: ignore[no-untyped-def]
         claimed, skipped = super().claim(session, now)
         if claimed:
-            print("CLAIMED " + ",".join(str(c.outbox_id) for c in claimed), flush=True)
+            ids = [i for c in claimed for i in (c.nudge.outbox_ids or (c.outbox_id,))]
+            print("CLAIMED " + ",".join(map(str, ids)), flush=True)
         return claimed, skipped
 
 

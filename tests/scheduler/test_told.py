@@ -205,3 +205,27 @@ def test_a_nomination_left_waiting_goes_to_the_permanent_secretary_not_a_daily_l
     assert nudge.text.startswith("Ps asked me to remind you. A nomination of £1,000 needs")
     approve = next(a for a in nudge.actions if a.action_id == "award_approve")
     assert approve.value == str(award.id) and approve.confirm == "Approve £1,000 for Js?"
+
+
+def test_a_persons_reminders_due_together_are_one_list_most_urgent_first(
+    db, org: Org, config
+) -> None:
+    """One message per person, not one per overdue item: the Director General told of three
+    overdue Q1 ratings in their group gets one list, a line each with Remind them, overdue
+    first; Snooze on the list snoozes every line."""
+    from scheduler.planner import plan
+
+    give_everyone_slack_ids(db, MONDAY_10)
+    day = datetime(2026, 7, 14, 8, 0, tzinfo=UTC)  # Q1 due 30 June: 10 working days after
+    with db.write() as session:
+        plan(session, config=config, now=day)
+    to_dg = [n for who, n in deliver(db, config, day) if who == org.dg_a]
+    [listed] = to_dg  # one message
+    assert listed.kind == "digest" and len(listed.outbox_ids) >= 3
+    overdue = [(line, a) for line, a in listed.items if "is overdue" in line]
+    assert {line.split("'s")[0] for line, _ in overdue} >= {"Js", "Peer", "Ppm"}
+    others = [a for line, a in overdue if line.split("'s")[0] in ("Js", "Peer", "Ppm")]
+    assert [a.action_id for a in others if a] == ["remind_owner"] * 3  # not their own form
+    assert listed.items[: len(overdue)] == tuple(overdue)  # the most urgent first
+    [snooze] = [a for a in listed.actions if a.action_id == "snooze"]
+    assert snooze.value == ",".join(map(str, listed.outbox_ids)) + ":2"
