@@ -23,7 +23,7 @@ LISTED = frozenset(
     }
 )
 KIND = "digest"
-MAX_LINES = 20  # Slack allows 50 blocks: a longer day is sent as more than one list
+MAX_LINES = 45  # Slack allows 50 blocks (a header, the words, the lines, Snooze): beyond, two lists
 
 
 def urgency(step: str) -> tuple[int, int]:

@@ -259,12 +259,15 @@ def test_a_to_do_list_renders_a_line_and_a_button_each() -> None:
         (f"before_{n % 10}", Nudge(n, "rating_due", "t", f"Person {n}'s rating is due " + "x" * 400,
                                    (), (Action("rate", "Rate now", str(n)),
                                         Action("snooze", "Snooze", f"{n}:2"))))
-        for n in range(1, 41)
+        for n in range(1, 61)
     ]  # fmt: skip
-    first, second = lists(parts)  # 40 lines: two lists of 20, the most urgent first
+    first, second = lists(parts)  # 60 lines: a list of 45, then 15; the most urgent first
     for listed in (first, second):
         blocks = message_blocks(nudge_message(listed))
         _check_message(blocks)
         lines = [b for b in blocks if b.get("accessory")]
-        assert len(lines) == MAX_LINES and {b["accessory"]["action_id"] for b in lines} == {"rate"}
+        assert len(lines) == len(listed.items) and {b["accessory"]["action_id"] for b in lines} == {
+            "rate"
+        }
+    assert (len(first.items), len(second.items)) == (MAX_LINES, 60 - MAX_LINES)
     assert "before_0" not in str(first) and first.items[0][0].startswith("Person 10's")

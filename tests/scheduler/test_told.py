@@ -229,3 +229,22 @@ def test_a_persons_reminders_due_together_are_one_list_most_urgent_first(
     assert listed.items[: len(overdue)] == tuple(overdue)  # the most urgent first
     [snooze] = [a for a in listed.actions if a.action_id == "snooze"]
     assert snooze.value == ",".join(map(str, listed.outbox_ids)) + ":2"
+
+
+def test_forty_overdue_items_are_one_message_not_forty(db, org: Org, config) -> None:
+    """Issue figure: a Director General with 40 overdue items in their group gets one list."""
+    import sqlalchemy as sa
+
+    from store.models import Outbox, OutboxStatus
+
+    give_everyone_slack_ids(db, MONDAY_10)
+    with db.write() as session:
+        session.execute(
+            sa.insert(Outbox),
+            [{"recipient_id": org.dg_a, "kind": "rating_due", "subject_key": f"p:{n}",
+              "subject_id": org.js, "milestone": "q1_conversation", "step": "overdue_10",
+              "year": 2026, "due_at": MONDAY_10, "status": OutboxStatus.PENDING, "attempts": 0,
+              "created_at": MONDAY_10} for n in range(40)],
+        )  # fmt: skip
+    to_dg = [n for who, n in deliver(db, config, MONDAY_10) if who == org.dg_a]
+    assert len(to_dg) == 1 and len(to_dg[0].items) == 40
