@@ -30,9 +30,11 @@ def plan(tick: Tick) -> None:
     counts = Counter[tuple[int, Nation]](
         (dg_id, dg_location)
         for award, dg_id, dg_location, _name, _dg in pending_awards(tick)
-        # Not listed every day for months: past the escalation it is the overseer's to chase.
-        if tick.work.add_working_days(tick.work.today(award.nominated_at), after, dg_location)
-        > tick.today
+        # Not the day it came (it came as its own message), nor every day for months: past
+        # the escalation it is the overseer's to chase.
+        if tick.work.today(award.nominated_at)
+        < tick.today
+        < tick.work.add_working_days(tick.work.today(award.nominated_at), after, dg_location)
     )
     at = tick.config.delivery.digest_time
     rows = [

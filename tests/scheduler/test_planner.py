@@ -153,7 +153,9 @@ def test_award_nomination_reaches_the_dg_then_ages(db, org, config) -> None:
     assert outbox(db, kind="award_decision") == [
         (org.dg_a, "award_decision", org.js, f"award:{award.id}", "new")
     ]
-    assert [r for r, *_ in outbox(db, kind="award_digest")] == [org.dg_a]
+    assert outbox(db, kind="award_digest") == []  # not repeated in a list the day it came
+    plan_at(db, config, at("2026-07-16"))
+    assert [r for r, *_ in outbox(db, kind="award_digest")] == [org.dg_a]  # the next day
     plan_at(db, config, at("2026-07-20"))  # 3 working days later
     assert [st for *_, st in outbox(db, kind="award_decision")] == ["new", "waiting_3"]
     with db.write() as session:
@@ -180,6 +182,7 @@ def test_f15_a_dgs_own_nomination_reaches_the_permanent_secretary(db, org, confi
     assert outbox(db, kind="award_decision") == [
         (org.ps, "award_decision", org.lm, f"award:{award.id}", "new")
     ]
+    plan_at(db, config, at("2026-07-16"))
     assert [r for r, *_ in outbox(db, kind="award_digest")] == [org.ps]
 
 
