@@ -24,12 +24,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from scheduler.nudges import Nudge, NudgeContext, compose, is_done
-from scheduler.nudges.base import relation
+from scheduler.nudges.base import Kind, relation
 from scheduler.nudges.digest import LISTED, lists
 from store.clock import Clock, SystemClock
 from store.config import DepartmentConfig
 from store.db import Database
-from store.models import ChatIdentity, Outbox, OutboxStatus, Person
+from store.models import ChatIdentity, Outbox, OutboxStatus, Person, Preference
 from store.worktime import WorkingTime
 
 logger = logging.getLogger(__name__)
@@ -219,11 +219,32 @@ class Deliverer:
             if current is None or order.index(ident.platform) < order.index(current.platform):
                 identities[ident.person_id] = ident
         lease = now + timedelta(seconds=d.lease_seconds)
+        chosen = {
+            p.person_id: p
+            for p in session.exec(
+                select(Preference).where(
+                    col(Preference.person_id).in_({r.recipient_id for r in rows})
+                )
+            ).all()
+        }
+        local = now.astimezone(self.work.zone)
         for row in rows:
             recipient = people[row.recipient_id]
+            choice = chosen.get(row.recipient_id)
             if recipient.left_on is not None:
                 row.status, row.last_error = OutboxStatus.CANCELLED, "recipient has left"
                 skipped["cancelled"] += 1
+            elif choice and not choice.evidence_prompts and row.kind == Kind.EVIDENCE.value:
+                row.status, row.last_error = OutboxStatus.CANCELLED, "muted by the recipient"
+                skipped["cancelled"] += 1
+            elif (
+                choice is not None
+                and choice.list_at is not None
+                and row.kind in LISTED
+                and local.time() < choice.list_at
+            ):  # their day's list comes at the hour they chose
+                row.due_at = datetime.combine(local.date(), choice.list_at, tzinfo=self.work.zone)
+                skipped["deferred"] += 1
             elif is_done(session, row, self.config):
                 row.status, row.last_error = OutboxStatus.CANCELLED, "task already done"
                 skipped["cancelled"] += 1

@@ -6,7 +6,7 @@ Schema changes go through Alembic (store/migrations); a test holds the two equal
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
 
@@ -137,6 +137,18 @@ class ChatIdentity(SQLModel, table=True):
     external_id: str = Field(max_length=200)
     workspace_id: str | None = Field(default=None, max_length=200)
     conversation_ref: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    updated_at: datetime = _ts()
+
+
+class Preference(SQLModel, table=True):
+    """What a person chose about their reminders: when their day's list arrives, and whether
+    the optional evidence prompts come at all (the framework's reminders always do)."""
+
+    __tablename__ = "preference"
+
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    list_at: time | None = None  # local time; None: the start of their working day
+    evidence_prompts: bool = True
     updated_at: datetime = _ts()
 
 

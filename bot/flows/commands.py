@@ -17,6 +17,7 @@ from bot.flows import (
     objectives,
     plan,
     rate,
+    settings,
     status,
     write_up,
 )
@@ -48,6 +49,7 @@ SUBMITTERS: dict[str, Submit] = {
     evidence.PICK_FLOW: evidence.submit_pick,
     evidence.EDIT_FLOW: evidence.submit_edit,
     evidence.DELETE_FLOW: evidence.submit_delete,
+    settings.FLOW: settings.submit,
 }
 
 # Typed commands that act like a button (the same handler, so the same answer): the verb, the
@@ -87,6 +89,7 @@ def command_openers(ctx: Context, config: DepartmentConfig, args: list[str]) -> 
         "self": lambda s: write_up.open_self(s, ctx, config, first),
         "plan": lambda s: plan.open_form(s, ctx, config),
         "status": lambda s: status.status(s, ctx, config),
+        "settings": lambda s: settings.open_form(s, ctx, config),
     }
 
 

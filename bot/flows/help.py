@@ -14,6 +14,7 @@ COMMANDS = (
     ("360", "propose your 360 feedback respondents and see which are agreed"),
     ("award", "nominate someone you manage for an in-year award"),
     ("status", "your record, your team, approvals waiting for you, or HR's completion view"),
+    ("settings", "when your day's list of reminders arrives; evidence prompts on or off"),
     ("export", "HR only: the HR workbook for a year, sent to you here (e.g. `export 2026`)"),
     ("help", "this list"),
 )

@@ -74,6 +74,7 @@ from store.services.objectives import (
     revise_objective,
     set_objective,
 )
+from store.services.preferences import list_times, preferences, set_preferences
 from store.services.ratings import (
     RatingOutcome,
     quarter_ratings,
@@ -93,6 +94,9 @@ from store.services.write_ups import (
 )
 
 __all__ = [
+    "list_times",
+    "preferences",
+    "set_preferences",
     "ask_owner",
     "escalation_owners",
     "delete_evidence",

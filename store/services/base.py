@@ -9,7 +9,7 @@ Errors are ``store.errors`` types with a message for the user and, for forms, th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import Enum
 from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
@@ -101,7 +101,7 @@ def resolve_year(
 def _json(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
-    if isinstance(value, (date, datetime)):
+    if isinstance(value, (date, datetime, time)):
         return value.isoformat()
     return value
 

@@ -17,6 +17,7 @@ from bot.flows import (
     objectives,
     plan,
     rate,
+    settings,
     status,
     write_up,
 )
@@ -153,6 +154,7 @@ def every_form_and_page(
                 write_up.open_form(session, ctx, config),
                 write_up.open_self(session, ctx, config),
                 plan.open_form(session, ctx, config),
+                settings.open_form(session, ctx, config),
                 award.open_reject(ctx, config, 1),
                 status.status(session, ctx, config),
                 status.home(session, ctx, config),

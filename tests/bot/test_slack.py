@@ -1362,3 +1362,25 @@ def test_f14_a_saved_message_keeps_its_author_and_the_portfolio_edits_and_delete
         ).all()
     assert [a for a, _ in actions] == ["evidence.add", "evidence.edit", "evidence.delete"]
     assert "Chaired" not in json.dumps([o for _, o in actions])  # the words are not kept
+
+
+def test_reminder_settings_from_chat(slack_run, sqlite_db, org) -> None:
+    """One list a person: they choose the hour it comes and whether evidence prompts do."""
+    from store.models import Preference
+
+    async def body(slack: Slack) -> list[dict[str, Any]]:
+        await slack.command(org.js, "settings")
+        view = await slack.opened_view()
+        late = await slack.submit(org.js, view, {"list_at": "19:00", "evidence_prompts": "on"})
+        saved = await slack.submit(org.js, view, {"list_at": "14:00", "evidence_prompts": "off"})
+        return [await late.json(), await saved.json()]
+
+    late, saved = slack_run(body)
+    assert late["response_action"] == "errors" and set(late["errors"]) == {"list_at"}
+    assert "will arrive at 14:00. Evidence prompts are off." in json.dumps(saved)
+    [chosen] = rows(sqlite_db, Preference)
+    assert (chosen.person_id, f"{chosen.list_at:%H:%M}", chosen.evidence_prompts) == (
+        org.js,
+        "14:00",
+        False,
+    )

@@ -8,6 +8,7 @@ import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlmodel import select
 
 from scheduler.delivery import Deliverer
 from scheduler.recording import RecordingMessenger
@@ -248,3 +249,34 @@ def test_forty_overdue_items_are_one_message_not_forty(db, org: Org, config) -> 
         )  # fmt: skip
     to_dg = [n for who, n in deliver(db, config, MONDAY_10) if who == org.dg_a]
     assert len(to_dg) == 1 and len(to_dg[0].items) == 40
+
+
+def test_a_person_chooses_when_their_list_comes_and_mutes_evidence_prompts(
+    db, org: Org, config
+) -> None:
+    """One list a person: its hour is theirs to choose; the optional evidence prompts can be
+    turned off, never the framework's reminders. Only their own settings, within the day."""
+    from datetime import time
+
+    from scheduler.planner import plan
+    from store.errors import InvalidInput
+    from store.models import Outbox
+
+    give_everyone_slack_ids(db, MONDAY_10)
+    monday_9 = datetime(2026, 6, 29, 8, 0, tzinfo=UTC)  # 09:00 BST: the Q1 before_1 day
+    choose = {"config": config, "actor": org.actor("lm"), "now": monday_9}
+    with db.write() as session:
+        with pytest.raises(InvalidInput):
+            svc.set_preferences(session, list_at=time(19), evidence_prompts=True, **choose)
+        svc.set_preferences(session, list_at=time(14), evidence_prompts=False, **choose)
+        plan(session, config=config, now=monday_9)
+    assert [w for w, _ in deliver(db, config, monday_9) if w == org.lm] == []  # not yet
+    with db.read() as session:
+        rows = session.exec(select(Outbox).where(Outbox.recipient_id == org.lm)).all()
+    assert {r.kind for r in rows if r.last_error == "muted by the recipient"} == {
+        "evidence_reminder"
+    }
+    at_two = datetime(2026, 6, 29, 13, 0, tzinfo=UTC)  # 14:00 BST
+    [(who, listed)] = [(w, n) for w, n in deliver(db, config, at_two) if w == org.lm]
+    assert "Js's indicative rating" in str(listed.items)  # the framework's reminders came
+    assert "portfolio" not in str(listed.items).lower()  # the muted prompt did not
