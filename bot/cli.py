@@ -529,6 +529,9 @@ def simulate(
     diligence: Annotated[
         float, typer.Option(min=0.0, max=1.0, help="Share of people who act on their nudges.")
     ] = 0.7,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the figures as JSON (nothing else).")
+    ] = False,
 ) -> None:
     """A year in a minute: the demo department on a virtual clock, in a throwaway database."""
     from rich.table import Table
@@ -555,11 +558,23 @@ def simulate(
                 now=loaded,
                 today=loaded.date(),
             )
-        with console.status(f"Simulating {year_label(start_year, config.year.start_month)}..."):
+        if as_json:
             result = simulate_year(
                 db, config, start_year=start_year, seed=seed, diligence=diligence
             )
+        else:
+            with console.status(
+                f"Simulating {year_label(start_year, config.year.start_month)}..."
+            ):
+                result = simulate_year(
+                    db, config, start_year=start_year, seed=seed, diligence=diligence
+                )
         db.dispose()
+    if as_json:
+        import json
+
+        print(json.dumps({"year": start_year, "seed": seed, **result.figures()}, indent=2))
+        return
     table = Table(
         title=f"perfbot simulation of {year_label(start_year)} (demo department, "
         f"{diligence:.0%} diligent)"

@@ -21,6 +21,8 @@ from sqlmodel import col, select
 
 from scheduler.delivery import Deliverer
 from scheduler.nudges import Kind
+from scheduler.nudges.digest import KIND as DIGEST
+from scheduler.nudges.digest import LISTED
 from scheduler.planner import OUTBOX_KEY, plan
 from scheduler.recording import RecordingMessenger
 from store import services as svc
@@ -57,9 +59,43 @@ class Month:
 @dataclass
 class SimulationResult:
     months: dict[str, Month]
-    sent: int
+    sent: int  # messages (a day's list is one)
     duplicates: int
     outside_hours: int
+    reminders: int = 0  # outbox rows those messages carried
+    per_person_year: list[int] = field(default_factory=list)  # messages each person got
+    per_person_day: list[int] = field(default_factory=list)  # messages a person got on a day
+    # ... of which scheduled reminders and escalations (decisions and loop messages aside)
+    scheduled_per_person_day: list[int] = field(default_factory=list)
+
+    def figures(self) -> dict[str, object]:
+        """The machine-readable summary (perfbot simulate --json)."""
+        return {
+            "messages": self.sent,
+            "reminders_carried": self.reminders,
+            "duplicates": self.duplicates,
+            "outside_working_hours": self.outside_hours,
+            "messages_per_person_per_year": _spread(self.per_person_year),
+            "messages_per_person_per_working_day": _spread(self.per_person_day),
+            "scheduled_messages_per_person_per_working_day": _spread(self.scheduled_per_person_day),
+            "months": {
+                month: {
+                    "messages": sum(row.nudges.values()),
+                    "escalations": row.escalations,
+                    "completions": sum(row.completions.values()),
+                }
+                for month, row in sorted(self.months.items())
+            },
+        }
+
+
+def _spread(values: list[int]) -> dict[str, int]:
+    ordered = sorted(values) or [0]
+
+    def at(share: float) -> int:
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+    return {"p50": at(0.5), "p95": at(0.95), "max": ordered[-1]}
 
 
 class _Simulation:
@@ -82,6 +118,8 @@ class _Simulation:
         self.actions: list[tuple[datetime, int, Callable[[], str | None]]] = []
         self._seq = 0
         self.seen = 0
+        self.daily: Counter[tuple[int, date]] = Counter()  # messages per person per day
+        self.scheduled: Counter[tuple[int, date]] = Counter()  # ... scheduled reminders
 
     def month(self) -> Month:
         return self.months[f"{self.work.today(self.clock.now()):%Y-%m}"]
@@ -261,20 +299,25 @@ class _Simulation:
         self.seen = len(self.channel.sent)
         if not new:
             return
+        carried = [i for _a, n in new for i in (n.outbox_ids or (n.outbox_id,))]
         with self.db.read() as session:
             rows = {
                 r.id: r
-                for r in session.exec(
-                    select(Outbox).where(col(Outbox.id).in_([n.outbox_id for _a, n in new]))
-                ).all()
+                for r in session.exec(select(Outbox).where(col(Outbox.id).in_(carried))).all()
             }
+        day = self.work.today(self.clock.now())
         for _address, nudge in new:
-            row = rows[nudge.outbox_id]
             month = self.month()
-            month.nudges[row.kind] += 1
-            if row.step.startswith("overdue_"):
-                month.escalations += 1
-            self.respond(row.recipient_id, row)
+            month.nudges[nudge.kind] += 1  # one message, a day's list or not
+            first = rows[nudge.outbox_id]
+            self.daily[(first.recipient_id, day)] += 1
+            if nudge.kind == DIGEST or nudge.kind in LISTED:
+                self.scheduled[(first.recipient_id, day)] += 1
+            for outbox_id in nudge.outbox_ids or (nudge.outbox_id,):
+                row = rows[outbox_id]
+                if row.step.startswith("overdue_"):
+                    month.escalations += 1
+                self.respond(row.recipient_id, row)
 
     async def run(self) -> None:
         last = datetime.combine(
@@ -348,11 +391,18 @@ def simulate_year(
             if r.sent_at is None
             or not sim.work.in_working_hours(r.sent_at, sim.people[r.recipient_id].location)
         )
+    yearly: Counter[int] = Counter()
+    for (person_id, _day), count in sim.daily.items():
+        yearly[person_id] += count
     return SimulationResult(
         months=dict(sim.months),
         sent=len(times),
         duplicates=sum(c - 1 for c in keys.values() if c > 1),
         outside_hours=outside,
+        reminders=len(sent_rows),
+        per_person_year=[yearly.get(pid or 0, 0) for pid in sim.people],
+        per_person_day=list(sim.daily.values()),
+        scheduled_per_person_day=list(sim.scheduled.values()),
     )
 
 

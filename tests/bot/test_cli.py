@@ -123,6 +123,20 @@ def test_simulate_a_year_prints_a_monthly_summary(tmp_path: Path) -> None:
     assert not (tmp_path / "perfbot.db").exists()  # a throwaway database, not yours
 
 
+def test_simulate_json_prints_the_figures_and_nothing_else(tmp_path: Path) -> None:
+    """One list a person: in the simulated demo year nobody gets more than one scheduled
+    message on a working day, nothing twice, nothing outside working hours."""
+    import json
+
+    out = run(["simulate", "--year", "2026", "--seed", "3", "--json"], tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    figures = json.loads(out.stdout)  # nothing but the JSON on stdout
+    assert figures["duplicates"] == 0 and figures["outside_working_hours"] == 0
+    assert figures["scheduled_messages_per_person_per_working_day"]["max"] == 1
+    assert figures["reminders_carried"] > figures["messages"] > 0  # lists carry several
+    assert set(figures["messages_per_person_per_year"]) == {"p50", "p95", "max"}
+
+
 def test_scheduler_runs_alone_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     import signal
 
