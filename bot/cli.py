@@ -563,9 +563,7 @@ def simulate(
                 db, config, start_year=start_year, seed=seed, diligence=diligence
             )
         else:
-            with console.status(
-                f"Simulating {year_label(start_year, config.year.start_month)}..."
-            ):
+            with console.status(f"Simulating {year_label(start_year, config.year.start_month)}..."):
                 result = simulate_year(
                     db, config, start_year=start_year, seed=seed, diligence=diligence
                 )

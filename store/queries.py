@@ -17,6 +17,7 @@ from store.models import (
     AwardStatus,
     Evidence,
     FeedbackRespondent,
+    IndicativeRating,
     ModeratedRating,
     Objective,
     ObjectiveMilestone,
@@ -205,6 +206,18 @@ def evidence_count(session: Session, person_id: int, year: int) -> int:
         .select_from(Evidence)
         .where(Evidence.person_id == person_id, Evidence.year == year)
     ).one()
+
+
+def indicative_rating(
+    session: Session, person_id: int, year: int, quarter: int
+) -> IndicativeRating | None:
+    return session.exec(
+        select(IndicativeRating).where(
+            IndicativeRating.person_id == person_id,
+            IndicativeRating.year == year,
+            IndicativeRating.quarter == quarter,
+        )
+    ).first()
 
 
 def evidence_items(session: Session, person_id: int, year: int) -> list[Evidence]:

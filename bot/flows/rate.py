@@ -1,5 +1,6 @@
 """Quarterly indicative rating (F5): the line manager rates one report's performance as a
-whole, with notes on what was delivered and how (F6); last quarter's rating is shown."""
+whole, with notes on what was delivered and how (F6). Beside the form: the person's quarters so
+far and last year's end, what a re-rating replaces, their evidence and objectives."""
 
 from __future__ import annotations
 
@@ -17,10 +18,13 @@ from bot.flows.common import (
     this_quarter,
     this_year,
     value_text,
+    when,
 )
 from bot.flows.model import Context, Field, Form, FormErrors, Message, Note, Option
+from store import queries
 from store.config import DepartmentConfig
 from store.framework import NOTE_MAX_CHARS, RATING_HINTS, Rating, UnderperformanceStep
+from store.models import Person
 from store.services import quarter_ratings, record_indicative_rating
 
 FLOW = "rate"
@@ -53,14 +57,11 @@ def open_form(
         )
     year = this_year(ctx, config)
     quarter = this_quarter(ctx, config)
-    notes = []
-    for person in team if subject_id is None else [p for p in team if p.id == subject_id]:
-        ratings = quarter_ratings(session, person.id, year)  # type: ignore[arg-type]
-        last = ratings.get(quarter - 1)
-        if quarter > 1:
-            notes.append(
-                f"{person.name}: Q{quarter - 1} was {last.label if last else 'not recorded'}"
-            )
+    chosen = [p for p in team if p.id == subject_id]
+    notes = [Note(_context(session, config, chosen[0], year, quarter))] if chosen else []
+    if not chosen:  # the team at a glance, a line each
+        lines = [f"• {p.name}: {_quarters(session, p.id or 0, year, quarter)}" for p in team]
+        notes = [Note("This year so far:\n" + "\n".join(lines))]
     items: list[Field | Note] = [
         person_field("Who", team, subject_id),
         Field(
@@ -87,9 +88,44 @@ def open_form(
             hint="What and how carry equal weight.",
         ),
     ]
-    if notes:
-        items.insert(0, Note("Last quarter: " + "; ".join(notes)))
-    return Form(FLOW, "Indicative rating", "Save rating", tuple(items), {"year": year})
+    return Form(FLOW, "Indicative rating", "Save rating", (*notes, *items), {"year": year})
+
+
+def _quarters(session: Session, person_id: int, year: int, upto: int) -> str:
+    ratings = quarter_ratings(session, person_id, year)
+    return ", ".join(
+        f"Q{q} {ratings[q].label if q in ratings else '-'}" for q in range(1, upto + 1)
+    )
+
+
+def _context(
+    session: Session, config: DepartmentConfig, person: Person, year: int, quarter: int
+) -> str:
+    """What the line manager needs beside the form for one person: their quarters this year
+    and last year's end, what a re-rating replaces, their evidence and objectives."""
+    pid = person.id or 0
+    lines = [f"*{person.name}* this year: {_quarters(session, pid, year, quarter)}"]
+    last_year = quarter_ratings(session, pid, year - 1).get(4)
+    if last_year:
+        lines.append(f"Last year's Q4: {last_year.label}")
+    current = queries.indicative_rating(session, pid, year, quarter)
+    if current is not None:
+        lines.append(
+            f"Q{quarter} is already rated {Rating(current.rating).label} "
+            f"({when(config, current.recorded_at)}); saving replaces it, and the earlier "
+            "rating stays in the history."
+        )
+    items = queries.evidence_items(session, pid, year)
+    if items:
+        latest = " ".join(items[-1].text.split())
+        latest = latest if len(latest) <= 120 else latest[:119].rstrip() + "…"
+        lines.append(f"Evidence this year: {len(items)} - latest: {latest}")
+    else:
+        lines.append("Evidence this year: none yet")
+    objectives = queries.live_objectives(session, pid, year)
+    if objectives:
+        lines.append("Objectives: " + "; ".join(what[:80] for _id, what in objectives[:5]))
+    return "\n".join(lines)
 
 
 def submit(

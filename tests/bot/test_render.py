@@ -22,7 +22,7 @@ from bot.flows import (
     write_up,
 )
 from bot.flows.help import help_message
-from bot.flows.model import Context, Form, Message
+from bot.flows.model import Context, Form, Message, Note
 from bot.slack.render import home_view, message_blocks, modal
 from scheduler.nudges import Kind, NudgeContext, compose
 from scheduler.nudges.base import NEWS
@@ -273,3 +273,26 @@ def test_a_to_do_list_renders_a_line_and_a_button_each() -> None:
         }
     assert (len(first.items), len(second.items)) == (MAX_LINES, 60 - MAX_LINES)
     assert "before_0" not in str(first) and first.items[0][0].startswith("Person 10's")
+
+
+def test_the_rating_form_for_one_person_shows_their_year(sqlite_db: Database, tmp_path: Path,
+                                                         config) -> None:  # fmt: skip
+    """Forms with context: opened for one person, the rating form shows their quarters so far,
+    what saving would replace, their evidence and their objectives."""
+    org = make_org(sqlite_db, tmp_path)
+    with sqlite_db.write() as session:
+        svc.record_indicative_rating(session, config=config, actor=org.actor("lm"),
+                                     subject_id=org.js, quarter=2, rating="Achieving",
+                                     what_note="w", how_note="h", now=NOW)  # fmt: skip
+        svc.add_evidence(session, config=config, actor=org.actor("js"), subject_id=org.js,
+                         text="Chaired the spending panel", standard="culture",
+                         now=NOW)  # fmt: skip
+        svc.set_objective(session, config=config, actor=org.actor("js"), subject_id=org.js,
+                          heading="finance", what="Save £2m", how="h", now=NOW)  # fmt: skip
+    with sqlite_db.read() as session:
+        form = rate.open_form(session, Context(org.lm, Via.SLACK, NOW), config, org.js)
+    [context] = [i.text for i in form.items if isinstance(i, Note)]
+    assert context.startswith("*Js* this year: Q1 -, Q2 Achieving")
+    assert "Q2 is already rated Achieving (15 July 2026); saving replaces it" in context
+    assert "Evidence this year: 1 - latest: Chaired the spending panel" in context
+    assert "Objectives: Save £2m" in context
