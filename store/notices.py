@@ -28,6 +28,7 @@ class Notice(StrEnum):
     AWARD = "award_decided"  # nominator: the decider approved or rejected (F15)
     AGREED = "write_up_agreed"  # line manager: the job holder agreed their write-up (F23)
     REMINDED = "reminded"  # a task's owner: someone told it is overdue asked them to do it
+    OBJECTIVES_CHANGED = "objectives_changed"  # line manager: agreed objectives changed (F11)
 
 
 def version(moment: datetime) -> str:

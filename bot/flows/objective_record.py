@@ -215,11 +215,14 @@ def open_revise(session: Session, ctx: Context, config: DepartmentConfig, value:
     )  # fmt: skip
 
 
-def _changed(session: Session, ctx: Context, owner: Person, text: str, title: str) -> Message:
+def _changed(
+    session: Session, ctx: Context, owner: Person, text: str, title: str, was_agreed: bool
+) -> Message:
+    """F11: a change to an agreed set reopens it - who is asked to agree it again."""
     again = ""
-    if owner.line_manager_id is not None and owner.line_manager_id != ctx.person_id:
-        again = " Your line manager will be asked to agree your objectives again."
-    elif owner.id != ctx.person_id:
+    if was_agreed and owner.line_manager_id not in (None, ctx.person_id):
+        again = " Your line manager has been asked to agree your objectives again."
+    elif was_agreed and owner.id != ctx.person_id:
         again = f" Agree {owner.name}'s objectives again when the set is right."
     return Message(
         title=title,
@@ -236,6 +239,7 @@ def submit_revise(
     values: dict[str, Any],
 ) -> Message:
     objective, owner = _objective(session, ctx, str(state.get("objective_id") or ""), "revise")
+    was_agreed = objectives_agreement(session, owner.id or 0, objective.year) is not None
     call(
         revise_objective,
         ("what", "how", "measure", "reason"),
@@ -250,8 +254,9 @@ def submit_revise(
         now=ctx.now,
     )
     return _changed(
-        session, ctx, owner, "Revision saved; the earlier wording is kept.", "Objective revised"
-    )
+        session, ctx, owner, "Revision saved; the earlier wording is kept.", "Objective revised",
+        was_agreed,
+    )  # fmt: skip
 
 
 # --- close (F12) ----------------------------------------------------------------------------
@@ -278,6 +283,7 @@ def submit_close(
     values: dict[str, Any],
 ) -> Message:
     objective, owner = _objective(session, ctx, str(state.get("objective_id") or ""), "close")
+    was_agreed = objectives_agreement(session, owner.id or 0, objective.year) is not None
     call(
         close_objective,
         ("reason",),
@@ -294,6 +300,7 @@ def submit_close(
         owner,
         "Objective closed. Its history stays on the record.",
         "Objective closed",
+        was_agreed,
     )
 
 

@@ -50,6 +50,7 @@ class Kind(StrEnum):
     AWARD_DECIDED = Notice.AWARD.value  # nominator (F15)
     WRITE_UP_AGREED = Notice.AGREED.value  # line manager (F23)
     REMINDED = Notice.REMINDED.value  # a task's owner, asked by someone told it is overdue
+    OBJECTIVES_CHANGED = Notice.OBJECTIVES_CHANGED.value  # line manager: agree them again (F11)
 
 
 # News, not a task to put off: these carry no Snooze.

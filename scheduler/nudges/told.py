@@ -13,7 +13,15 @@ from sqlmodel import Session, col
 from scheduler.nudges.base import Action, Kind, Nudge, NudgeKind, Tick, Words, money
 from store.config import DepartmentConfig
 from store.framework import Stage
-from store.models import Award, AwardStatus, DevelopmentPlan, IndicativeRating, Outbox, WriteUp
+from store.models import (
+    Award,
+    AwardStatus,
+    DevelopmentPlan,
+    IndicativeRating,
+    ObjectivesAgreement,
+    Outbox,
+    WriteUp,
+)
 from store.notices import version
 
 
@@ -154,10 +162,32 @@ def _reminded_words(w: Words) -> Nudge:
     )
 
 
+# --- objectives changed after they were agreed, to the line manager who agreed them -------------
+def _objectives_done(session: Session, row: Outbox, _config: DepartmentConfig) -> bool:
+    """Done once they are agreed again."""
+    agreed = session.execute(
+        sa.select(col(ObjectivesAgreement.agreed_at)).where(
+            col(ObjectivesAgreement.person_id) == row.subject_id,
+            col(ObjectivesAgreement.year) == row.year,
+        )
+    ).scalar_one_or_none()
+    return agreed is not None
+
+
+def _objectives_words(w: Words) -> Nudge:
+    return w.nudge(
+        f"{w.who}'s objectives changed",
+        f"{w.who}'s objectives changed after you agreed them. Look at them and agree them again.",
+        (Action("objectives_list", "See them", w.subject), w.snooze()),
+        [],
+    )
+
+
 KINDS = (
     NudgeKind(Kind.RATING_RECORDED, _nothing_to_plan, _rating_done, _rating_words),
     NudgeKind(Kind.PLAN_RECORDED, _nothing_to_plan, _plan_done, _plan_words),
     NudgeKind(Kind.AWARD_DECIDED, _nothing_to_plan, _award_done, _award_words),
     NudgeKind(Kind.WRITE_UP_AGREED, _nothing_to_plan, _agreed_done, _agreed_words),
     NudgeKind(Kind.REMINDED, _nothing_to_plan, _reminded_done, _reminded_words),
+    NudgeKind(Kind.OBJECTIVES_CHANGED, _nothing_to_plan, _objectives_done, _objectives_words),
 )

@@ -17,6 +17,7 @@ from store.models import (
     ObjectivesAgreement,
     ObjectiveStatus,
 )
+from store.notices import Notice, tell, version
 from store.queries import live_objective_count, live_objective_headings
 from store.services.base import (
     Actor,
@@ -59,12 +60,18 @@ def _reopen(session: Session, subject_id: int, year: int, actor: Actor, now: dat
     if agreed is None:
         return
     old = {"agreed_by_id": agreed.agreed_by_id, "agreed_at": f"{agreed.agreed_at:%Y-%m-%dT%H:%M}"}
+    manager = agreed.agreed_by_id
     agreed.agreed_by_id, agreed.agreed_at = None, None
     audited(
         session, agreed, actor=actor, now=now, action="objectives.reopen",
         subject_id=subject_id, old=old, new={"agreed_at": None},
         reason="The objectives changed after they were agreed.",
     )  # fmt: skip
+    if manager is not None and manager != actor.person_id:  # they are asked to agree again
+        tell(
+            session, recipient_id=manager, notice=Notice.OBJECTIVES_CHANGED,
+            subject_id=subject_id, milestone="objectives", step=version(now), year=year, now=now,
+        )  # fmt: skip
 
 
 def agree_objectives(

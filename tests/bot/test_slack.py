@@ -1192,7 +1192,7 @@ def test_f11_f13_f17_objectives_revised_closed_and_a_met_milestone_nominated_in_
         set(seen["no_reason"]["errors"]) == {"how", "reason"}
         or "reason" in seen["no_reason"]["errors"]
     )
-    assert "Your line manager will be asked to agree your objectives again" in json.dumps(
+    assert "Your line manager has been asked to agree your objectives again" in json.dumps(
         seen["revised"]
     )  # F11: the agreed set changed
     assert "Objective closed" in json.dumps(seen["closed"])

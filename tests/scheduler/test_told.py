@@ -280,3 +280,36 @@ def test_a_person_chooses_when_their_list_comes_and_mutes_evidence_prompts(
     [(who, listed)] = [(w, n) for w, n in deliver(db, config, at_two) if w == org.lm]
     assert "Js's indicative rating" in str(listed.items)  # the framework's reminders came
     assert "portfolio" not in str(listed.items).lower()  # the muted prompt did not
+
+
+def test_the_line_manager_is_asked_again_when_agreed_objectives_change(
+    db, org: Org, config
+) -> None:
+    """F11: a change to an agreed set needs the line manager's agreement again - and they are
+    told so (until they agree again)."""
+    from scheduler.nudges import is_done
+    from store.models import Outbox
+
+    give_everyone_slack_ids(db, MONDAY_10)
+    with db.write() as session:
+        ids = [
+            svc.set_objective(session, config=config, actor=org.actor("js"), subject_id=org.js,
+                              heading=h, what="w", how="h", now=MONDAY_10).objective.id
+            for h in ("business_delivery", "finance", "people", "corporate")
+        ]  # fmt: skip
+        svc.agree_objectives(session, config=config, actor=org.actor("lm"), subject_id=org.js,
+                             now=MONDAY_10)  # fmt: skip
+        svc.revise_objective(session, actor=org.actor("js"), objective_id=ids[0], what="w2",
+                             how="h", reason="Moved", now=MONDAY_10)  # fmt: skip
+    [(who, told)] = [(w, n) for w, n in deliver(db, config, MONDAY_10)
+                     if n.kind == "objectives_changed"]  # fmt: skip
+    assert who == org.lm
+    assert (
+        told.text == "Js's objectives changed after you agreed them. Look at them and agree "
+        "them again."
+    )
+    with db.write() as session:
+        svc.agree_objectives(session, config=config, actor=org.actor("lm"), subject_id=org.js,
+                             now=MONDAY_10)  # fmt: skip
+        row = session.exec(select(Outbox).where(Outbox.kind == "objectives_changed")).one()
+        assert is_done(session, row, config)
