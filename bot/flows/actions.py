@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -194,49 +195,32 @@ def agree_write_up(
     return Replace(agreement.agree(session, ctx, config, value))
 
 
-def list_objectives(
-    session: Session, ctx: Context, config: DepartmentConfig, value: str, _origin: Origin
-) -> Result:
-    """F11-F13, F17: the objectives, one message each with its buttons, in the direct chat."""
-    subject, _ = subject_of(value)
-    shown = objective_record.overview(session, ctx, config, subject)
-    return Post(shown, empty="", title=shown[0].title or "Objectives")
+ValueBuild = Callable[[Session, Context, DepartmentConfig, str], Any]
 
 
-def list_milestones(
-    session: Session, ctx: Context, config: DepartmentConfig, value: str, _origin: Origin
-) -> Result:
-    """F17: an objective's milestones, one message each with its buttons."""
-    shown = objective_record.milestones(session, ctx, config, value)
-    return Post(shown, empty="", title=shown[0].title or "Milestones")
+def _posts(build: ValueBuild, title: str) -> Action:
+    """A button that posts messages, one each with its buttons, in the presser's direct chat
+    (F11-F13, F17: objectives and milestones; F24: 360 respondents)."""
+
+    def run(
+        session: Session, ctx: Context, config: DepartmentConfig, value: str, _origin: Origin
+    ) -> Result:
+        shown = build(session, ctx, config, value)
+        return Post(shown, empty="", title=shown[0].title or title)
+
+    return Action(run, writes=False)
 
 
-def list_respondents(
-    session: Session, ctx: Context, config: DepartmentConfig, value: str, _origin: Origin
-) -> Result:
-    """F24: the year's 360 respondents, one message each with its buttons."""
-    subject, _ = subject_of(value)
-    shown = feedback.overview(session, ctx, config, subject)
-    return Post(shown, empty="", title=shown[0].title or "360 respondents")
+def _replaces(build: ValueBuild) -> Action:
+    """A button that acts and shows the pressed message as it now stands (a milestone met,
+    a respondent agreed or removed)."""
 
+    def run(
+        session: Session, ctx: Context, config: DepartmentConfig, value: str, _origin: Origin
+    ) -> Result:
+        return Replace(build(session, ctx, config, value))
 
-def agree_respondent(
-    session: Session, ctx: Context, config: DepartmentConfig, value: str, _origin: Origin
-) -> Result:
-    return Replace(feedback.agree(session, ctx, config, value))
-
-
-def remove_respondent(
-    session: Session, ctx: Context, config: DepartmentConfig, value: str, _origin: Origin
-) -> Result:
-    return Replace(feedback.remove(session, ctx, config, value))
-
-
-def milestone_met(
-    session: Session, ctx: Context, config: DepartmentConfig, value: str, _origin: Origin
-) -> Result:
-    """F17: the milestone's message shows it met, and offers a nomination."""
-    return Replace(objective_record.mark_met(session, ctx, config, value))
+    return Action(run, writes=True)
 
 
 def remind_owner(
@@ -318,17 +302,21 @@ ACTIONS: dict[str, Action] = {
     "rate": _opens(lambda s, c, k, subject, _: rate.open_form(s, c, k, subject)),
     "objectives": _opens(lambda s, c, k, subject, _: objectives.open_form(s, c, k, subject)),
     "objectives_agree": Action(agree_objectives, writes=True),
-    objective_record.LIST: Action(list_objectives, writes=False),
+    objective_record.LIST: _posts(
+        lambda s, c, k, v: objective_record.overview(s, c, k, subject_of(v)[0]), "Objectives"
+    ),
     objective_record.REVISE: _opens_value(objective_record.open_revise),
     objective_record.CLOSE: _opens_value(objective_record.open_close),
     objective_record.MILESTONE: _opens_value(objective_record.open_milestone),
-    objective_record.MILESTONES: Action(list_milestones, writes=False),
-    objective_record.MET: Action(milestone_met, writes=True),
+    objective_record.MILESTONES: _posts(objective_record.milestones, "Milestones"),
+    objective_record.MET: _replaces(objective_record.mark_met),
     objective_record.AWARD: _opens_value(award.open_for_milestone),
-    feedback.LIST: Action(list_respondents, writes=False),
+    feedback.LIST: _posts(
+        lambda s, c, k, v: feedback.overview(s, c, k, subject_of(v)[0]), "360 respondents"
+    ),
     feedback.PROPOSE: _opens_value(feedback.open_form),
-    feedback.AGREE: Action(agree_respondent, writes=True),
-    feedback.REMOVE: Action(remove_respondent, writes=True),
+    feedback.AGREE: _replaces(feedback.agree),
+    feedback.REMOVE: _replaces(feedback.remove),
     agreement.READ: Action(read_write_up, writes=False),
     agreement.AGREE: Action(agree_write_up, writes=True),
     agreement.COMMENT: _opens_value(agreement.open_comment),
