@@ -10,7 +10,13 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from store import framework as fw
-from store.models import IndicativeRating, Person, ProtectedCharacteristic
+from store.models import (
+    IndicativeRating,
+    ModeratedRating,
+    Person,
+    ProtectedCharacteristic,
+    WriteUp,
+)
 
 
 def characteristics_present(session: Session) -> list[str]:
@@ -64,6 +70,51 @@ def completion_by_business_unit(
         ).all()
     )
     return {unit: (rated.get(unit, 0), total) for unit, total in sorted(people.items())}
+
+
+@dataclass(frozen=True)
+class ClosingYear:
+    """F19, F23: how far a business unit is with a year that has ended."""
+
+    q4_rated: int
+    written: int  # end-year write-ups the line manager has written
+    moderated: int
+    people: int
+
+
+def closing_year_by_business_unit(session: Session, *, year: int) -> dict[str, ClosingYear]:
+    """Per business unit, for the people still in post: Q4 rated, end-year write-up written
+    and moderated rating recorded for ``year``, out of how many."""
+
+    def counted(*where: Any, join: Any = None, on: Any = None) -> dict[str, int]:
+        query = select(Person.business_unit, func.count()).where(col(Person.left_on).is_(None))
+        if join is not None:
+            query = query.join(join, on).where(*where)
+        return dict(session.exec(query.group_by(Person.business_unit)).all())
+
+    people = counted()
+    q4 = counted(
+        IndicativeRating.year == year,
+        IndicativeRating.quarter == 4,
+        join=IndicativeRating,
+        on=col(IndicativeRating.person_id) == Person.id,
+    )
+    written = counted(
+        WriteUp.year == year,
+        WriteUp.stage == fw.Stage.END_YEAR,
+        col(WriteUp.manager_assessed_at).is_not(None),
+        join=WriteUp,
+        on=col(WriteUp.person_id) == Person.id,
+    )
+    moderated = counted(
+        ModeratedRating.year == year,
+        join=ModeratedRating,
+        on=col(ModeratedRating.person_id) == Person.id,
+    )
+    return {
+        unit: ClosingYear(q4.get(unit, 0), written.get(unit, 0), moderated.get(unit, 0), total)
+        for unit, total in sorted(people.items())
+    }
 
 
 # --- F21: the consistency check ---------------------------------------------------------------

@@ -238,6 +238,14 @@ def milestone_dates(config: DepartmentConfig, start_year: int) -> dict[Milestone
     return out
 
 
+def closing_year(config: DepartmentConfig, today: date) -> int | None:
+    """The year that has ended whose end-year work is still being done (until its overall
+    moderation meeting); None after that. Work for it then - a late Q4 rating, the end-year
+    write-up or self-assessment - belongs to that year, not the new one."""
+    year = framework.performance_year_of(today, config.year.start_month) - 1
+    return year if today <= milestone_dates(config, year)[Milestone.OVERALL_MODERATION] else None
+
+
 def _is_leap(year: int) -> bool:
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 

@@ -5,6 +5,7 @@ population query (``store.workbook``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,6 +16,7 @@ from store.config import DepartmentConfig
 from store.models import (
     Award,
     AwardStatus,
+    DevelopmentPlan,
     Evidence,
     FeedbackRespondent,
     IndicativeRating,
@@ -27,6 +29,7 @@ from store.models import (
     OutboxStatus,
     OutcomeRelease,
     Person,
+    PlanStatus,
     WriteUp,
 )
 
@@ -296,6 +299,84 @@ def undelivered_counts(session: Session) -> tuple[int, int]:
         ).all()
     )
     return counts.get(OutboxStatus.UNDELIVERABLE, 0), counts.get(OutboxStatus.DEAD, 0)
+
+
+def unreached_people(session: Session, since: datetime) -> list[Person]:
+    """People still in post that a reminder due since ``since`` could not reach (no chat
+    account linked, or failed after retries), by name."""
+    reached = (
+        select(Outbox.recipient_id)
+        .where(
+            col(Outbox.status).in_([OutboxStatus.UNDELIVERABLE, OutboxStatus.DEAD]),
+            col(Outbox.due_at) >= since,
+        )
+        .distinct()
+    )
+    return list(
+        session.exec(
+            select(Person)
+            .where(col(Person.id).in_(reached), col(Person.left_on).is_(None))
+            .order_by(col(Person.name))
+        ).all()
+    )
+
+
+def write_ups_to_agree(session: Session, person_id: int, years: list[int]) -> list[WriteUp]:
+    """F23: the person's write-ups their line manager has written that they have not agreed."""
+    return list(
+        session.exec(
+            select(WriteUp)
+            .where(
+                WriteUp.person_id == person_id,
+                col(WriteUp.year).in_(years),
+                col(WriteUp.manager_assessed_at).is_not(None),
+                col(WriteUp.job_holder_agreed_at).is_(None),
+            )
+            .order_by(col(WriteUp.year), col(WriteUp.stage))
+        ).all()
+    )
+
+
+def write_ups_to_countersign(
+    session: Session, people: list[int], years: list[int]
+) -> list[WriteUp]:
+    """F23: write-ups of these people that the job holder has agreed and no one countersigned."""
+    return list(
+        session.exec(
+            select(WriteUp)
+            .where(
+                col(WriteUp.person_id).in_(people),
+                col(WriteUp.year).in_(years),
+                col(WriteUp.job_holder_agreed_at).is_not(None),
+                col(WriteUp.countersigned_at).is_(None),
+            )
+            .order_by(col(WriteUp.year), col(WriteUp.person_id), col(WriteUp.stage))
+        ).all()
+    )
+
+
+def year_has_ratings(session: Session, year: int) -> bool:
+    """Whether anyone was rated in ``year`` (perfbot ran that year)."""
+    return (
+        session.exec(select(IndicativeRating.id).where(IndicativeRating.year == year)).first()
+        is not None
+    )
+
+
+def development_plans(
+    session: Session, people: list[int], years: list[int]
+) -> dict[int, DevelopmentPlan]:
+    """F10: each person's latest development plan in these years that is not closed."""
+    plans = session.exec(
+        select(DevelopmentPlan)
+        .where(
+            col(DevelopmentPlan.person_id).in_(people),
+            col(DevelopmentPlan.year).in_(years),
+            DevelopmentPlan.status != PlanStatus.CLOSED,
+        )
+        .order_by(col(DevelopmentPlan.year))
+    ).all()
+    return {plan.person_id: plan for plan in plans}
 
 
 def awards_awaiting_cst_list(session: Session) -> list[tuple[Award, Person]]:

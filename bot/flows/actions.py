@@ -170,6 +170,18 @@ def pending_awards(
     )
 
 
+def show_award(
+    session: Session, ctx: Context, config: DepartmentConfig, value: str, _origin: Origin
+) -> Result:
+    """One nomination from the home page, to decide: only one waiting for this person."""
+    wanted = _number(value)
+    waiting = [a for a in award.pending_for(session, config, ctx.person_id) if a.id == wanted]
+    return Post(
+        tuple(award.pending_message(session, a, config) for a in waiting),
+        empty="That nomination is no longer waiting for your decision.",
+    )
+
+
 def agree_objectives(
     session: Session, ctx: Context, config: DepartmentConfig, value: str, _origin: Origin
 ) -> Result:
@@ -299,7 +311,7 @@ def get_workbook(
 
 ACTIONS: dict[str, Action] = {
     # nudges and the DG's messages
-    "rate": _opens(lambda s, c, k, subject, _: rate.open_form(s, c, k, subject)),
+    "rate": _opens(lambda s, c, k, subject, period: rate.open_form(s, c, k, subject, period)),
     "objectives": _opens(lambda s, c, k, subject, _: objectives.open_form(s, c, k, subject)),
     "objectives_agree": Action(agree_objectives, writes=True),
     objective_record.LIST: _posts(
@@ -329,6 +341,7 @@ ACTIONS: dict[str, Action] = {
     "award_approve": Action(approve_award, writes=True),
     "award_reject": Action(reject_award, writes=False),
     "award_pending": Action(pending_awards, writes=False),
+    "award_show": Action(show_award, writes=False),
     "award_undo": Action(undo_award, writes=True),
     "award_withdraw": Action(withdraw_award, writes=True),
     "snooze": Action(snooze_nudge, writes=True),

@@ -13,6 +13,7 @@ from bot.flows import (
     award,
     evidence,
     feedback,
+    home,
     objective_record,
     objectives,
     plan,
@@ -89,6 +90,7 @@ def command_openers(ctx: Context, config: DepartmentConfig, args: list[str]) -> 
         "self": lambda s: write_up.open_self(s, ctx, config, first),
         "plan": lambda s: plan.open_form(s, ctx, config),
         "status": lambda s: status.status(s, ctx, config),
+        "home": lambda s: home.home(s, ctx, config),
         "settings": lambda s: settings.open_form(s, ctx, config),
     }
 

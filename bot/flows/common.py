@@ -11,9 +11,9 @@ from sqlmodel import Session
 
 from bot.flows.model import Context, Field, FormErrors, Option
 from store import queries
-from store.config import DepartmentConfig
+from store.config import DepartmentConfig, closing_year
 from store.errors import PerfbotError
-from store.framework import performance_year_of, quarter_of
+from store.framework import Stage, performance_year_of, quarter_of
 from store.models import Person
 from store.services import Actor, load_people, local_date, pk
 
@@ -34,6 +34,13 @@ def this_year(ctx: Context, config: DepartmentConfig) -> int:
 
 def this_quarter(ctx: Context, config: DepartmentConfig) -> int:
     return quarter_of(today(ctx, config), config.year.start_month)
+
+
+def stage_year(ctx: Context, config: DepartmentConfig, stage: Stage) -> int:
+    """The year a write-up or self-assessment is for: this one, except end-year work done
+    after the year ended (until its overall moderation), which is for the year that ended."""
+    closing = closing_year(config, today(ctx, config))
+    return closing if stage is Stage.END_YEAR and closing is not None else this_year(ctx, config)
 
 
 def me(session: Session, ctx: Context) -> Person:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.flows.model import Message
 
 COMMANDS = (
+    ("home", "what needs you next, and by when: your decisions, your team and your own year"),
     ("rate", "log a quarterly indicative rating for one of your reports"),
     ("writeup", "mid-year or end-year write-up (managers) or self-assessment (everyone)"),
     ("evidence", "add evidence to your portfolio against a minimum standard or objective"),

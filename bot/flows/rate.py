@@ -17,13 +17,20 @@ from bot.flows.common import (
     reports,
     this_quarter,
     this_year,
+    today,
     value_text,
     when,
 )
 from bot.flows.model import Context, Field, Form, FormErrors, Message, Note, Option
 from store import queries
-from store.config import DepartmentConfig
-from store.framework import NOTE_MAX_CHARS, RATING_HINTS, Rating, UnderperformanceStep
+from store.config import DepartmentConfig, closing_year
+from store.framework import (
+    NOTE_MAX_CHARS,
+    RATING_HINTS,
+    Rating,
+    UnderperformanceStep,
+    year_label,
+)
 from store.models import Person
 from store.services import quarter_ratings, record_indicative_rating
 
@@ -47,29 +54,60 @@ _UNDERPERFORMANCE = {
 }
 
 
+def _periods(ctx: Context, config: DepartmentConfig) -> list[tuple[int, int]]:
+    """The quarters that may be rated now, as (year, quarter), latest first: this year's so
+    far, and the year that ended's Q4 until its overall moderation."""
+    year, quarter = this_year(ctx, config), this_quarter(ctx, config)
+    periods = [(year, q) for q in range(quarter, 0, -1)]
+    if (closing := closing_year(config, today(ctx, config))) is not None:
+        periods.append((closing, 4))
+    return periods
+
+
+def _period(value: Any, year: int) -> tuple[int, int] | None:
+    """A quarter choice, "2026-4" (or "4" for this year's), as (year, quarter)."""
+    head, _, tail = str(value or "").partition("-")
+    raw_year, raw_quarter = (head, tail) if tail else (str(year), head)
+    if not (raw_year.isdigit() and raw_quarter.isdigit()):
+        return None
+    return int(raw_year), int(raw_quarter)
+
+
 def open_form(
-    session: Session, ctx: Context, config: DepartmentConfig, subject_id: int | None = None
+    session: Session,
+    ctx: Context,
+    config: DepartmentConfig,
+    subject_id: int | None = None,
+    period: str | None = None,
 ) -> Form | Message:
+    """The rating form; for one person (a button on their line) with their year beside it,
+    and the quarter the button was for ("2026-4") chosen."""
     team = reports(session, ctx.person_id)
     if not team:
         return Message(
             text="You don't line manage anyone in the roster, so there is no one for you to rate."
         )
+    periods = _periods(ctx, config)
     year = this_year(ctx, config)
-    quarter = this_quarter(ctx, config)
+    chosen_period = _period(period, year)
+    year, quarter = chosen_period if chosen_period in periods else periods[0]
     chosen = [p for p in team if p.id == subject_id]
     notes = [Note(_context(session, config, chosen[0], year, quarter))] if chosen else []
     if not chosen:  # the team at a glance, a line each
         lines = [f"• {p.name}: {_quarters(session, p.id or 0, year, quarter)}" for p in team]
         notes = [Note("This year so far:\n" + "\n".join(lines))]
+    label = {y: year_label(y, config.year.start_month) for y, _ in periods}
     items: list[Field | Note] = [
         person_field("Who", team, subject_id),
         Field(
             "quarter",
             "Quarter",
             "choice",
-            options=tuple(Option(str(q), f"Q{q}") for q in range(1, quarter + 1)),
-            initial=str(quarter),
+            options=tuple(
+                Option(f"{y}-{q}", f"Q{q}" if y == periods[0][0] else f"Q{q} {label[y]}")
+                for y, q in periods
+            ),
+            initial=f"{year}-{quarter}",
         ),
         Field(
             "rating",
@@ -136,10 +174,10 @@ def submit(
     values: dict[str, Any],
 ) -> Message:
     subject = chosen_report(session, values, "person", ctx.person_id)
-    try:
-        quarter = int(str(values.get("quarter")))
-    except ValueError:
-        raise FormErrors({"quarter": "Choose a quarter."}) from None
+    period = _period(values.get("quarter"), int(state.get("year") or this_year(ctx, config)))
+    if period is None:
+        raise FormErrors({"quarter": "Choose a quarter."})
+    year, quarter = period
     if values.get("rating") in (None, ""):
         raise FormErrors({"rating": "Choose a rating."})
     outcome = call(
@@ -156,7 +194,7 @@ def submit(
         what_note=value_text(values, "what"),
         how_note=value_text(values, "how"),
         now=ctx.now,
-        year=state.get("year"),
+        year=year,
     )
     name = name_of(session, subject)
     sections = []

@@ -1,12 +1,12 @@
 """Status: my record (job holder), my team (line manager), approvals waiting (DG), completion by
-business unit (HR) - and the home tab, which shows each person what matters to their role."""
+business unit (HR). What to do next, by role, is the home page (``bot/flows/home.py``)."""
 
 from __future__ import annotations
 
 from sqlmodel import Session
 
 from bot.flows.award import pending_for
-from bot.flows.common import countersigned, me, reports, this_quarter, this_year
+from bot.flows.common import me, reports, this_quarter, this_year
 from bot.flows.model import Button, Context, Message
 from store import queries
 from store.aggregates import completion_by_business_unit
@@ -105,22 +105,3 @@ def status(session: Session, ctx: Context, config: DepartmentConfig) -> Message:
         sections=tuple(sections),
         buttons=tuple(buttons),
     )
-
-
-def home(session: Session, ctx: Context, config: DepartmentConfig) -> Message:
-    """The home tab: the status, then the buttons that fit the person's roles - what waits
-    for their decision first, never cut to make room (at most six, which both platforms show
-    in full)."""
-    base = status(session, ctx, config)
-    buttons = list(base.buttons)  # decisions waiting (a Director General): always, first
-    if reports(session, ctx.person_id):
-        buttons.append(Button("open_rate", "Rate a report", "", None if buttons else "primary"))
-    if reports(session, ctx.person_id) or countersigned(session, ctx.person_id):
-        buttons.append(Button("open_award", "Nominate an award"))
-    buttons += [
-        Button("open_evidence", "Add evidence", "", None if buttons else "primary"),
-        Button("objectives_list", "Your objectives"),
-        Button("open_write_up", "Write-up"),
-    ]
-    assert len(buttons) <= 6
-    return Message(title="perfbot", text=base.text, sections=base.sections, buttons=tuple(buttons))

@@ -15,13 +15,14 @@ from bot.flows.common import (
     name_of,
     person_field,
     reports,
+    stage_year,
     this_quarter,
-    this_year,
+    today,
     value_text,
 )
 from bot.flows.model import Context, Field, Form, FormErrors, Message, Note, Option
 from store import queries
-from store.config import DepartmentConfig
+from store.config import DepartmentConfig, closing_year
 from store.framework import (
     NOTE_MAX_CHARS,
     RATING_HINTS,
@@ -56,6 +57,8 @@ def _stage(ctx: Context, config: DepartmentConfig, stage: str | None) -> Stage:
     if stage in (Stage.MID_YEAR.value, "mid", "midyear"):
         return Stage.MID_YEAR
     if stage in (Stage.END_YEAR.value, "end", "endyear"):
+        return Stage.END_YEAR
+    if closing_year(config, today(ctx, config)) is not None:  # April: last year's end-year
         return Stage.END_YEAR
     return Stage.END_YEAR if this_quarter(ctx, config) == 4 else Stage.MID_YEAR
 
@@ -114,7 +117,7 @@ def open_form(
         f"{chosen.label} write-up",
         "Review" if chosen is Stage.END_YEAR else "Save write-up",
         tuple(items),
-        {"stage": chosen.value, "year": this_year(ctx, config)},
+        {"stage": chosen.value, "year": stage_year(ctx, config, chosen)},
     )
 
 
@@ -325,7 +328,7 @@ def open_self(
                 hint="What you delivered and how, citing your evidence.",
             ),
         ),
-        {"stage": chosen.value, "year": this_year(ctx, config)},
+        {"stage": chosen.value, "year": stage_year(ctx, config, chosen)},
     )
 
 

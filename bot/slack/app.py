@@ -33,7 +33,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.flows import evidence, status
+from bot.flows import evidence, home
 from bot.flows.actions import (
     ACTIONS,
     Post,
@@ -546,5 +546,5 @@ class SlackAdapter:
             message = NOT_IN_ROSTER
         else:
             ctx = self.context(person_id)
-            message = await self.db.call(lambda s: status.home(s, ctx, self.config))
+            message = await self.db.call(lambda s: home.home(s, ctx, self.config))
         await self.client.views_publish(user_id=event["user"], view=home_view(message))

@@ -41,6 +41,7 @@ from botbuilder.schema import (
 )
 from sqlmodel import Session
 
+from bot.flows import home
 from bot.flows.actions import (
     ACTIONS,
     Post,
@@ -280,6 +281,17 @@ class TeamsAdapter:
         return person_id
 
     # --- what the bot does ---------------------------------------------------------------------
+    async def welcome(self, turn: TurnContext) -> None:
+        """Installed in a personal chat: remember the person (and where to nudge them), then
+        their home - what needs them next - or, for someone not in the roster, what perfbot is."""
+        person_id = await self.person_for(turn)
+        if person_id is None:
+            await turn.send_activity(card_activity(message_card(help_message(prefix=""))))
+            return
+        ctx = self.context(person_id)
+        result = await self.db.call(lambda s: home.home(s, ctx, self.config))
+        await turn.send_activity(card_activity(self.card(result)))
+
     async def on_message(self, turn: TurnContext) -> None:
         text = _MENTION.sub("", turn.activity.text or "").strip()
         words = text.split()
@@ -446,8 +458,7 @@ class _Bot(ActivityHandler):
         """Installed in a personal chat: remember the person (and where to nudge them)."""
         added = turn_context.activity.members_added or []
         if any(m.id == turn_context.activity.recipient.id for m in added):
-            await self.teams.person_for(turn_context)
-            await turn_context.send_activity(card_activity(message_card(help_message(prefix=""))))
+            await self.teams.welcome(turn_context)
 
     async def on_adaptive_card_invoke(
         self, turn_context: TurnContext, invoke_value: AdaptiveCardInvokeValue

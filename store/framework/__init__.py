@@ -72,6 +72,7 @@ from store.framework.year import (
     Nation,
     Role,
     Stage,
+    day_words,
     performance_year_of,
     quarter_of,
     year_end,
@@ -138,6 +139,7 @@ __all__ = [
     "suppress_table",
     "underperformance_step",
     "year_end",
+    "day_words",
     "year_label",
     "year_start",
 ]

@@ -86,6 +86,11 @@ def year_label(start_year: int, start_month: int = 4) -> str:
     return f"{start_year}-{(start_year + 1) % 100:02d}"
 
 
+def day_words(day: date, *, weekday: bool = True) -> str:
+    """The one way a date is written to users: 'Friday 9 October' ('9 October')."""
+    return f"{day:%A} {day.day} {day:%B}" if weekday else f"{day.day} {day:%B}"
+
+
 def quarter_of(day: date, start_month: int = 4) -> int:
     """F2/F5: which quarter (1-4) of its performance year ``day`` falls in."""
     months = (day.month - start_month) % 12

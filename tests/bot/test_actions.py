@@ -171,6 +171,7 @@ def _setup(
         "award_approve": (dg, str(awards[0])),
         "award_reject": (dg, str(awards[1])),
         "award_pending": (dg, ""),
+        "award_show": (dg, str(awards[1])),  # from the home page: one nomination to decide
         "award_undo": (dg, str(awards[2])),
         "award_withdraw": (lm, str(awards[3])),
         "snooze": (lm, f"{reminder.id}:2"),
@@ -213,6 +214,7 @@ SLACK_ANSWER = {
     "award_approve": "chat.update",
     "award_reject": "views.open",
     "award_pending": "chat.postMessage",
+    "award_show": "chat.postMessage",
     "award_undo": "chat.update",
     "award_withdraw": "chat.update",
     "snooze": "chat.postEphemeral",
@@ -331,9 +333,11 @@ def test_every_button_works_in_teams(teams_run, sqlite_db, org, config, connecto
     assert "Agreed on 15 July 2026" in _card_text(cards["respondent_agree"])
     assert "Removed by you" in _card_text(cards["respondent_remove"])
     assert "Chaired the panel - added 15 July 2026" in _card_text(cards["evidence_portfolio"])
-    # "Show them": each waiting nomination arrives in the chat, with its Approve button.
+    # "Show them": each waiting nomination arrives in the chat, with its Approve button; then
+    # "Decide" on the home page's line for awards[1] sends that one again.
     pending = [c for c in connector.cards_sent() if "award_approve" in json.dumps(c)]
-    assert len(pending) == 2 and "Peer" in json.dumps(pending[0])  # awards[1] and awards[3]
+    assert len(pending) == 3 and "Peer" in json.dumps(pending[0])  # awards[1] and awards[3]
+    assert json.dumps(pending[2]).count("award_approve") == 1
     assert "Approve £1,000 for Peer?" in json.dumps(pending[0], ensure_ascii=False)  # asked first
     # F15: the facts to decide on - the year so far against the limit, and eligibility.
     facts = json.dumps(pending[0], ensure_ascii=False)

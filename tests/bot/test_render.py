@@ -13,6 +13,7 @@ from bot.flows import (
     award,
     evidence,
     feedback,
+    home,
     objective_record,
     objectives,
     plan,
@@ -157,7 +158,7 @@ def every_form_and_page(
                 settings.open_form(session, ctx, config),
                 award.open_reject(ctx, config, 1),
                 status.status(session, ctx, config),
-                status.home(session, ctx, config),
+                home.home(session, ctx, config),
             ]
     return built
 

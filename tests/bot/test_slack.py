@@ -720,9 +720,9 @@ def test_a_dg_opens_home_and_approves_from_it(slack_run, sqlite_db, org, config,
         [published] = await fake.wait_for("views.publish")
         home = published["view"]
         home = json.loads(home) if isinstance(home, str) else home
-        buttons = [e for b in home["blocks"] if b["type"] == "actions" for e in b["elements"]]
-        assert buttons[0]["action_id"] == "award_pending"
-        await slack.click(org.dg_a, "award_pending", buttons[0]["value"])
+        buttons = [b["accessory"] for b in home["blocks"] if "accessory" in b]
+        assert buttons[0]["action_id"] == "award_show"  # the first line of the home page
+        await slack.click(org.dg_a, "award_show", buttons[0]["value"])
         [pending] = await fake.wait_for("chat.postMessage", 1)
         await slack.click(org.dg_a, "award_approve", _button(pending, "award_approve")["value"],
                           channel=pending["channel"], ts="1700000040.0001")  # fmt: skip
@@ -730,7 +730,7 @@ def test_a_dg_opens_home_and_approves_from_it(slack_run, sqlite_db, org, config,
         return {"home": home, "decided": decided}
 
     seen = slack_run(body)
-    assert "Awaiting your decision" in json.dumps(seen["home"])
+    assert "Waiting for your decision" in json.dumps(seen["home"])
     assert "Approved by Dg A" in json.dumps(seen["decided"])
     assert rows(sqlite_db, Award)[0].status is AwardStatus.APPROVED and award
 
