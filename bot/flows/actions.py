@@ -35,7 +35,7 @@ from scheduler.nudges.base import REMIND
 from store import queries
 from store.config import DepartmentConfig
 from store.errors import InvalidInput
-from store.framework import performance_year_of, year_label
+from store.framework import day_words, performance_year_of, year_label
 from store.services import ask_owner, escalation_owners, local_date, require_hr, snooze
 from store.workbook import EXPORT_REFUSED
 
@@ -285,7 +285,7 @@ def snooze_nudge(
         for one in ids.split(",")
     ]
     when = rows[-1].due_at.astimezone(ZoneInfo(config.department.timezone))
-    return Tell(Message(f"Snoozed until {when:%A %d %B, %H:%M}."))
+    return Tell(Message(f"Snoozed until {day_words(when.date())} at {when:%H:%M}."))
 
 
 def workbook_year(value: str, ctx: Context, config: DepartmentConfig) -> int:

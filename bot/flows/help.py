@@ -7,7 +7,9 @@ from bot.flows.model import Message
 COMMANDS = (
     ("home", "what needs you next, and by when: your decisions, your team and your own year"),
     ("rate", "log a quarterly indicative rating for one of your reports"),
-    ("writeup", "mid-year or end-year write-up (managers) or self-assessment (everyone)"),
+    ("writeup", "line managers: the mid-year or end-year write-up for one of your reports"),
+    ("self", "your own mid-year or end-year self-assessment (add end-year to choose it)"),
+    ("plan", "line managers: record a development plan and its review meeting"),
     ("evidence", "add evidence to your portfolio against a minimum standard or objective"),
     ("portfolio", "your evidence this year, by standard and objective, to edit or delete"),
     ("objectives", "see your objectives, to revise or close one, or add milestones"),
@@ -21,16 +23,27 @@ COMMANDS = (
 )
 
 
+# Where a platform does a command differently, what it says there (Teams: no file upload yet,
+# and no message menu to save evidence from).
+TEAMS = {"export": "HR only: how to get the HR workbook for a year (e.g. `export 2026`)"}
+
+
 def help_message(prefix: str = "/perf") -> Message:
-    lines = [f"`{' '.join(filter(None, (prefix, name)))}` - {what}" for name, what in COMMANDS]
+    """Every command the platform has: Slack's with the slash command, Teams' as plain words."""
+    teams = not prefix
+    lines = [
+        f"`{' '.join(filter(None, (prefix, name)))}` - {TEAMS.get(name, what) if teams else what}"
+        for name, what in COMMANDS
+    ]
+    saving = (
+        ""
+        if teams
+        else "You can also save any message as evidence from its ⋯ menu (Save as evidence). "
+    )
     return Message(
         title="perfbot",
         text="perfbot helps you run the Senior Civil Service performance year.",
-        sections=(
-            "\n".join(lines),
-            "You can also save any message as evidence from its ⋯ menu "
-            "(Save as evidence). Reminders arrive here before each deadline.",
-        ),
+        sections=("\n".join(lines), f"{saving}Reminders arrive here before each deadline."),
     )
 
 

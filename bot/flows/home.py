@@ -1,7 +1,8 @@
 """Home: what each person needs to do next, and by when, laid out by role (Slack's App Home,
 Teams' welcome card and ``home`` command).
 
-Decisions waiting come first, then the team, then the person's own year, then HR's view.
+Decisions waiting come first, then the team, write-ups to countersign and HR's view, then
+the person's own year.
 Each line carries its own button, so nothing a role needs is ever cut to fit a row of
 buttons; the general tools follow at the bottom.
 """
@@ -173,9 +174,11 @@ def _countersigning(session: Session, ctx: Context, config: DepartmentConfig) ->
 
 
 # --- the person's own year ---------------------------------------------------------------------
-def _self_assessment(item: Due) -> Line:
+def _self_assessment(item: Due, config: DepartmentConfig, year: int) -> Line:
+    """Theirs to write: 'Your end-year self-assessment for 2026-27, overdue since ...'."""
+    which = f" for {year_label(item.year, config.year.start_month)}" if item.year != year else ""
     return (
-        f"Your {item.stage} self-assessment, {_by(item)}",
+        f"Your {item.stage} self-assessment{which}, {_by(item)}",
         Button("self_assessment", "Write it", f"{item.subject_id}:{item.stage}"),
     )
 
@@ -207,7 +210,7 @@ def _own(session: Session, ctx: Context, config: DepartmentConfig, person: Perso
     lines = [heading(f"Your year, {year_label(year, config.year.start_month)}")]
     mine = due(session, config, today(ctx, config), [person], Recipient.SELF).get(me_id, [])
     objectives_due = next((i for i in mine if i.kind is Kind.OBJECTIVES), None)
-    lines += [_self_assessment(i) for i in mine if i.kind is Kind.SELF_ASSESSMENT]
+    lines += [_self_assessment(i, config, year) for i in mine if i.kind is Kind.SELF_ASSESSMENT]
     for write_up in queries.write_ups_to_agree(session, me_id, [year - 1, year]):
         stage = write_up.stage.value.replace("_", "-")
         lines.append(
@@ -225,6 +228,9 @@ def _own(session: Session, ctx: Context, config: DepartmentConfig, person: Perso
     rated = f"Indicative ratings, {label}: {_quarters(ratings, upto)}"
     if advice := _under_performance(ratings, plan):
         rated += f"\n{advice}"
+    elif plan is not None and plan.status is PlanStatus.AGREED:  # F10: until it is closed
+        review = f", with its review on {day_words(plan.review_on)}" if plan.review_on else ""
+        rated += f"\nYou have a development plan agreed with your line manager{review}."
     lines.append((rated, None))
     released = next((y for y in (year, year - 1) if outcome_release(session, y)), None)
     if released is not None:  # F26: nothing moderated shows before HR releases the year
@@ -354,9 +360,9 @@ def home(session: Session, ctx: Context, config: DepartmentConfig) -> Message:
     items = _decisions(session, ctx, config, person)
     items += _team(session, ctx, config, team)
     items += _countersigning(session, ctx, config)
-    items += _own(session, ctx, config, person)
     if person.is_hr:
         items += _hr(session, ctx, config)
+    items += _own(session, ctx, config, person)
     tools = []
     if team:
         tools.append(Button("open_rate", "Rate a report"))

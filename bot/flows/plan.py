@@ -14,10 +14,13 @@ from bot.flows.common import (
     chosen_report,
     person_field,
     reports,
+    this_quarter,
     this_year,
     value_text,
 )
-from bot.flows.model import Context, Field, Form, FormErrors, Message, Option
+from bot.flows.context import evidence_lines, plan_line, ratings_line
+from bot.flows.model import Context, Field, Form, FormErrors, Message, Note, Option
+from store import queries
 from store.config import DepartmentConfig
 from store.services import update_development_plan
 
@@ -30,11 +33,21 @@ def open_form(
     team = reports(session, ctx.person_id)
     if not team:
         return Message(text="You don't line manage anyone in the roster.")
+    year = this_year(ctx, config)
+    person = next((p for p in team if p.id == subject_id), None)
+    context = []
+    if person is not None:  # their year beside the form (F10)
+        lines = [ratings_line(session, person, year, this_quarter(ctx, config))]
+        lines += plan_line(session, subject_id or 0, year) + evidence_lines(
+            session, subject_id or 0, year
+        )
+        context = [Note("\n".join(lines))]
     return Form(
         FLOW,
         "Development plan",
         "Save",
         (
+            *context,
             person_field("For", team, subject_id),
             Field(
                 "status",
@@ -48,7 +61,7 @@ def open_form(
             Field("review_on", "Review meeting", "date", required=False),
             Field("note", "Note", "text", multiline=True, required=False, max_length=2000),
         ),
-        {"year": this_year(ctx, config)},
+        {"year": year},
     )
 
 
@@ -60,6 +73,9 @@ def submit(
     values: dict[str, Any],
 ) -> Message:
     subject = chosen_report(session, values, "person", ctx.person_id)
+    year = int(state.get("year") or this_year(ctx, config))
+    open_plan = queries.development_plans(session, [subject], [year - 1, year]).get(subject)
+    year = open_plan.year if open_plan is not None else year  # last year's, in April
     raw = value_text(values, "review_on")
     try:
         review_on = date.fromisoformat(raw) if raw else None
@@ -77,6 +93,6 @@ def submit(
         review_on=review_on,
         note=value_text(values, "note") or None,
         now=ctx.now,
-        year=state.get("year"),
+        year=year,
     )
     return Message(title="Development plan saved", text="Saved. Reminders about it stop now.")

@@ -21,6 +21,7 @@ from bot.flows.common import (
     value_text,
     when,
 )
+from bot.flows.context import evidence_lines, objectives_line, quarters, ratings_line
 from bot.flows.model import Context, Field, Form, FormErrors, Message, Note, Option
 from store import queries
 from store.config import DepartmentConfig, closing_year
@@ -32,7 +33,7 @@ from store.framework import (
     year_label,
 )
 from store.models import Person
-from store.services import quarter_ratings, record_indicative_rating
+from store.services import record_indicative_rating
 
 FLOW = "rate"
 FIELDS = ("person", "quarter", "rating", "what", "how")
@@ -94,7 +95,7 @@ def open_form(
     chosen = [p for p in team if p.id == subject_id]
     notes = [Note(_context(session, config, chosen[0], year, quarter))] if chosen else []
     if not chosen:  # the team at a glance, a line each
-        lines = [f"• {p.name}: {_quarters(session, p.id or 0, year, quarter)}" for p in team]
+        lines = [f"• {p.name}: {quarters(session, p.id or 0, year, quarter)}" for p in team]
         notes = [Note("This year so far:\n" + "\n".join(lines))]
     label = {y: year_label(y, config.year.start_month) for y, _ in periods}
     items: list[Field | Note] = [
@@ -129,23 +130,13 @@ def open_form(
     return Form(FLOW, "Indicative rating", "Save rating", (*notes, *items), {"year": year})
 
 
-def _quarters(session: Session, person_id: int, year: int, upto: int) -> str:
-    ratings = quarter_ratings(session, person_id, year)
-    return ", ".join(
-        f"Q{q} {ratings[q].label if q in ratings else '-'}" for q in range(1, upto + 1)
-    )
-
-
 def _context(
     session: Session, config: DepartmentConfig, person: Person, year: int, quarter: int
 ) -> str:
     """What the line manager needs beside the form for one person: their quarters this year
     and last year's end, what a re-rating replaces, their evidence and objectives."""
     pid = person.id or 0
-    lines = [f"*{person.name}* this year: {_quarters(session, pid, year, quarter)}"]
-    last_year = quarter_ratings(session, pid, year - 1).get(4)
-    if last_year:
-        lines.append(f"Last year's Q4: {last_year.label}")
+    lines = [ratings_line(session, person, year, quarter)]
     current = queries.indicative_rating(session, pid, year, quarter)
     if current is not None:
         lines.append(
@@ -153,16 +144,8 @@ def _context(
             f"({when(config, current.recorded_at)}); saving replaces it, and the earlier "
             "rating stays in the history."
         )
-    items = queries.evidence_items(session, pid, year)
-    if items:
-        latest = " ".join(items[-1].text.split())
-        latest = latest if len(latest) <= 120 else latest[:119].rstrip() + "…"
-        lines.append(f"Evidence this year: {len(items)} - latest: {latest}")
-    else:
-        lines.append("Evidence this year: none yet")
-    objectives = queries.live_objectives(session, pid, year)
-    if objectives:
-        lines.append("Objectives: " + "; ".join(what[:80] for _id, what in objectives[:5]))
+    lines += evidence_lines(session, pid, year)
+    lines += objectives_line(session, pid, year)
     return "\n".join(lines)
 
 

@@ -20,6 +20,7 @@ from bot.flows.common import (
     today,
     value_text,
 )
+from bot.flows.context import EVIDENCE_LISTED, evidence_lines, quarters, write_up_context
 from bot.flows.model import Context, Field, Form, FormErrors, Message, Note, Option
 from store import queries
 from store.config import DepartmentConfig, closing_year
@@ -74,7 +75,10 @@ def open_form(
     chosen = _stage(ctx, config, stage)
     if not team:
         return open_self(session, ctx, config, chosen.value)
+    year = stage_year(ctx, config, chosen)
+    person = next((p for p in team if p.id == subject_id), None)
     items: list[Field | Note] = [
+        *([Note(write_up_context(session, config, person, year, chosen))] if person else []),
         person_field("Whose write-up", team, subject_id),
         Field(
             "what",
@@ -117,7 +121,7 @@ def open_form(
         f"{chosen.label} write-up",
         "Review" if chosen is Stage.END_YEAR else "Save write-up",
         tuple(items),
-        {"stage": chosen.value, "year": stage_year(ctx, config, chosen)},
+        {"stage": chosen.value, "year": year},
     )
 
 
@@ -314,11 +318,16 @@ def open_self(
     session: Session, ctx: Context, config: DepartmentConfig, stage: str | None = None
 ) -> Form:
     chosen = _stage(ctx, config, stage)
+    year = stage_year(ctx, config, chosen)
+    upto = 2 if chosen is Stage.MID_YEAR else 4
+    mine = [f"Your indicative ratings: {quarters(session, ctx.person_id, year, upto)}"]
+    mine += evidence_lines(session, ctx.person_id, year, listed=EVIDENCE_LISTED)
     return Form(
         SELF_FLOW,
         f"{chosen.label} self-review",
         "Save",
         (
+            Note("\n".join(mine)),
             Field(
                 "text",
                 "Your self-assessment",
@@ -328,7 +337,7 @@ def open_self(
                 hint="What you delivered and how, citing your evidence.",
             ),
         ),
-        {"stage": chosen.value, "year": stage_year(ctx, config, chosen)},
+        {"stage": chosen.value, "year": year},
     )
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from store.config import DepartmentConfig, Milestone, milestone_dates
-from store.framework import Grade, Nation, format_pence, year_end, year_label
+from store.framework import Grade, Nation, day_words, format_pence, year_end, year_label
 from store.models import Outbox, OutboxStatus, Person
 from store.notices import Notice
 from store.types import UTCDateTime
@@ -512,8 +512,12 @@ class Words:
     def when(self) -> str:
         deadline = self.deadline
         if self.escalation:
-            return f"was due {deadline:%d %B} and is overdue" if deadline else "is overdue"
-        return f"is due by {deadline:%A %d %B}" if deadline else "is due soon"
+            return (
+                f"was due {day_words(deadline, weekday=False)} and is overdue"
+                if deadline
+                else "is overdue"
+            )
+        return f"is due by {day_words(deadline)}" if deadline else "is due soon"
 
     def snooze(self) -> Action:
         return Action("snooze", "Snooze 2 working days", f"{self.ctx.outbox_id}:2")
@@ -541,7 +545,9 @@ class Words:
                 ("Performance year", year_label(self.ctx.year, self.config.year.start_month))
             )
         if self.deadline is not None:
-            facts.append(("Deadline", f"{self.deadline:%d %B %Y}"))
+            facts.append(
+                ("Deadline", f"{day_words(self.deadline, weekday=False)} {self.deadline.year}")
+            )
         return facts
 
     def nudge(

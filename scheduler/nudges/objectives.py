@@ -22,7 +22,7 @@ from scheduler.nudges.base import (
     subject_expression,
 )
 from store.config import Milestone
-from store.framework import REQUIRED_HEADINGS, headings_words
+from store.framework import REQUIRED_HEADINGS, day_words, headings_words
 from store.models import ObjectivesAgreement
 
 
@@ -50,8 +50,12 @@ def _due(w: Words, whose: str) -> str:
     """'need your agreement by Friday 29 May' or 'needed ... by 29 May, and are overdue'."""
     due = w.deadline
     if w.escalation:
-        return f"needed {whose} by {due:%d %B}, and are overdue" if due else "are overdue"
-    return f"need {whose} by {due:%A %d %B}" if due else f"need {whose} soon"
+        return (
+            f"needed {whose} by {day_words(due, weekday=False)}, and are overdue"
+            if due
+            else "are overdue"
+        )
+    return f"need {whose} by {day_words(due)}" if due else f"need {whose} soon"
 
 
 def compose(w: Words) -> Nudge:

@@ -20,6 +20,7 @@ from store.services.base import (
     clean_text,
     deny,
     get_person,
+    local_date,
     require_hr,
     resolve_year,
     snapshot,
@@ -268,6 +269,12 @@ class Outcome:
     why: str | None  # the panel's (or the review's) reason, when it differs from the recommendation
 
 
+def _on(config: DepartmentConfig, moment: datetime) -> str:
+    """'1 June 2027', in the department's zone."""
+    day = local_date(config, moment)
+    return f"{fw.day_words(day, weekday=False)} {day.year}"
+
+
 def outcome_release(session: Session, year: int) -> OutcomeRelease | None:
     return session.exec(select(OutcomeRelease).where(OutcomeRelease.year == year)).first()
 
@@ -291,7 +298,7 @@ def release_outcomes(
     if done is not None:
         raise Conflict(
             f"The ratings for {fw.year_label(year, config.year.start_month)} were already "
-            f"released on {done.released_at:%d %B %Y}."
+            f"released on {_on(config, done.released_at)}."
         )
     if session.exec(select(ModeratedRating.id).where(ModeratedRating.year == year)).first() is None:
         raise RuleViolation(

@@ -195,7 +195,8 @@ def update_development_plan(
         )
         if not first <= review_on <= last:
             raise InvalidInput(
-                f"Give a review date between {first:%d %B %Y} and {last:%d %B %Y}.",
+                f"Give a review date between {fw.day_words(first, weekday=False)} {first.year} "
+                f"and {fw.day_words(last, weekday=False)} {last.year}.",
                 field="review_on",
             )
     fields = ("status", "review_on", "note")

@@ -4,7 +4,7 @@ on both platforms - and the journeys that start from it over signed HTTP."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -89,18 +89,13 @@ def said(message: Message) -> str:
 
 
 @pytest.mark.parametrize("point", POINTS)
-def test_every_role_has_a_home_within_both_platforms_limits(
-    validator,  # noqa: F811
-    sqlite_db: Database,
-    tmp_path: Path,
-    config: Any,
-    point: str,
+def test_every_role_has_a_home_at_each_point_of_the_year(
+    sqlite_db: Database, tmp_path: Path, config: Any, point: str
 ) -> None:
     homes = homes_at(sqlite_db, tmp_path, config, POINTS[point])
     for key, message in homes.items():
-        _check_message(home_view(message)["blocks"])
-        _valid(validator, message_card(message))
-        assert "Your year" in said(message) or key == "ps", key  # everyone's own year
+        _check_message(home_view(message)["blocks"])  # within Slack's limits, nothing cut
+        assert "Your year" in said(message), key  # everyone's own year
     hr = said(homes["hr"])
     assert "get_workbook" in {b.action_id for b in buttons(homes["hr"])}
     if point == "end-year":  # the closing year until its moderation is done, not Q1
@@ -117,6 +112,18 @@ def test_every_role_has_a_home_within_both_platforms_limits(
         assert button is not None and button.action_id == "award_show"
     else:
         assert "No award nominations are waiting" in dg.items[1][0]
+
+
+@pytest.mark.parametrize("point", POINTS)
+def test_every_home_is_a_valid_adaptive_card(
+    validator,  # noqa: F811
+    sqlite_db: Database,
+    tmp_path: Path,
+    config: Any,
+    point: str,
+) -> None:
+    for message in homes_at(sqlite_db, tmp_path, config, POINTS[point]).values():
+        _valid(validator, message_card(message))
 
 
 def test_a_line_managers_home_has_a_line_and_a_button_per_report(
@@ -238,3 +245,28 @@ def test_in_april_the_home_button_rates_the_year_that_ended(
     with sqlite_db.read() as session:
         assert svc.quarter_ratings(session, org.peer, 2026) == {4: Rating.ACHIEVING}
         assert svc.quarter_ratings(session, org.peer, 2027) == {}
+
+
+def test_a_job_holder_sees_their_development_plan_and_its_review_date(
+    sqlite_db: Database, tmp_path: Path, config: Any
+) -> None:
+    """F10: once the plan is agreed, the job holder's home keeps its review date in view -
+    also after a better quarter, until the plan is closed."""
+    org = make_org(sqlite_db, tmp_path)
+    year_up_to(sqlite_db, org, config, MID_YEAR)
+    with sqlite_db.write() as session:
+        svc.update_development_plan(session, config=config, actor=org.actor("lm"),
+                                    subject_id=org.js, status="agreed",
+                                    review_on=date(2026, 11, 20), now=MID_YEAR)  # fmt: skip
+    with sqlite_db.read() as session:
+        before = said(home.home(session, Context(org.js, Via.SLACK, MID_YEAR), config))
+    with sqlite_db.write() as session:
+        svc.record_indicative_rating(session, config=config, actor=org.actor("lm"),
+                                     subject_id=org.js, quarter=3, rating="Achieving",
+                                     what_note="w", how_note="h", now=MID_YEAR)  # fmt: skip
+    with sqlite_db.read() as session:
+        after = said(home.home(session, Context(org.js, Via.SLACK, MID_YEAR), config))
+        manager = said(home.home(session, Context(org.lm, Via.SLACK, MID_YEAR), config))
+    assert "development plan. Its review is on Friday 20 November" in before
+    assert "development plan agreed with your line manager, with its review on Friday 20 " in after
+    assert "Development plan to draw up" not in manager  # recorded: off the manager's list

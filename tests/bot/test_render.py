@@ -297,3 +297,42 @@ def test_the_rating_form_for_one_person_shows_their_year(sqlite_db: Database, tm
     assert "Q2 is already rated Achieving (15 July 2026); saving replaces it" in context
     assert "Evidence this year: 1 - latest: Chaired the spending panel" in context
     assert "Objectives: Save £2m" in context
+
+
+def test_the_write_up_form_for_one_person_shows_what_to_assess(
+    sqlite_db: Database, tmp_path: Path, config
+) -> None:
+    """Forms with context (F6, F23): opened for one person, the write-up shows their quarters,
+    their self-assessment, the evidence to cite, the development plan and the objectives; the
+    development plan form shows their quarters and the plan."""
+    org = make_org(sqlite_db, tmp_path)
+    q1 = datetime(2026, 7, 1, 10, tzinfo=UTC)
+    with sqlite_db.write() as session:
+        for quarter, when in ((1, q1), (2, NOW)):
+            svc.record_indicative_rating(session, config=config, actor=org.actor("lm"),
+                                         subject_id=org.js, quarter=quarter,
+                                         rating="Partially Met", what_note="w", how_note="h",
+                                         now=when)  # fmt: skip
+        for n in range(10):
+            svc.add_evidence(session, config=config, actor=org.actor("js"), subject_id=org.js,
+                             text=f"Item {n} " + "word " * 60, standard="culture",
+                             now=NOW)  # fmt: skip
+        svc.record_self_assessment(session, config=config, actor=org.actor("js"),
+                                   subject_id=org.js, stage="mid_year",
+                                   text="I led the spending review.", now=NOW)  # fmt: skip
+    with sqlite_db.read() as session:
+        ctx = Context(org.lm, Via.SLACK, NOW)
+        form = write_up.open_form(session, ctx, config, org.js, "mid-year")
+        plan_form = plan.open_form(session, ctx, config, org.js)
+    [context] = [i.text for i in form.items if isinstance(i, Note)]
+    assert context.startswith("*Js* this year: Q1 Partially Met, Q2 Partially Met")
+    assert "Their self-assessment (15 July 2026): I led the spending review." in context
+    assert "Evidence this year: 10 (the latest 8)" in context
+    assert context.count("\n• Item ") == 8 and "• Item 9 word" in context
+    assert "Development plan: due, after two Partially Met quarters" in context
+    assert len(context) < 3000  # one Slack section, never cut
+    blocks = modal(form, "x")["blocks"]
+    assert not blocks[0]["text"]["text"].endswith("…")
+    [plan_context] = [i.text for i in plan_form.items if isinstance(i, Note)]
+    assert "Q1 Partially Met, Q2 Partially Met" in plan_context
+    assert "Development plan: due" in plan_context

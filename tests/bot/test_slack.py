@@ -677,7 +677,7 @@ def test_snooze_button_moves_the_reminder(slack_run, sqlite_db, org, config, fak
     slack_run(body, clock=RunningClock(monday))
     notes = [c["text"] for c in fake.calls_to("chat.postEphemeral")]
     assert "can't snooze someone else's reminder" in notes[0]
-    assert notes[1].startswith("Snoozed until Wednesday 01 July, 09:00")
+    assert notes[1].startswith("Snoozed until Wednesday 1 July at 09:00")
     with sqlite_db.read() as session:
         assert session.get(Outbox, row.id).status is OutboxStatus.PENDING
 

@@ -23,6 +23,10 @@ BAD = {
     "an (s) plural": re.compile(r"\w\(s\)"),
     "a singular with a plural verb": re.compile(r"\b1 (?:[\w-]+ ){0,3}[\w-]+s await\b"),
     "'None' shown": re.compile(r"\bNone\b"),
+    "a zero-padded day": re.compile(
+        r"\b0\d (?:January|February|March|April|May|June|July|August|September|October"
+        r"|November|December)\b"
+    ),
 }
 
 
@@ -31,7 +35,9 @@ def words(item: Form | Message) -> list[str]:
     if isinstance(item, Message):
         found = [item.text, item.title or "", *item.sections]
         found += [f"{k}: {v}" for k, v in item.facts]
-        return found + [b.label for b in item.buttons] + [b.confirm or "" for b in item.buttons]
+        found += [line for line, _ in item.items]  # a home page's or a digest's lines
+        buttons = [*item.buttons, *(b for _, b in item.items if b is not None)]
+        return found + [b.label for b in buttons] + [b.confirm or "" for b in buttons]
     found = [item.title, item.submit]
     for part in item.items:
         if isinstance(part, Note):
@@ -82,5 +88,24 @@ def test_no_nudge_shows_codes_utc_or_bad_plurals(config) -> None:
 
 
 def test_the_scan_has_teeth() -> None:
-    assert len(offences(["Due (F10)", "09:00 UTC", "3 report(s)", "1 in-year award "
-                         "nominations await", "Reason: None"])) == 5  # fmt: skip
+    bad = ["Due (F10)", "09:00 UTC", "3 report(s)", "1 in-year award nominations await",
+           "Reason: None", "due Friday 09 October"]  # fmt: skip
+    assert len(offences(bad)) == len(bad)
+
+
+@pytest.mark.parametrize("prefix", ["/perf", ""], ids=["slack", "teams"])
+def test_help_lists_every_command_the_platform_has(config, prefix: str) -> None:
+    """Every typed command (a form, a page, or a button pressed by typing) is in help, and
+    help lists nothing else; Teams' help offers no message menu it does not have."""
+    from datetime import UTC, datetime
+
+    from bot.flows.commands import COMMAND_BUTTONS, command_openers
+    from bot.flows.help import help_message
+    from bot.flows.model import Context
+    from store.models import Via
+
+    ctx = Context(1, Via.TEAMS if not prefix else Via.SLACK, datetime(2026, 7, 15, tzinfo=UTC))
+    commands = set(command_openers(ctx, config, [])) | set(COMMAND_BUTTONS) | {"help"}
+    listed = set(re.findall(r"^`(?:/perf )?([\w-]+)", help_message(prefix).sections[0], re.M))
+    assert listed == commands
+    assert ("Save as evidence" in " ".join(help_message(prefix).sections)) == bool(prefix)
