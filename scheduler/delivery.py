@@ -76,6 +76,14 @@ class Messenger(Protocol):
     async def send(self, address: Address, nudge: Nudge) -> str: ...
 
 
+async def prepared(channel: Messenger, address: Address) -> None:
+    """Let a messenger do its per-person set-up (Slack: open the DM) before a send slot is
+    taken, so the slot paces only the message itself. Optional: ``prepare(address)``."""
+    prepare = getattr(channel, "prepare", None)
+    if prepare is not None:
+        await prepare(address)
+
+
 # --- rate limits ---------------------------------------------------------------------------
 class RateLimiter:
     """A token bucket in GCRA form: each caller reserves the next free slot, so concurrent
@@ -96,51 +104,76 @@ class RateLimiter:
     def pause(self, until: float) -> None:
         self.blocked_until = max(self.blocked_until, until)
 
+    def not_before(self, at: float) -> None:
+        """The next request goes no earlier than ``at`` (counted from when one really ended)."""
+        self.tat = max(self.tat, at)
+
 
 class Limits:
-    """Per-conversation and per-workspace limiters, reserved together."""
+    """Per-conversation and per-workspace pacing, so that the platform never has to refuse.
+
+    A conversation sends one message at a time, and the next no sooner than a full interval
+    after the platform answered the last (by then it has certainly counted it). Workspace
+    slots are reserved in order, only by a sender about to send (so a conversation waiting
+    its turn never holds workspace capacity), and checked again at the real moment of
+    sending: a stall that wakes several senders together does not become a burst. Three
+    quarters of the platform's burst are kept in hand for the jitter between sending and
+    arriving (the benchmark drew 429s with half).
+    """
 
     def __init__(self, per_conversation: float, per_workspace: float, burst: int) -> None:
-        self.per_conversation, self.per_workspace, self.burst = (
-            per_conversation,
-            per_workspace,
-            burst,
-        )
+        self.per_conversation, self.per_workspace = per_conversation, per_workspace
+        self.burst = max(1, burst // 4)
         self.conversations: dict[tuple[str, str], RateLimiter] = {}
+        self.turns: dict[tuple[str, str], asyncio.Lock] = {}
         self.workspaces: dict[tuple[str, str | None], RateLimiter] = {}
+        self.released: dict[tuple[str, str | None], RateLimiter] = {}
 
-    def _pair(self, address: Address) -> tuple[RateLimiter, RateLimiter]:
-        conv = self.conversations.setdefault(
+    def _conversation(self, address: Address) -> RateLimiter:
+        return self.conversations.setdefault(
             (address.platform, address.user_id), RateLimiter(self.per_conversation)
         )
-        ws = self.workspaces.setdefault(
-            (address.platform, address.workspace_id), RateLimiter(self.per_workspace, self.burst)
+
+    def _workspace(self, address: Address) -> tuple[RateLimiter, RateLimiter]:
+        key = (address.platform, address.workspace_id)
+        return (
+            self.workspaces.setdefault(key, RateLimiter(self.per_workspace, self.burst)),
+            self.released.setdefault(key, RateLimiter(self.per_workspace, self.burst)),
         )
-        return conv, ws
 
-    async def wait(self, address: Address) -> None:
-        """Wait until this conversation may send, then take the next workspace slot.
+    def turn(self, address: Address) -> asyncio.Lock:
+        """Held from waiting for a conversation's slot until the platform has answered."""
+        return self.turns.setdefault((address.platform, address.user_id), asyncio.Lock())
 
-        Workspace slots are only ever taken for "now", in arrival order, so a conversation
-        that must wait (several nudges to one person) never blocks workspace capacity that
-        other conversations could use meanwhile.
-        """
-        conv, ws = self._pair(address)
-        while True:
-            now = time.monotonic()
-            ready = conv.earliest(now)
-            if ready > now:
-                await asyncio.sleep(ready - now)
-                continue
-            at = ws.earliest(now)
-            ws.commit(at)
-            conv.commit(at)  # the conversation's next message counts from the real send time
-            if at > now:
-                await asyncio.sleep(at - now)
-            return
+    async def ready(self, address: Address) -> None:
+        """Wait until this conversation may send again."""
+        conv = self._conversation(address)
+        while (wait := conv.earliest(time.monotonic()) - time.monotonic()) > 0:
+            await asyncio.sleep(wait)
+
+    async def slot(self, address: Address) -> None:
+        """Take the workspace's next slot and wait for it; then, at the real moment of
+        sending, hold back anything a stall has bunched up."""
+        reserved, released = self._workspace(address)
+        now = time.monotonic()
+        at = reserved.earliest(now)
+        reserved.commit(at)
+        if at > now:
+            await asyncio.sleep(at - now)
+        while (wait := released.earliest(time.monotonic()) - time.monotonic()) > 0:
+            await asyncio.sleep(wait)
+        released.commit(time.monotonic())
+
+    def answered(self, address: Address) -> None:
+        """The platform has answered a message to this conversation: the next one waits a
+        full interval from now."""
+        conv = self._conversation(address)
+        conv.not_before(time.monotonic() + conv.interval)
 
     def pause_workspace(self, address: Address, seconds: float) -> None:
-        self._pair(address)[1].pause(time.monotonic() + seconds)
+        until = time.monotonic() + seconds
+        for limiter in self._workspace(address):
+            limiter.pause(until)
 
 
 # --- claiming ------------------------------------------------------------------------------------
@@ -326,10 +359,16 @@ class Deliverer:
         d = self.config.delivery
         released = {"lease_owner": None, "lease_until": None}
         while True:
-            await self.limits.wait(item.address)  # outside the gate: waiting holds no slot
             try:
-                async with gate:
-                    ref = await channel.send(item.address, item.nudge)
+                async with self.limits.turn(item.address):
+                    await prepared(channel, item.address)
+                    await self.limits.ready(item.address)  # waiting its turn holds no slot
+                    async with gate:
+                        await self.limits.slot(item.address)
+                        try:
+                            ref = await channel.send(item.address, item.nudge)
+                        finally:
+                            self.limits.answered(item.address)
             except RateLimited as exc:
                 # Honour Retry-After for the whole workspace; retry here if it is short.
                 self.limits.pause_workspace(item.address, exc.retry_after)
@@ -408,11 +447,16 @@ class Deliverer:
                 },
             )
 
-    async def run_once(self) -> DeliveryReport:
-        """Claim one batch and send it; results are written in small batches as they come."""
+    async def _claim(self) -> tuple[list[Claimed], Counter[str]]:
         now = self.clock.now()
         # Store calls are batch work: in a worker thread, so the event loop never waits.
-        claimed, skipped = await self.db.call(lambda s: self.claim(s, now), write=True, short=False)
+        return await self.db.call(lambda s: self.claim(s, now), write=True, short=False)
+
+    async def run_once(self) -> DeliveryReport:
+        """Claim one batch and send it; results are written in small batches as they come."""
+        return await self._send(*await self._claim())
+
+    async def _send(self, claimed: list[Claimed], skipped: Counter[str]) -> DeliveryReport:
         report = DeliveryReport(claimed=len(claimed), outcomes=skipped)
         if not claimed:
             return report

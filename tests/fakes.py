@@ -7,6 +7,7 @@ import json
 import math
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Self
@@ -143,6 +144,7 @@ class FakeSlack(LoopbackServer):
         self._channel_last: dict[str, float] = {}
         self._ws_tat = 0.0
         self.rejected_for_rate = 0
+        self.rejected_by: Counter[str] = Counter()  # which limit refused (channel, workspace)
         self._lock = threading.Lock()
         super().__init__()
         self._ts = 0
@@ -181,12 +183,14 @@ class FakeSlack(LoopbackServer):
             gap = 1.0 / self.per_channel
             if last is not None and now - last < gap * 0.98:
                 wait = max(wait, gap - (now - last))
+                self.rejected_by["channel"] += 1
         if self.ws_rate:
             interval = 1.0 / self.ws_rate
             tolerance = (self.ws_burst - 1) * interval
             tat = max(self._ws_tat, now)
             if tat - tolerance > now + interval * 0.05:
                 wait = max(wait, tat - tolerance - now)
+                self.rejected_by["workspace"] += 1
         if wait > 0:
             return wait
         if self.per_channel:
@@ -251,6 +255,7 @@ class FakeSlack(LoopbackServer):
                 {
                     "posted": posted,
                     "rejected_for_rate": self.rejected_for_rate,
+                    "rejected_by": dict(self.rejected_by),
                     "calls": len(self.calls),
                 }
             )

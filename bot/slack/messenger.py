@@ -95,6 +95,11 @@ class SlackMessenger:
         if self.client.session is not None and not self.client.session.closed:
             await self.client.session.close()
 
+    async def prepare(self, address: Address) -> None:
+        """Open the DM before the message's send slot (conversations.open is not paced with
+        chat.postMessage); later sends to this person reuse it."""
+        await self.dm_channel(address.user_id)
+
     async def send(self, address: Address, nudge: Nudge) -> str:
         channel = await self.dm_channel(address.user_id)
         posted = await self._call(

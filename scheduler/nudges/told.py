@@ -6,6 +6,8 @@ so there is nothing to plan; each is dropped if what it tells changed before it 
 from __future__ import annotations
 
 from datetime import date, datetime
+from types import SimpleNamespace
+from typing import cast
 
 import sqlalchemy as sa
 from sqlmodel import Session, col
@@ -143,12 +145,20 @@ def _reminded_done(session: Session, row: Outbox, config: DepartmentConfig) -> b
     """Done when the task it is about is done (asked of the task's own kind)."""
     from scheduler.nudges import is_done  # the registry imports this module
 
-    task = Outbox(
-        recipient_id=row.recipient_id, kind=str((row.payload or {}).get("kind", "")),
-        subject_key=row.subject_key, subject_id=row.subject_id, milestone=row.milestone,
-        step="before_0", year=row.year, due_at=row.due_at, created_at=row.created_at,
+    kind = str((row.payload or {}).get("kind", ""))
+    if kind not in KIND_VALUES:
+        return True
+    # The task's own row, as its kind reads it: a plain object, not a new ORM instance (this
+    # runs for every such reminder a delivery batch claims).
+    task = SimpleNamespace(
+        recipient_id=row.recipient_id, kind=kind, subject_key=row.subject_key,
+        subject_id=row.subject_id, milestone=row.milestone, step="before_0", year=row.year,
+        due_at=row.due_at, created_at=row.created_at, payload=None,
     )  # fmt: skip
-    return task.kind not in {k.value for k in Kind} or is_done(session, task, config)
+    return is_done(session, cast(Outbox, task), config)
+
+
+KIND_VALUES = frozenset(k.value for k in Kind)
 
 
 def _reminded_words(w: Words) -> Nudge:
