@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from scheduler.nudges import Nudge, NudgeContext, compose, is_done
-from scheduler.nudges.base import Kind, relation
+from scheduler.nudges.base import EDITS, Kind, relation
 from scheduler.nudges.digest import LISTED, lists
 from store.clock import Clock, SystemClock
 from store.config import DepartmentConfig
@@ -74,6 +74,17 @@ class Messenger(Protocol):
     platform: str
 
     async def send(self, address: Address, nudge: Nudge) -> str: ...
+
+
+async def sent_or_edited(channel: Messenger, item: Claimed) -> str:
+    """Send the nudge, or edit the message it replaces (a messenger's optional ``edit``)."""
+    if item.edits is None:
+        return await channel.send(item.address, item.nudge)
+    edit = getattr(channel, "edit", None)
+    if edit is None:
+        raise PermanentError(f"{item.address.platform} messages cannot be edited here")
+    await edit(item.address, item.edits, item.nudge)
+    return item.edits
 
 
 async def prepared(channel: Messenger, address: Address) -> None:
@@ -182,6 +193,7 @@ class Claimed:
     outbox_id: int
     address: Address
     nudge: Nudge
+    edits: str | None = None  # the platform's reference of a sent message this one replaces
 
 
 @dataclass
@@ -281,7 +293,7 @@ class Deliverer:
             elif is_done(session, row, self.config):
                 row.status, row.last_error = OutboxStatus.CANCELLED, "task already done"
                 skipped["cancelled"] += 1
-            elif not self.work.in_working_hours(now, recipient.location):
+            elif row.kind not in EDITS and not self.work.in_working_hours(now, recipient.location):
                 # Weekend, bank holiday in their nation, or outside working hours: wait.
                 row.due_at = self.work.next_slot(now, recipient.location)
                 skipped["deferred"] += 1
@@ -318,6 +330,7 @@ class Deliverer:
                             ident.conversation_ref,
                         ),
                         compose(self.config, ctx),
+                        str((row.payload or {}).get("ref")) if row.kind in EDITS else None,
                     )
                 )
                 steps[outbox_id] = row.step
@@ -366,7 +379,7 @@ class Deliverer:
                     async with gate:
                         await self.limits.slot(item.address)
                         try:
-                            ref = await channel.send(item.address, item.nudge)
+                            ref = await sent_or_edited(channel, item)
                         finally:
                             self.limits.answered(item.address)
             except RateLimited as exc:

@@ -13,6 +13,12 @@ class RecordingMessenger:
     platform: str = "slack"
     sent: list[tuple[Address, Nudge]] = field(default_factory=list)
 
+    edited: list[tuple[Address, str, Nudge]] = field(default_factory=list)
+
     async def send(self, address: Address, nudge: Nudge) -> str:
         self.sent.append((address, nudge))
         return f"recorded-{len(self.sent)}"
+
+    async def edit(self, address: Address, ref: str, nudge: Nudge) -> None:
+        """An earlier message changed in place: recorded, but not a new message."""
+        self.edited.append((address, ref, nudge))

@@ -21,6 +21,7 @@ from sqlmodel import col, select
 
 from scheduler.delivery import Deliverer
 from scheduler.nudges import Kind
+from scheduler.nudges.base import EDITS
 from scheduler.nudges.digest import KIND as DIGEST
 from scheduler.nudges.digest import LISTED
 from scheduler.planner import OUTBOX_KEY, plan
@@ -383,7 +384,11 @@ def simulate_year(
     asyncio.run(sim.run())
     times = [n for _a, n in sim.channel.sent]
     with db.read() as session:
-        sent_rows = session.exec(select(Outbox).where(Outbox.status == "sent")).all()
+        sent_rows = [  # messages: not the edits of earlier ones (made at any hour)
+            r
+            for r in session.exec(select(Outbox).where(Outbox.status == "sent")).all()
+            if r.kind not in EDITS
+        ]
         keys = Counter(tuple(getattr(r, column) for column in OUTBOX_KEY) for r in sent_rows)
         outside = sum(
             1

@@ -100,6 +100,20 @@ class SlackMessenger:
         chat.postMessage); later sends to this person reuse it."""
         await self.dm_channel(address.user_id)
 
+    async def edit(self, address: Address, ref: str, nudge: Nudge) -> None:
+        """Replace a message sent earlier (``ref``: "channel:ts", as ``send`` returned it)."""
+        channel, _, ts = ref.partition(":")
+        if not (channel and ts):
+            raise PermanentError("no Slack message to edit")
+        message = nudge_message(nudge)
+        await self._call(
+            "chat.update",
+            channel=channel,
+            ts=ts,
+            text=fallback_text(message),
+            blocks=message_blocks(message),
+        )
+
     async def send(self, address: Address, nudge: Nudge) -> str:
         channel = await self.dm_channel(address.user_id)
         posted = await self._call(

@@ -11,6 +11,7 @@ seven messages a second per conversation, which the outbox's rate limiter respec
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import requests
 from botbuilder.core import TurnContext
@@ -36,19 +37,38 @@ class TeamsMessenger:
         self.adapter, self.app_id = adapter, app_id
 
     async def send(self, address: Address, nudge: Nudge) -> str:
-        if not address.conversation_ref:
-            raise PermanentError(
-                "no Teams conversation for this person yet: they need to open perfbot in Teams once"
-            )
-        reference = ConversationReference().deserialize(address.conversation_ref)
         sent: dict[str, str] = {}
 
         async def deliver(turn: TurnContext) -> None:
             response = await turn.send_activity(card_activity(message_card(nudge_message(nudge))))
             sent["id"] = getattr(response, "id", "") or ""
 
+        reference = await self._in_conversation(address, deliver)
+        return f"{reference.conversation.id}:{sent.get('id', '')}"
+
+    async def edit(self, address: Address, ref: str, nudge: Nudge) -> None:
+        """Replace a card sent earlier (``ref`` as ``send`` returned it) with this one."""
+        activity_id = ref.rpartition(":")[2]
+        if not activity_id:
+            raise PermanentError("no Teams message id to edit")
+
+        async def replace(turn: TurnContext) -> None:
+            update = card_activity(message_card(nudge_message(nudge)))
+            update.id = activity_id
+            await turn.update_activity(update)
+
+        await self._in_conversation(address, replace)
+
+    async def _in_conversation(self, address: Address, act: Any) -> ConversationReference:
+        """Run ``act`` in the person's personal chat, with the Connector's answers turned into
+        delivery errors."""
+        if not address.conversation_ref:
+            raise PermanentError(
+                "no Teams conversation for this person yet: they need to open perfbot in Teams once"
+            )
+        reference = ConversationReference().deserialize(address.conversation_ref)
         try:
-            await self.adapter.continue_conversation(reference, deliver, self.app_id)
+            await self.adapter.continue_conversation(reference, act, self.app_id)
         except HttpOperationError as exc:
             response = exc.response
             status = getattr(response, "status_code", 0) or 0
@@ -60,7 +80,7 @@ class TeamsMessenger:
             raise PermanentError(f"Teams connector: HTTP {status}") from None
         except (ClientRequestError, requests.RequestException, TimeoutError, OSError) as exc:
             raise TransientError(f"Teams connector: {type(exc).__name__}") from None
-        return f"{reference.conversation.id}:{sent.get('id', '')}"
+        return reference
 
 
 def _seconds(value: str) -> float:

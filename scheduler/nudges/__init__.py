@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from scheduler.nudges import (
+    award_copies,
     award_decision,
     award_digest,
     consistency_check,
@@ -50,6 +51,7 @@ KINDS: dict[Kind, NudgeKind] = {
             evidence,
             consistency_check,
             award_decision,
+            award_copies,
             award_digest,
             development_plan,
             write_up_agreement,

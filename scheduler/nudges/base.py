@@ -51,6 +51,8 @@ class Kind(StrEnum):
     WRITE_UP_AGREED = Notice.AGREED.value  # line manager (F23)
     REMINDED = Notice.REMINDED.value  # a task's owner, asked by someone told it is overdue
     OBJECTIVES_CHANGED = Notice.OBJECTIVES_CHANGED.value  # line manager: agree them again (F11)
+    # Not a new message: an earlier award_decision message edited to say it was decided (F15).
+    AWARD_COPY = "award_copy_update"
 
 
 # News, not a task to put off: these carry no Snooze.
@@ -62,8 +64,11 @@ NEWS = frozenset(
         Kind.PLAN_RECORDED,
         Kind.AWARD_DECIDED,
         Kind.WRITE_UP_AGREED,
+        Kind.AWARD_COPY,
     }
 )
+# Edits of a message already sent: made at any hour (an edit notifies no one).
+EDITS = frozenset({Kind.AWARD_COPY})
 
 
 class Recipient(StrEnum):

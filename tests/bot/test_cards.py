@@ -13,7 +13,7 @@ from bot.flows.model import Context, Form
 from bot.flows.nudges import nudge_message
 from bot.teams.cards import form_card, message_card, parse_inputs
 from scheduler.nudges import Kind, NudgeContext, compose
-from scheduler.nudges.base import NEWS
+from scheduler.nudges.base import EDITS, NEWS
 from store.db import Database
 from store.models import Via
 from tests.bot.test_render import END_YEAR, every_form_and_page
@@ -67,9 +67,10 @@ def test_every_nudge_is_a_valid_card_with_its_buttons(validator, config) -> None
         _valid(validator, card)
         # A button that asks first opens its question, whose answer is the real button.
         pressed = [a["card"]["actions"][0] if a["type"] == "Action.ShowCard" else a
-                   for a in card["actions"]]  # fmt: skip
+                   for a in card.get("actions", [])]  # fmt: skip
         verbs = [a["verb"] for a in pressed]
-        assert verbs and all(a["type"] == "Action.Execute" for a in pressed)
+        assert verbs or kind in EDITS, kind  # an edited award message has no button left
+        assert all(a["type"] == "Action.Execute" for a in pressed)
         if kind is Kind.AWARD_DECISION:  # F15: "Approve £2,500 for Ada Quill?" before approving
             (ask,) = [a for a in card["actions"] if a["type"] == "Action.ShowCard"]
             assert ask["title"] == "Approve"
