@@ -68,6 +68,8 @@ class SimulationResult:
     per_person_day: list[int] = field(default_factory=list)  # messages a person got on a day
     # ... of which scheduled reminders and escalations (decisions and loop messages aside)
     scheduled_per_person_day: list[int] = field(default_factory=list)
+    # The same spreads for each role (a person counts in their most senior one).
+    by_role: dict[str, dict[str, object]] = field(default_factory=dict)
 
     def figures(self) -> dict[str, object]:
         """The machine-readable summary (perfbot simulate --json)."""
@@ -79,6 +81,7 @@ class SimulationResult:
             "messages_per_person_per_year": _spread(self.per_person_year),
             "messages_per_person_per_working_day": _spread(self.per_person_day),
             "scheduled_messages_per_person_per_working_day": _spread(self.scheduled_per_person_day),
+            "by_role": self.by_role,
             "months": {
                 month: {
                     "messages": sum(row.nudges.values()),
@@ -399,6 +402,17 @@ def simulate_year(
     yearly: Counter[int] = Counter()
     for (person_id, _day), count in sim.daily.items():
         yearly[person_id] += count
+    managers = {p.line_manager_id for p in sim.people.values()}
+    role = {pid or 0: _role(p, pid in managers) for pid, p in sim.people.items()}
+    by_role: dict[str, dict[str, object]] = {}
+    for name in ("director_general", "hr", "line_manager", "job_holder"):
+        people = [pid for pid, r in role.items() if r == name]
+        days = [n for (pid, _day), n in sim.daily.items() if role.get(pid) == name]
+        by_role[name] = {
+            "people": len(people),
+            "messages_per_person_per_year": _spread([yearly.get(pid, 0) for pid in people]),
+            "messages_per_person_per_working_day": _spread(days),
+        }
     return SimulationResult(
         months=dict(sim.months),
         sent=len(times),
@@ -408,7 +422,16 @@ def simulate_year(
         per_person_year=[yearly.get(pid or 0, 0) for pid in sim.people],
         per_person_day=list(sim.daily.values()),
         scheduled_per_person_day=list(sim.scheduled.values()),
+        by_role=by_role,
     )
+
+
+def _role(person: Person, manages: bool) -> str:
+    if person.is_dg:
+        return "director_general"
+    if person.is_hr:
+        return "hr"
+    return "line_manager" if manages else "job_holder"
 
 
 def months_between(first: date, last: date) -> list[str]:

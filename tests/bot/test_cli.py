@@ -135,6 +135,11 @@ def test_simulate_json_prints_the_figures_and_nothing_else(tmp_path: Path) -> No
     assert figures["scheduled_messages_per_person_per_working_day"]["max"] == 1
     assert figures["reminders_carried"] > figures["messages"] > 0  # lists carry several
     assert set(figures["messages_per_person_per_year"]) == {"p50", "p95", "max"}
+    roles = figures["by_role"]  # the same figures for each role
+    assert set(roles) == {"director_general", "hr", "line_manager", "job_holder"}
+    assert sum(r["people"] for r in roles.values()) == 57  # the demo department, each once
+    assert all(r["people"] > 0 for r in roles.values())
+    assert roles["director_general"]["messages_per_person_per_year"]["max"] > 0
 
 
 def test_scheduler_runs_alone_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
