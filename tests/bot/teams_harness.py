@@ -29,6 +29,23 @@ def activity(connector: FakeBotConnector, person_id: int, **fields: Any) -> dict
     }  # fmt: skip
 
 
+def link_in_teams(session: Any, person_id: int, connector: FakeBotConnector, now: Any) -> None:
+    """Link a person to their Teams personal chat, as installing perfbot there does."""
+    from store import services as svc
+
+    svc.link_chat_identity(
+        session, person_id=person_id, platform="teams", external_id=f"aad-{person_id}",
+        now=now, workspace_id=TENANT,
+        conversation_ref={
+            "activityId": "in-1", "channelId": "msteams", "serviceUrl": connector.url,
+            "user": {"id": f"29:user-{person_id}", "aadObjectId": f"aad-{person_id}"},
+            "bot": {"id": "28:perfbot", "name": "perfbot"},
+            "conversation": {"id": f"a:personal-{person_id}", "conversationType": "personal",
+                             "tenantId": TENANT},
+        },
+    )  # fmt: skip
+
+
 class Teams:
     def __init__(self, client: TestClient, connector: FakeBotConnector) -> None:
         self.client, self.connector = client, connector

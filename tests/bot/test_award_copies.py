@@ -17,7 +17,7 @@ from scheduler.delivery import Deliverer
 from scheduler.planner import plan
 from store import services as svc
 from store.models import Outbox, OutboxStatus
-from tests.bot.teams_harness import TENANT
+from tests.bot.teams_harness import link_in_teams
 from tests.conftest import NOW
 from tests.fakes import FakeClock, FakeSlack, give_everyone_slack_ids
 
@@ -84,17 +84,7 @@ def test_the_dgs_message_is_edited_to_say_it_was_approved_in_slack(
 
 def test_the_dgs_card_is_updated_in_teams(sqlite_db, org, config, connector) -> None:
     with sqlite_db.write() as session:
-        svc.link_chat_identity(
-            session, person_id=org.dg_a, platform="teams", external_id=f"aad-{org.dg_a}",
-            now=NOMINATED, workspace_id=TENANT,
-            conversation_ref={
-                "activityId": "in-1", "channelId": "msteams", "serviceUrl": connector.url,
-                "user": {"id": f"29:user-{org.dg_a}", "aadObjectId": f"aad-{org.dg_a}"},
-                "bot": {"id": "28:perfbot", "name": "perfbot"},
-                "conversation": {"id": f"a:personal-{org.dg_a}", "conversationType": "personal",
-                                 "tenantId": TENANT},
-            },
-        )  # fmt: skip
+        link_in_teams(session, org.dg_a, connector, NOMINATED)
     award_id = _nominated(sqlite_db, org, config)
     teams = TeamsAdapter(sqlite_db, config, app_id=None, app_password=None, dev=True)
     messenger = TeamsMessenger(teams.proactive)

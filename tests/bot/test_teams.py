@@ -17,7 +17,7 @@ from bot.web import make_app
 from store import services as svc
 from store.db import Database
 from store.models import Award, AwardStatus, ChatIdentity, IndicativeRating
-from tests.bot.teams_harness import TENANT, Teams, activity, submit_data
+from tests.bot.teams_harness import TENANT, Teams, activity, link_in_teams, submit_data
 from tests.conftest import NOW
 from tests.fakes import FakeBotConnector, LoopbackServer, RunningClock
 
@@ -158,17 +158,7 @@ def test_nudges_go_out_proactively_once_despite_429s_and_5xx(
         for pid in org.ids.values():
             if pid == everyone_but:
                 continue
-            svc.link_chat_identity(
-                s, person_id=pid, platform="teams", external_id=f"aad-{pid}", now=MONDAY_10,
-                workspace_id=TENANT,
-                conversation_ref={
-                    "activityId": "in-1", "channelId": "msteams", "serviceUrl": connector.url,
-                    "user": {"id": f"29:user-{pid}", "aadObjectId": f"aad-{pid}"},
-                    "bot": {"id": "28:perfbot", "name": "perfbot"},
-                    "conversation": {"id": f"a:personal-{pid}", "conversationType": "personal",
-                                     "tenantId": TENANT},
-                },
-            )  # fmt: skip
+            link_in_teams(s, pid, connector, MONDAY_10)
     plan_now(sqlite_db, config, MONDAY_10)
     before = statuses(sqlite_db)
     connector.fail_next(
