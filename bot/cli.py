@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from store import migrate
-from store.db import Database
+from store.db import Database, DatabaseUnavailable, database_errors, shown_url
 from store.errors import PerfbotError
 from store.framework import performance_year_of
 from store.models import Via
@@ -66,9 +69,39 @@ def _settings() -> Settings:
         raise typer.Exit(2) from None
 
 
+@contextmanager
+def _database_errors(url: str) -> Iterator[None]:
+    """A database named wrongly, or down, is one line and exit 2 - never a traceback."""
+    try:
+        with database_errors(url):
+            yield
+    except DatabaseUnavailable as exc:
+        _fail(exc.message)
+
+
+def _fail(message: str) -> NoReturn:
+    """A mistake the user can put right: one line (never wrapped into several), exit 2."""
+    err.print(f"[red]{message}[/red]", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _readable(file: Path, kinds: tuple[str, ...], what: str) -> None:
+    """The file to read exists, is of a kind perfbot reads, and can be opened."""
+    if file.suffix.lower() not in kinds:
+        _fail(f"{file.name} is not {what}: give an {' or '.join(kinds)} file.")
+    if not file.is_file():
+        _fail(f"There is no file at {file}: check the name and the folder you are in.")
+    try:
+        with file.open("rb"):
+            pass
+    except OSError as exc:
+        _fail(f"{file} could not be read: {exc.strerror}.")
+
+
 def _database(settings: Settings) -> Database:
-    db = Database(settings.database_url)
-    migrate.upgrade(db)
+    with _database_errors(settings.database_url):
+        db = Database(settings.database_url)
+        migrate.upgrade(db)
     return db
 
 
@@ -135,10 +168,11 @@ def _main(
 def db_upgrade() -> None:
     """Create or migrate the database named by DATABASE_URL to the latest schema."""
     settings = _settings()
-    db = Database(settings.database_url)
-    before = migrate.current_revision(db)
-    migrate.upgrade(db)
-    after = migrate.current_revision(db)
+    with _database_errors(settings.database_url):
+        db = Database(settings.database_url)
+        before = migrate.current_revision(db)
+        migrate.upgrade(db)
+        after = migrate.current_revision(db)
     console.print(
         f"Database at revision {after}"
         + ("" if before == after else f" (was {before or 'empty'})")
@@ -151,6 +185,7 @@ def roster_import(
     file: Annotated[Path, typer.Argument(help="Roster .xlsx or .csv (see 'roster template').")],
 ) -> None:
     """Import or update the roster. A file with any bad row changes nothing."""
+    _readable(file, (".xlsx", ".csv"), "a roster")
     settings = _settings()
     db = _database(settings)
     try:
@@ -267,8 +302,9 @@ def export(
     from store.workbook import export_workbook
 
     if file.suffix.lower() != ".xlsx":
-        err.print(f"[red]{file.name}: the workbook is an .xlsx file; name it so.[/red]")
-        raise typer.Exit(2)
+        _fail(f"{file.name}: the workbook is an .xlsx file; name it so.")
+    if not file.parent.is_dir():
+        _fail(f"There is no folder {file.parent}: create it first, or give another path.")
     settings = _settings()
     config = settings.department()
     db = _database(settings)
@@ -290,9 +326,8 @@ def export(
                 year=year,
                 progress=progress,
             )
-        except OSError as exc:  # a missing folder, no permission, a full disk
-            err.print(f"[red]The workbook could not be written to {file}: {exc.strerror}.[/red]")
-            raise typer.Exit(2) from None
+        except OSError as exc:  # no permission, a full disk
+            _fail(f"The workbook could not be written to {file}: {exc.strerror}.")
         except PerfbotError:
             raise
         except Exception:  # whatever it was, the person who asked hears so, in words
@@ -316,12 +351,15 @@ def moderation_import(
     nothing changes."""
     from store.workbook.moderation_import import ModerationImportError, import_moderation
 
+    _readable(file, (".xlsx",), "the HR workbook")
     settings = _settings()
     config = settings.department()
     db = _database(settings)
     try:
         result = import_moderation(db, config, file, actor=Actor.system(Via.CLI), now=_now())
     except ModerationImportError as exc:
+        if exc.unreadable:  # the wrong file: one line, as for any file perfbot cannot read
+            _fail(exc.message)
         err.print(f"[red]{exc.message}[/red]")
         for problem in exc.problems:
             err.print(f"  {problem}", markup=False, highlight=False)
@@ -612,16 +650,59 @@ def serve(
     from bot.app import web_app
 
     settings = _settings()
+    where, on = host or settings.host, port or settings.port
+    _port_free(where, on)  # before anything starts: a failed start plans nothing
     db = _database(settings)
     total, _real = _people_count(db)
     if total == 0:
         _load_demo(db, settings)
         _what_next(settings)
-    web.run_app(
-        web_app(db, settings, with_scheduler=with_scheduler),
-        host=host or settings.host,
-        port=port or settings.port,
-        print=lambda text: console.print(text.strip()),
+    _say_where(settings, settings.department())
+    try:
+        web.run_app(
+            web_app(db, settings, with_scheduler=with_scheduler),
+            host=where,
+            port=on,
+            print=lambda text: console.print(text.strip()),
+        )
+    except OSError as exc:  # the port was taken between the check and the start
+        _fail(f"perfbot could not listen on {where}:{on} ({exc.strerror}). {PORT_HINT}")
+
+
+PORT_HINT = "Stop what uses it, or choose another port with PORT=... or --port."
+
+
+def _port_free(host: str, port: int) -> None:
+    import socket
+
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        reason = "the port is in use" if exc.errno == errno.EADDRINUSE else exc.strerror
+        _fail(f"perfbot cannot listen on {host}:{port}: {reason}. {PORT_HINT}")
+
+
+def _say_where(settings: Settings, config: Any) -> None:
+    """Where this perfbot keeps its data and settings, and which chat platforms are on."""
+    shown = shown_url(settings.database_url)
+    if settings.perfbot_config is None:
+        department = (
+            f"{config.department.name} - the built-in fictional department; set "
+            "PERFBOT_CONFIG to your own (config/department.example.toml shows every setting)"
+        )
+    else:
+        department = f"{config.department.name}, from {settings.perfbot_config.resolve()}"
+    platforms = [
+        name
+        for name, on in (("Slack", settings.slack_enabled), ("Teams", settings.teams_enabled))
+        if on
+    ]
+    console.print(f"Database: {shown}", highlight=False, soft_wrap=True)
+    console.print(f"Department: {department}", highlight=False, soft_wrap=True)
+    console.print(
+        "Chat: " + (" and ".join(platforms) + " on" if platforms else "none yet (see README)"),
+        highlight=False,
     )
 
 

@@ -22,6 +22,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
+from store.errors import PerfbotError
+
 logger = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -160,6 +162,46 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class DatabaseUnavailable(PerfbotError):
+    """The database named cannot be used: not a URL, a kind perfbot does not run on, or not
+    reachable. The message says which, with the URL's password hidden."""
+
+
+def shown_url(url: str) -> str:
+    """The database as a user may be shown it: the SQLite file's full path, or the URL with
+    its password hidden ("DATABASE_URL" when it is not a URL at all)."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        return "DATABASE_URL"
+    if parsed.get_backend_name() == "sqlite":
+        return f"SQLite file {Path(parsed.database or ':memory:').resolve()}"
+    return parsed.render_as_string(hide_password=True)
+
+
+@contextmanager
+def database_errors(url: str) -> Iterator[None]:
+    """Opening or migrating the database at ``url``: what can go wrong, in words."""
+    try:
+        yield
+    except sa.exc.ArgumentError:
+        raise DatabaseUnavailable(
+            "DATABASE_URL is not a database URL perfbot can read. Give one like "
+            "sqlite:///perfbot.db or postgresql://user@host/perfbot."
+        ) from None
+    except (sa.exc.NoSuchModuleError, ImportError):
+        raise DatabaseUnavailable(
+            f"perfbot cannot use the database {shown_url(url)}: it runs on SQLite "
+            "(sqlite:///perfbot.db) or PostgreSQL (postgresql://user@host/perfbot)."
+        ) from None
+    except sa.exc.DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        raise DatabaseUnavailable(
+            f"Could not open the database {shown_url(url)}: {reason}. Check DATABASE_URL, and "
+            "that the database server is running and the database exists."
+        ) from None
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
 from sqlmodel import Session, col, select
 
 from store.config import DepartmentConfig
@@ -30,9 +31,12 @@ RATING, NOTE = PACK_RATING, PACK_NOTE
 
 
 class ModerationImportError(PerfbotError):
-    def __init__(self, message: str, problems: Iterable[str] = ()) -> None:
+    def __init__(
+        self, message: str, problems: Iterable[str] = (), *, unreadable: bool = False
+    ) -> None:
         super().__init__(message)
         self.problems = list(problems)
+        self.unreadable = unreadable  # the file itself, not what is in it
 
 
 @dataclass(frozen=True)
@@ -209,9 +213,13 @@ def import_moderation(
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError:
-        raise ModerationImportError(f"No file at {path}.") from None
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise ModerationImportError(f"{path.name} is not an .xlsx workbook.") from None
+        raise ModerationImportError(f"No file at {path}.", unreadable=True) from None
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, InvalidFileException):
+        raise ModerationImportError(
+            f"{path.name} is not an .xlsx workbook: give the workbook 'perfbot export' wrote, "
+            "edited and saved as .xlsx.",
+            unreadable=True,
+        ) from None
     try:
         export_id, year, generated, packs = _meta(wb)
         label = year_label(year, config.year.start_month)
