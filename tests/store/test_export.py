@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 from store.config import DepartmentConfig
 from store.db import Database
 from store.errors import PermissionDenied
+from store.framework import Grade, Rating
 from store.models import AwardStatus, Via
 from store.services import Actor
 from store.workbook import export_workbook
@@ -608,3 +609,50 @@ def test_f23_the_ratings_sheet_shows_where_each_write_up_agreement_stands(
     assert mid["Peer"] == "Agreed; waiting for the countersigning officer"
     assert mid["Ppm"] == "Written; the job holder commented and has not agreed"
     assert mid["Other"] is None
+
+
+def _chart_series(workbook: Path) -> list[dict[str, str]]:
+    """Each chart series' references - its title, values and categories - as written."""
+    import re
+
+    series = []
+    with zipfile.ZipFile(workbook) as z:
+        for name in sorted(n for n in z.namelist() if n.startswith("xl/charts/chart")):
+            xml = z.read(name).decode()
+            for ser in re.findall(r"<(?:c:)?ser>(.*?)</(?:c:)?ser>", xml, re.S):
+                refs = {
+                    part: re.search(rf"<(?:c:)?{part}>.*?<(?:c:)?f>(.*?)</(?:c:)?f>", ser, re.S)
+                    for part in ("tx", "cat", "val")
+                }
+                series.append({k: m.group(1) for k, m in refs.items() if m})
+    return series
+
+
+def _cells(ws: Any, ref: str) -> list[Any]:
+    """The values of a chart reference such as 'Distribution'!$B$12:$B$14."""
+    area = ref.split("!")[1].replace("$", "")
+    found = ws[area]
+    if not isinstance(found, tuple):
+        return [found.value]
+    return [c.value for row in found for c in (row if isinstance(row, tuple) else (row,))]
+
+
+def test_the_distribution_charts_point_at_their_data(workbook: Path) -> None:
+    """Charts are checked by what they reference, not by file size: every series is titled
+    by a header cell and draws numbers from data rows, against the boxes or the grades."""
+    series = _chart_series(workbook)
+    assert len(series) == 1 + 4  # the share per box; the four boxes stacked by grade
+    wb = load_workbook(workbook)
+    ws = wb["Distribution"]
+    labels = {r.label for r in Rating}
+    for one in series:
+        (title,) = _cells(ws, one["tx"])
+        values, categories = _cells(ws, one["val"]), _cells(ws, one["cat"])
+        assert title in {"Share", *(f"{label} %" for label in labels)}, one
+        assert values and all(isinstance(v, int | float) for v in values), one
+        assert len(categories) == len(values) and all(isinstance(c, str) for c in categories)
+    share, *by_grade = series
+    assert set(_cells(ws, share["cat"])) == labels
+    assert set(_cells(ws, by_grade[0]["cat"])) <= {g.value for g in Grade}  # grades, not boxes
+    assert sum(_cells(ws, share["val"])) == pytest.approx(1.0)
+    wb.close()
