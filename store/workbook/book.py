@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from openpyxl import Workbook
+from openpyxl.worksheet.properties import PageSetupProperties
 from sqlmodel import Session, select
 
 from store import aggregates
@@ -160,6 +161,8 @@ def _write(book: Book, path: Path, progress: Progress | None) -> None:
     wb = Workbook(write_only=True)
     sheets = {spec.title: wb.create_sheet(spec.title) for spec in SHEETS}
     unit_packs = _create_packs(book, wb)
+    for ws in wb.worksheets:  # before any row is written: the setup leads each sheet
+        for_print(ws)
     meta = wb.create_sheet(META_SHEET)
     meta.sheet_state = "hidden"
     book.guide = [s.how_to_read for s in SHEETS if s.how_to_read] + [packs.HOW_TO_READ]
@@ -197,6 +200,18 @@ def _write(book: Book, path: Path, progress: Progress | None) -> None:
     for title, unit in book.packs.items():
         append(meta, ["sheet", title, unit])
     wb.save(path)
+
+
+def for_print(ws: Any) -> None:
+    """Every sheet prints as HR would want it: A4 landscape, as wide as the page (a pack's
+    names and its yellow moderation column on one page), with its first row repeated on
+    every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = "9"  # A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as it takes
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_title_rows = "1:1"
 
 
 def _create_packs(book: Book, wb: Any) -> dict[str, Sheet]:

@@ -3,6 +3,7 @@ sheet with a bold, frozen, filtered header row and set widths."""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,6 +33,7 @@ class Column:
     width: float
     fmt: str | None = None  # dates get yyyy-mm-dd from openpyxl itself
     editable: bool = False  # yellow: the moderation panel types here
+    wrap: bool = False  # long text wraps within the column, its row made tall enough
 
 
 def text_value(ws: Any, value: str) -> Any:
@@ -112,7 +114,9 @@ class Sheet:
             append(self.ws, line)
         append(self.ws, header(self.ws, *(c.header for c in self.columns)))
         self._styled = [
-            (i, self.cell(None, fmt=c.fmt)) for i, c in enumerate(self.columns) if c.fmt
+            (i, self.cell(None, fmt=c.fmt, **({"alignment": WRAP} if c.wrap else {})))
+            for i, c in enumerate(self.columns)
+            if c.fmt or c.wrap
         ]
 
     def cell(self, value: Any, *, fmt: str | None = None, **style: Any) -> WriteOnlyCell:
@@ -122,6 +126,16 @@ class Sheet:
         """A data row; columns with a number format get a styled cell. One cell per such
         column is reused: openpyxl writes a row out before ``append`` returns."""
         values = safe(self.ws, values)
+        lines = max(
+            (
+                math.ceil(len(str(values[i])) / (c.width * 1.1))
+                for i, c in enumerate(self.columns)
+                if c.wrap and values[i]
+            ),
+            default=1,
+        )
+        if lines > 1:  # a wrapped cell's row is as tall as its text (no app measures it)
+            self.ws.row_dimensions[self.header_row + self.rows + 1].height = 13 * lines
         for i, template in self._styled:
             if values[i] is not None:
                 template.value = values[i]

@@ -24,11 +24,11 @@ COLUMNS = (
     Column("Q4", 15),
     Column("End-year recommendation", 15),
     Column("Rating after the gates", 15),
-    Column("Why the gates changed it", 40),
+    Column("Why the gates changed it", 40, wrap=True),
     Column("Evidence items", 10),
     Column(PACK_RATING, 18, editable=True),
     Column(PACK_NOTE, 40, editable=True),
-    Column("Ready to moderate", 30),  # last: a long reason runs on into empty cells
+    Column("Ready to moderate", 40, wrap=True),
 )
 HOW_TO_READ = (
     "Mod sheets: one moderation pack per business unit, grade by grade. Choose a box "

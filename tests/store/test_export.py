@@ -656,3 +656,19 @@ def test_the_distribution_charts_point_at_their_data(workbook: Path) -> None:
     assert set(_cells(ws, by_grade[0]["cat"])) <= {g.value for g in Grade}  # grades, not boxes
     assert sum(_cells(ws, share["val"])) == pytest.approx(1.0)
     wb.close()
+
+
+def test_every_sheet_prints_landscape_as_wide_as_the_page_with_its_header(
+    workbook: Path,
+) -> None:
+    """A moderation pack printed by HR keeps names and the yellow column on one page, and
+    repeats its header row on every page; so does every other sheet."""
+    wb = load_workbook(workbook)
+    visible = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
+    assert len(visible) > 8
+    for ws in visible:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0, ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert ws.print_title_rows == "$1:$1", ws.title
+    wb.close()
