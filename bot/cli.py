@@ -539,13 +539,14 @@ def scheduler(
     import asyncio
     import signal
 
-    from bot.app import build_scheduler
+    from bot.app import build_scheduler, settle_heap
 
     settings = _settings()
     db = _database(settings)
 
     async def run() -> None:
         runner = build_scheduler(db, settings, plan_enabled=plan, deliver_enabled=deliver)
+        settle_heap()
         runner.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
