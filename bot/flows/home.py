@@ -279,7 +279,7 @@ def _objectives_line(
 
 
 # --- HR ------------------------------------------------------------------------------------
-def _closing_year(session: Session, config: DepartmentConfig, on: date) -> int | None:
+def _year_in_moderation(session: Session, config: DepartmentConfig, on: date) -> int | None:
     """The year that has ended and whose moderation is not done (released), until the autumn
     return it feeds; None once it is (then HR watches the new year's quarters)."""
     year = performance_year_of(on, config.year.start_month) - 1
@@ -290,7 +290,7 @@ def _closing_year(session: Session, config: DepartmentConfig, on: date) -> int |
 
 def _completion(session: Session, ctx: Context, config: DepartmentConfig) -> list[Line]:
     """The closing year's completion until its moderation is done, then this quarter's."""
-    closing = _closing_year(session, config, today(ctx, config))
+    closing = _year_in_moderation(session, config, today(ctx, config))
     if closing is not None:
         year, title = closing, "Closing the year"
         table = "\n".join(
