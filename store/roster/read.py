@@ -329,7 +329,9 @@ def _parse_row(
     ), []
 
 
-def _check_references(rows: list[RosterRow]) -> list[RosterProblem]:
+def _check_references(rows: list[RosterRow], refused: set[str]) -> list[RosterProblem]:
+    """Duplicates, and references to someone not in the file. A reference to a row that was
+    refused for a problem of its own is not a second problem: one mistake, reported once."""
     problems: list[RosterProblem] = []
     by_email: dict[str, RosterRow] = {}
     seen_ids: dict[str, int] = {}
@@ -374,11 +376,11 @@ def _check_references(rows: list[RosterRow]) -> list[RosterProblem]:
                         "own " + column.removesuffix("_email").replace("_", " "),
                     )
                 )
-            elif ref not in by_email:
+            elif ref not in by_email and ref not in refused:
                 problems.append(
                     RosterProblem(row.line, column, ref, "no row in this file has that email")
                 )
-            elif column == "dg_email" and Role.DG not in by_email[ref].roles:
+            elif ref in by_email and column == "dg_email" and Role.DG not in by_email[ref].roles:
                 problems.append(
                     RosterProblem(
                         row.line,
@@ -450,6 +452,7 @@ def read_roster(
     if any(p.message == "required column is missing" for p in problems):
         raise RosterError(problems)  # row checks would only repeat the same gap
     rows: list[RosterRow] = []
+    refused: set[str] = set()  # the emails of rows with problems of their own
     more = 0  # problems found beyond those listed
     for count, (line, values) in enumerate(body, start=1):
         if count > limits.max_rows:
@@ -472,13 +475,15 @@ def read_roster(
         more += len(row_problems) - len(row_problems[:room])
         if row is not None:
             rows.append(row)
+        elif (position := index.get("email")) is not None and position < len(values):
+            refused.add(cell_text(values[position]).lower())  # its own problem is reported
         if progress is not None and count % 500 == 0:
             progress(count, total)
     if progress is not None:
         progress(total, total)
     if not rows and not problems:
         problems.append(RosterProblem(None, None, None, "the file has a header but no people"))
-    references = _check_references(rows)
+    references = _check_references(rows, refused)
     room = max(limits.max_problems_listed - len(problems), 0)
     problems.extend(references[:room])
     more += len(references) - len(references[:room])

@@ -200,6 +200,25 @@ def test_every_problem_is_listed_not_just_the_first(db: Database, tmp_path: Path
     assert [p.row for p in err.value.problems] == [6, 7, 8]
 
 
+def test_one_mistake_is_reported_once(db: Database, tmp_path: Path, now) -> None:
+    """A line manager's row refused for its own problem (a grade that does not exist) is not
+    also "no row has that email" on each of their reports' rows."""
+    rows = org_rows()
+    manager = next(r for r in rows if r["email"] == "lm@dept.example")
+    manager["grade"] = "SCS9"
+    reports = [r for r in rows if r["line_manager_email"] == "lm@dept.example"]
+    assert len(reports) == 3
+    with pytest.raises(RosterError) as err:
+        run_import(db, write_csv(tmp_path / "r.csv", rows), now)
+    assert [(p.column, p.value) for p in err.value.problems] == [("grade", "SCS9")]
+    # A reference to someone truly absent is still reported.
+    rows = org_rows()
+    rows[4]["line_manager_email"] = "nobody@dept.example"
+    with pytest.raises(RosterError) as err:
+        run_import(db, write_csv(tmp_path / "r2.csv", rows), now)
+    assert [p.message for p in err.value.problems] == ["no row in this file has that email"]
+
+
 def test_reimport_updates_in_place_and_marks_leavers(
     db: Database, org: Org, tmp_path: Path, now: datetime
 ) -> None:
