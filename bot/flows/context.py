@@ -9,7 +9,7 @@ from sqlmodel import Session
 from bot.flows.common import when
 from store import queries
 from store.config import DepartmentConfig
-from store.framework import Stage, day_words
+from store.framework import Rating, Stage, day_words
 from store.models import Person, PlanStatus
 from store.services import quarter_ratings
 
@@ -24,11 +24,15 @@ def excerpt(text: str, limit: int = EXCERPT) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
-def quarters(session: Session, person_id: int, year: int, upto: int) -> str:
-    ratings = quarter_ratings(session, person_id, year)
+def quarters_text(ratings: dict[int, Rating], upto: int) -> str:
+    """'Q1 Achieving, Q2 -': the quarters so far, a dash for one not rated."""
     return ", ".join(
         f"Q{q} {ratings[q].label if q in ratings else '-'}" for q in range(1, upto + 1)
     )
+
+
+def quarters(session: Session, person_id: int, year: int, upto: int) -> str:
+    return quarters_text(quarter_ratings(session, person_id, year), upto)
 
 
 def ratings_line(session: Session, person: Person, year: int, upto: int) -> str:

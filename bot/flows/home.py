@@ -16,6 +16,7 @@ from sqlmodel import Session
 from bot.flows import agreement, evidence, objective_record
 from bot.flows.award import pending_for
 from bot.flows.common import countersigned, me, reports, this_quarter, this_year, today, when
+from bot.flows.context import quarters, quarters_text
 from bot.flows.model import Button, Context, Message
 from scheduler.agenda import Due, due
 from scheduler.nudges.base import Kind, Recipient
@@ -52,12 +53,6 @@ def heading(text: str) -> Line:
 def _by(item: Due) -> str:
     """'due Friday 30 October' or 'overdue since Friday 10 July'."""
     return ("overdue since " if item.overdue else "due ") + day_words(item.deadline)
-
-
-def _quarters(ratings: dict[int, Rating], upto: int) -> str:
-    return ", ".join(
-        f"Q{q} {ratings[q].label if q in ratings else '-'}" for q in range(1, upto + 1)
-    )
 
 
 def _rated_year(ctx: Context, config: DepartmentConfig) -> tuple[int, int]:
@@ -130,7 +125,7 @@ def _team(
     lines = [heading("Your team")]
     label = year_label(year, config.year.start_month)
     for person in team:
-        done = f"{label}: {_quarters(quarter_ratings(session, pk(person), year), quarter)}"
+        done = f"{label}: {quarters(session, pk(person), year, quarter)}"
         plan = plans.get(pk(person))
         items = dues.get(pk(person), [])
         if plan is not None and plan.status is PlanStatus.PROMPTED:  # F10: before anything
@@ -225,7 +220,7 @@ def _own(session: Session, ctx: Context, config: DepartmentConfig, person: Perso
     ratings = quarter_ratings(session, me_id, rated_year)
     plan = queries.development_plans(session, [me_id], [year - 1, year]).get(me_id)
     label = year_label(rated_year, config.year.start_month)
-    rated = f"Indicative ratings, {label}: {_quarters(ratings, upto)}"
+    rated = f"Indicative ratings, {label}: {quarters_text(ratings, upto)}"
     if advice := _under_performance(ratings, plan):
         rated += f"\n{advice}"
     elif plan is not None and plan.status is PlanStatus.AGREED:  # F10: until it is closed

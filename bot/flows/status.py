@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from bot.flows.award import pending_for
 from bot.flows.common import me, reports, this_quarter, this_year
+from bot.flows.context import quarters
 from bot.flows.model import Button, Context, Message
 from store import queries
 from store.aggregates import completion_by_business_unit
@@ -18,15 +19,7 @@ from store.services import (
     final_outcome,
     outcome_release,
     pk,
-    quarter_ratings,
 )
-
-
-def _quarters(session: Session, person_id: int, year: int, upto: int) -> str:
-    ratings = quarter_ratings(session, person_id, year)
-    return ", ".join(
-        f"Q{q} {ratings[q].label if q in ratings else '-'}" for q in range(1, upto + 1)
-    )
 
 
 def _released_year(session: Session, year: int) -> int | None:
@@ -46,7 +39,7 @@ def status(session: Session, ctx: Context, config: DepartmentConfig) -> Message:
     objectives = queries.live_objective_count(session, ctx.person_id, year)
     sections = [
         f"*Your record, {year_label(year, config.year.start_month)}*\n"
-        f"Indicative ratings: {_quarters(session, ctx.person_id, year, quarter)}\n"
+        f"Indicative ratings: {quarters(session, ctx.person_id, year, quarter)}\n"
         f"Live objectives: {objectives} · Evidence items: {evidence} · In-year awards: "
         f"{format_pence(approved_award_total(session, ctx.person_id, year))}"
     ]
@@ -58,7 +51,7 @@ def status(session: Session, ctx: Context, config: DepartmentConfig) -> Message:
         )
     team = reports(session, ctx.person_id)
     if team:
-        lines = [f"• {p.name}: {_quarters(session, pk(p), year, quarter)}" for p in team]
+        lines = [f"• {p.name}: {quarters(session, pk(p), year, quarter)}" for p in team]
         sections.append("*Your team*\n" + "\n".join(lines))
         if released is not None:
             finals = [f"• {p.name}: {_final(session, p, released)}" for p in team]
