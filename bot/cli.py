@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from bot.assets import asset
 from store import migrate
 from store.db import Database, DatabaseUnavailable, database_errors, shown_url
 from store.errors import PerfbotError
@@ -690,7 +691,8 @@ def _say_where(settings: Settings, config: Any) -> None:
     if settings.perfbot_config is None:
         department = (
             f"{config.department.name} - the built-in fictional department; set "
-            "PERFBOT_CONFIG to your own (config/department.example.toml shows every setting)"
+            f"PERFBOT_CONFIG to your own ({asset('config', 'department.example.toml')} shows "
+            "every setting)"
         )
     else:
         department = f"{config.department.name}, from {settings.perfbot_config.resolve()}"

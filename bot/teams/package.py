@@ -16,7 +16,8 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-TEAMS_DIR = Path(__file__).resolve().parents[2] / "teams"
+from bot.assets import asset
+
 PLACEHOLDER_ID = "00000000-0000-0000-0000-000000000000"
 TEAL = (0, 94, 165)  # background of the colour icon
 WHITE = (255, 255, 255)
@@ -68,7 +69,7 @@ def manifest(app_id: str) -> dict[str, Any]:
     """``teams/manifest.json`` with the Microsoft App ID as the app's and the bot's id."""
     if not _GUID.match(app_id):
         raise ValueError(f"'{app_id}' is not a Microsoft App ID (a GUID such as {PLACEHOLDER_ID}).")
-    text = (TEAMS_DIR / "manifest.json").read_text(encoding="utf-8")
+    text = asset("teams", "manifest.json").read_text(encoding="utf-8")
     return json.loads(text.replace(PLACEHOLDER_ID, app_id.lower()))
 
 
@@ -78,6 +79,6 @@ def write_package(out: str | Path, app_id: str) -> Path:
     data = manifest(app_id)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("manifest.json", json.dumps(data, indent=2))
-        z.writestr(data["icons"]["color"], (TEAMS_DIR / "color.png").read_bytes())
-        z.writestr(data["icons"]["outline"], (TEAMS_DIR / "outline.png").read_bytes())
+        z.writestr(data["icons"]["color"], asset("teams", "color.png").read_bytes())
+        z.writestr(data["icons"]["outline"], asset("teams", "outline.png").read_bytes())
     return out

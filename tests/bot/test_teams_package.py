@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.teams.package import PLACEHOLDER_ID, TEAMS_DIR, colour_icon, manifest, outline_icon
+from bot.assets import asset
+from bot.teams.package import PLACEHOLDER_ID, colour_icon, manifest, outline_icon
 from tests.bot.test_cli import run
 
 SCHEMA = (
@@ -49,8 +50,8 @@ def test_manifest_is_valid_against_the_v1_22_schema() -> None:
 
 
 def test_icons_are_the_sizes_teams_asks_for() -> None:
-    assert (TEAMS_DIR / "color.png").read_bytes() == colour_icon()  # committed = drawn here
-    assert (TEAMS_DIR / "outline.png").read_bytes() == outline_icon()
+    assert asset("teams", "color.png").read_bytes() == colour_icon()  # committed = drawn here
+    assert asset("teams", "outline.png").read_bytes() == outline_icon()
     width, height, _rows = png_pixels(colour_icon())
     assert (width, height) == (192, 192)
     width, height, rows = png_pixels(outline_icon())
