@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -17,9 +18,17 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from bot import logs
 from bot.assets import asset
 from store import migrate
-from store.db import Database, DatabaseUnavailable, database_errors, shown_url
+from store.db import (
+    Database,
+    DatabaseUnavailable,
+    database_errors,
+    normalise_url,
+    shown_url,
+    sqlite_path,
+)
 from store.errors import PerfbotError
 from store.framework import performance_year_of
 from store.models import Via
@@ -97,12 +106,28 @@ def _readable(file: Path, kinds: tuple[str, ...], what: str) -> None:
             pass
     except OSError as exc:
         _fail(f"{file} could not be read: {exc.strerror}.")
+    if file.suffix.lower() == ".xlsx" and not zipfile.is_zipfile(file):
+        _fail(f"{file.name} is not an .xlsx workbook: open it in Excel and save it as .xlsx.")
 
 
-def _database(settings: Settings) -> Database:
+def _database(settings: Settings, *, with_people: bool = False) -> Database:
+    """The database at DATABASE_URL, migrated. ``with_people``: a command that reads the
+    record refuses a database that does not exist or holds no one - run from the wrong
+    folder, it would otherwise make an empty one and report on nobody."""
+    file = sqlite_path(normalise_url(settings.database_url))
+    if with_people and file is not None and not file.is_file():
+        _fail(
+            f"There is no perfbot database at {file.resolve()}: run this in the folder that "
+            "holds perfbot.db, or set DATABASE_URL."
+        )
     with _database_errors(settings.database_url):
         db = Database(settings.database_url)
         migrate.upgrade(db)
+    if with_people and _people_count(db)[0] == 0:
+        _fail(
+            f"The database {shown_url(settings.database_url)} holds no one yet: check "
+            "DATABASE_URL, or import a roster first (perfbot roster import FILE)."
+        )
     return db
 
 
@@ -158,11 +183,10 @@ def _import(db: Database, settings: Settings, path: Path) -> None:
 def _main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
 ) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("alembic").setLevel(logging.DEBUG if verbose else logging.WARNING)
+    form = os.environ.get("LOG_FORMAT", "text").strip().lower() or "text"
+    if form not in ("text", "json"):
+        _fail(f"LOG_FORMAT is '{form}': set it to text (the default) or json.")
+    logs.configure(verbose=verbose, form=form)
 
 
 @db_app.command("upgrade")
@@ -178,6 +202,42 @@ def db_upgrade() -> None:
         f"Database at revision {after}"
         + ("" if before == after else f" (was {before or 'empty'})")
         + "."
+    )
+
+
+@db_app.command("backup")
+def db_backup(
+    out: Annotated[Path, typer.Argument(help="Where to write the copy (a new .db file).")],
+) -> None:
+    """Copy the SQLite database to a file, safely while perfbot runs (PostgreSQL: use pg_dump)."""
+    settings = _settings()
+    if out.exists():
+        _fail(f"{out} already exists: give a new file name, so no earlier backup is lost.")
+    if not out.parent.is_dir():
+        _fail(f"There is no folder {out.parent}: create it first, or give another path.")
+    file = sqlite_path(normalise_url(settings.database_url))
+    if file is not None and not file.is_file():
+        _fail(
+            f"There is no perfbot database at {file.resolve()}: run this in the folder that "
+            "holds perfbot.db, or set DATABASE_URL."
+        )
+    with _database_errors(settings.database_url):
+        db = Database(settings.database_url)
+        try:
+            db.backup(out)
+        except DatabaseUnavailable as exc:
+            _fail(exc.message)
+        except OSError as exc:
+            _fail(f"The backup could not be written to {out}: {exc.strerror}.")
+        copy = Database(f"sqlite:///{out}")
+        people, _demo = _people_count(copy)
+        revision = migrate.current_revision(copy)
+        copy.dispose()
+    console.print(
+        f"Backed up {shown_url(settings.database_url)} to {out}: {people} people, schema "
+        f"revision {revision}. Restore by pointing DATABASE_URL at the copy.",
+        highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -218,7 +278,7 @@ def roster_move(
         raise typer.Exit(2)
     settings = _settings()
     config = settings.department()
-    db = _database(settings)
+    db = _database(settings, with_people=True)
     with db.write() as session:
         person = _person(session, staff_id)
         day = on.date()
@@ -308,7 +368,7 @@ def export(
         _fail(f"There is no folder {file.parent}: create it first, or give another path.")
     settings = _settings()
     config = settings.department()
-    db = _database(settings)
+    db = _database(settings, with_people=True)
     now = _now()
     year = year or performance_year_of(local_date(config, now), config.year.start_month)
     with _progress() as bar:
@@ -355,7 +415,7 @@ def moderation_import(
     _readable(file, (".xlsx",), "the HR workbook")
     settings = _settings()
     config = settings.department()
-    db = _database(settings)
+    db = _database(settings, with_people=True)
     try:
         result = import_moderation(db, config, file, actor=Actor.system(Via.CLI), now=_now())
     except ModerationImportError as exc:
@@ -392,7 +452,7 @@ def moderation_review(
 
     settings = _settings()
     config = settings.department()
-    db = _database(settings)
+    db = _database(settings, with_people=True)
     with db.write() as session:
         person = _person(session, staff_id)
         actor, now = Actor.system(Via.CLI), _now()
@@ -419,7 +479,7 @@ def awards_waiting() -> None:
     from store.framework import format_pence
 
     settings = _settings()
-    db = _database(settings)
+    db = _database(settings, with_people=True)
     with db.read() as session:
         rows = queries.awards_awaiting_cst_list(session)
         if not rows:
@@ -450,7 +510,7 @@ def awards_chief_secretary(
     from store.services import record_cst_decision
 
     settings = _settings()
-    db = _database(settings)
+    db = _database(settings, with_people=True)
     with db.write() as session:
         award = record_cst_decision(
             session, actor=Actor.system(Via.CLI), award_id=award_id, approved=not refused,
@@ -476,7 +536,7 @@ def moderation_release(
 
     settings = _settings()
     config = settings.department()
-    db = _database(settings)
+    db = _database(settings, with_people=True)
     with db.write() as session:
         release = release_outcomes(
             session, config=config, actor=Actor.system(Via.CLI), now=_now(), year=year

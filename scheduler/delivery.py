@@ -29,6 +29,7 @@ from scheduler.nudges.digest import LISTED, lists
 from store.clock import Clock, SystemClock
 from store.config import DepartmentConfig
 from store.db import Database
+from store.metrics import DELIVERED
 from store.models import ChatIdentity, Outbox, OutboxStatus, Person, Preference
 from store.worktime import WorkingTime
 
@@ -279,9 +280,11 @@ class Deliverer:
             if recipient.left_on is not None:
                 row.status, row.last_error = OutboxStatus.CANCELLED, "recipient has left"
                 skipped["cancelled"] += 1
+                DELIVERED.labels(row.kind, "cancelled").inc()
             elif choice and not choice.evidence_prompts and row.kind == Kind.EVIDENCE.value:
                 row.status, row.last_error = OutboxStatus.CANCELLED, "muted by the recipient"
                 skipped["cancelled"] += 1
+                DELIVERED.labels(row.kind, "cancelled").inc()
             elif (
                 choice is not None
                 and choice.list_at is not None
@@ -293,6 +296,7 @@ class Deliverer:
             elif is_done(session, row, self.config):
                 row.status, row.last_error = OutboxStatus.CANCELLED, "task already done"
                 skipped["cancelled"] += 1
+                DELIVERED.labels(row.kind, "cancelled").inc()
             elif row.kind not in EDITS and not self.work.in_working_hours(now, recipient.location):
                 # Weekend, bank holiday in their nation, or outside working hours: wait.
                 row.due_at = self.work.next_slot(now, recipient.location)
@@ -301,6 +305,7 @@ class Deliverer:
                 row.status = OutboxStatus.UNDELIVERABLE
                 row.last_error = "no Slack or Teams identity for this person"
                 skipped["undeliverable"] += 1
+                DELIVERED.labels(row.kind, "undeliverable").inc()
             else:
                 ident = identities[row.recipient_id]
                 row.lease_owner, row.lease_until = self.owner, lease
@@ -488,6 +493,7 @@ class Deliverer:
         async def one(item: Claimed) -> None:
             result = await self._send_one(item, attempts.get(item.outbox_id, 0), gate)
             report.outcomes[result[1]] += 1
+            DELIVERED.labels(item.nudge.kind, result[1]).inc(len(item.nudge.outbox_ids) or 1)
             pending.append(result)
             for other in item.nudge.outbox_ids[1:]:  # a to-do list: every row it stands for
                 pending.append((other, result[1], result[2]))

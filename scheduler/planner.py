@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from scheduler.nudges import KINDS, OUTBOX_KEY, PlanReport, Tick
 from store.config import DepartmentConfig
+from store.metrics import PLANNED
 from store.models import Person
 from store.worktime import WorkingTime
 
@@ -53,6 +54,8 @@ def plan(
     tick = Tick(session, config, work or WorkingTime(config), now, first_known, report)
     for kind in KINDS.values():
         kind.plan(tick)
+    for name, created in report.created.items():
+        PLANNED.labels(name).inc(created)
     if report.total:
         logger.info("planner tick now=%s created=%s", now.isoformat(), dict(report.created))
     return report

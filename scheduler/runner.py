@@ -59,6 +59,8 @@ class PerfScheduler:
             report = await self.db.call(self._plan, write=True, short=False)
             if report.skipped_locked:
                 logger.info("planner skipped: another replica holds the planning lock")
+        except asyncio.CancelledError:  # stopping mid-tick: its transaction ends whole
+            logger.info("planner tick stopped by shutdown; the next start catches up")
         except Exception:
             logger.exception("planner tick failed; the next tick will catch up")
 
@@ -72,6 +74,8 @@ class PerfScheduler:
                     logger.info(
                         "delivery claimed=%d outcomes=%s", report.claimed, dict(report.outcomes)
                     )
+            except asyncio.CancelledError:
+                logger.info("delivery stopped by shutdown; claims return when their lease ends")
             except Exception:
                 logger.exception("delivery run failed; claims return when their lease ends")
 

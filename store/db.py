@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -163,6 +165,32 @@ class Database:
     def dispose(self) -> None:
         self.engine.dispose()
 
+    def backup(self, target: Path) -> None:
+        """SQLite: copy the whole database to ``target`` while perfbot may be running (SQLite's
+        online backup: a consistent snapshot, writers only briefly held). The copy is written
+        beside ``target`` and renamed at the end, so a failed backup leaves no half file.
+        PostgreSQL has its own tool for this (pg_dump)."""
+        if not self.is_sqlite:
+            raise DatabaseUnavailable(
+                f"perfbot backs up SQLite only. For {shown_url(self.url)} use PostgreSQL's own "
+                "tool, for example: pg_dump --format=custom --file=perfbot.dump DATABASE_URL"
+            )
+        partial_copy = target.with_name(f".{target.name}.partial")
+        try:
+            with self.engine.connect() as conn:
+                source = conn.connection.dbapi_connection
+                copy = sqlite3.connect(partial_copy)
+                try:
+                    source.backup(copy)  # type: ignore[union-attr]
+                    ok = copy.execute("PRAGMA integrity_check").fetchone()
+                finally:
+                    copy.close()
+            if ok != ("ok",):
+                raise DatabaseUnavailable("The backup copy failed its integrity check.")
+            os.replace(partial_copy, target)
+        finally:
+            partial_copy.unlink(missing_ok=True)
+
 
 class DatabaseUnavailable(PerfbotError):
     """The database named cannot be used: not a URL, a kind perfbot does not run on, or not
@@ -178,7 +206,8 @@ def shown_url(url: str) -> str:
         return "DATABASE_URL"
     if parsed.get_backend_name() == "sqlite":
         return f"SQLite file {Path(parsed.database or ':memory:').resolve()}"
-    return parsed.render_as_string(hide_password=True)
+    # As the user would write it: postgresql://, not the driver perfbot chose.
+    return parsed.set(drivername=parsed.get_backend_name()).render_as_string(hide_password=True)
 
 
 @contextmanager

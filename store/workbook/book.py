@@ -25,6 +25,7 @@ from store import aggregates
 from store import framework as fw
 from store.config import DepartmentConfig
 from store.db import Database
+from store.metrics import timed_export
 from store.models import ConsistencyRecord
 from store.models import Person as PersonRow
 from store.services import Actor, audit, require_hr
@@ -106,7 +107,8 @@ def export_workbook(
             export_id=uuid.uuid4().hex,
         )
         try:
-            _write(book, path, progress)
+            with timed_export():
+                _write(book, path, progress)
         except BaseException:
             path.unlink(missing_ok=True)  # never leave half a workbook behind
             raise

@@ -79,13 +79,19 @@ def _free_port() -> int:
 
 
 def test_serve_migrates_loads_demo_and_answers_health_checks(tmp_path: Path) -> None:
+    """Served as an operator would with LOG_FORMAT=json: every log line is one JSON object,
+    and stopping it (SIGTERM, perhaps during a tick) logs no error."""
+    import json
+
     port = _free_port()
     environ = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("PERFBOT_", "DATABASE", "SLACK_", "MICROSOFT_"))
     }
-    environ.update(PORT=str(port), PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    environ.update(
+        PORT=str(port), PYTHONPATH=str(Path(__file__).resolve().parents[2]), LOG_FORMAT="json"
+    )
     proc = subprocess.Popen(
         PERFBOT + ["serve"],
         cwd=tmp_path,
@@ -111,8 +117,12 @@ def test_serve_migrates_loads_demo_and_answers_health_checks(tmp_path: Path) -> 
         proc.terminate()
         output, _ = proc.communicate(timeout=30)
     assert "Loaded the demo department" in output
-    assert "Slack disabled" in output and "Teams disabled" in output
-    assert "scheduler started plan=True" in output  # the scheduler runs in-process
+    records = [json.loads(line) for line in output.splitlines() if line.startswith('{"time"')]
+    messages = " ".join(r["message"] for r in records)
+    assert "Slack disabled" in messages and "Teams disabled" in messages
+    assert "scheduler started plan=True" in messages  # the scheduler runs in-process
+    assert {r["level"] for r in records} <= {"INFO", "WARNING"}, output[-3000:]
+    assert "Traceback" not in output
 
 
 def test_simulate_a_year_prints_a_monthly_summary(tmp_path: Path) -> None:
@@ -159,6 +169,18 @@ MISTAKES = {
                                      "is not the HR workbook"),
     "a workbook that is not one": (["moderation", "import", "fake.xlsx"], {},
                                    "is not an .xlsx workbook"),
+    "a backup over an earlier one": (["db", "backup", "roster.txt"], {},
+                                     "roster.txt already exists: give a new file name"),
+    "a backup of PostgreSQL": (["db", "backup", "copy.db"],
+                               {"DATABASE_URL": "postgresql://u:secret@127.0.0.1:1/perfbot"},
+                               "perfbot backs up SQLite only. For postgresql://u:***@127.0.0.1:1"),
+    "a backup of no database": (["db", "backup", "copy.db"], {"DATABASE_URL": "sqlite:///x.db"},
+                                "There is no perfbot database at"),
+    "the wrong folder": (["export", "hr.xlsx"], {}, "There is no perfbot database at"),
+    "an empty database": (["awards", "waiting"], {"DATABASE_URL": "sqlite:///empty.db"},
+                          "holds no one yet"),
+    "a log format that is not one": (["db", "upgrade"], {"LOG_FORMAT": "xml"},
+                                     "set it to text (the default) or json"),
 }  # fmt: skip
 
 
@@ -170,11 +192,33 @@ def test_a_users_mistake_is_one_line_and_exit_2(tmp_path: Path, mistake: str) ->
     (tmp_path / "roster.txt").write_text("name\n")
     (tmp_path / "hr.csv").write_text("a,b\n")
     (tmp_path / "fake.xlsx").write_text("not a workbook")
+    (tmp_path / "empty.db").write_bytes(b"")  # SQLite's empty database
     out = run(args, tmp_path, **env)
     assert out.returncode == 2, out.stderr[-1500:]
     assert said in " ".join(out.stderr.split()), out.stderr
     assert "Traceback" not in out.stderr + out.stdout and "secret" not in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1, out.stderr
+
+
+def test_db_backup_copies_the_database_whole(tmp_path: Path) -> None:
+    """A backup of the embedded database is a complete, openable copy; PostgreSQL is sent to
+    pg_dump in words."""
+    import sqlite3
+
+    assert run(["demo"], tmp_path).returncode == 0
+    out = run(["db", "backup", "copy.db"], tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "57 people" in out.stdout and f"revision {migrate.head_revision()}" in out.stdout
+    with sqlite3.connect(tmp_path / "copy.db") as copy:
+        assert copy.execute("SELECT count(*) FROM person").fetchone() == (57,)
+    assert not list(tmp_path.glob(".*partial"))  # nothing half-written left behind
+
+
+@pytest.mark.postgres
+def test_db_backup_of_postgresql_points_to_pg_dump(tmp_path: Path, postgres_url: str) -> None:
+    out = run(["db", "backup", "copy.db"], tmp_path, DATABASE_URL=postgres_url)
+    assert out.returncode == 2 and "pg_dump" in out.stderr and "Traceback" not in out.stderr
+    assert not (tmp_path / "copy.db").exists()
 
 
 def test_serve_on_a_port_in_use_says_so_and_starts_nothing(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ files and the department config, and runs from any folder with no clone beside i
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -25,9 +26,22 @@ def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, cwd=cwd, env=environ, capture_output=True, text=True, timeout=300)
 
 
+def _source(into: Path) -> Path:
+    """What a source distribution holds, copied out, so the build's folders stay out of the
+    clone (setuptools builds in the source tree)."""
+    into.mkdir()
+    skip = shutil.ignore_patterns("__pycache__", "*.egg-info", "assets")
+    for name in ("pyproject.toml", "setup.py", "README.md"):
+        shutil.copy(ROOT / name, into / name)
+    for folder in ("bot", "store", "scheduler", "teams", "config"):
+        shutil.copytree(ROOT / folder, into / folder, ignore=skip)
+    return into
+
+
 def test_the_wheel_installs_and_runs_from_another_folder(tmp_path: Path) -> None:
+    source = _source(tmp_path / "source")
     built = _run(
-        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(tmp_path)],
+        [sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-q", "-w", str(tmp_path)],
         tmp_path,
     )
     assert built.returncode == 0, built.stderr[-2000:]
