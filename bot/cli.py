@@ -152,7 +152,7 @@ def _person(session: Any, staff_id: str) -> Any:
     return person
 
 
-def _import(db: Database, settings: Settings, path: Path) -> None:
+def _import(db: Database, settings: Settings, path: Path, *, quiet: bool = False) -> None:
     config = settings.department()
     now = _now()
     with _progress() as bar:
@@ -171,6 +171,8 @@ def _import(db: Database, settings: Settings, path: Path) -> None:
                 progress=progress,
                 limits=config.roster,
             )
+    if quiet:
+        return
     console.print(f"Roster imported from {path.name}: {result.summary()}.")
     if result.pc_columns:
         console.print(
@@ -244,18 +246,55 @@ def db_backup(
 @roster_app.command("import")
 def roster_import(
     file: Annotated[Path, typer.Argument(help="Roster .xlsx or .csv (see 'roster template').")],
+    replace_demo: Annotated[
+        bool,
+        typer.Option(
+            "--replace-demo",
+            help="This database holds the fictional demo: remove it whole, history included, "
+            "and import the roster in its place.",
+        ),
+    ] = False,
 ) -> None:
     """Import or update the roster. A file with any bad row changes nothing."""
     _readable(file, (".xlsx", ".csv"), "a roster")
     settings = _settings()
     db = _database(settings)
+    total, real = _people_count(db)
+    demo = total - real
+    if demo and not replace_demo:
+        _fail(
+            f"This database holds the fictional demo department ({demo} people), which would "
+            "mix with your roster in every workbook. Add --replace-demo to remove the demo "
+            "whole, or set DATABASE_URL to a new database."
+        )
+    if replace_demo and not demo:
+        _fail("There is no demo department here to replace: leave out --replace-demo.")
+    if replace_demo and real:
+        _fail(
+            f"This database holds {real} real people beside the demo, so perfbot will not empty "
+            "it. Import into a new database (DATABASE_URL) instead."
+        )
     try:
+        if replace_demo:
+            _check_roster(settings, file)  # a bad file leaves the demo as it was
+            migrate.reset(db)
+            console.print(f"Removed the demo department ({demo} people and their history).")
         _import(db, settings, file)
     except RosterError as exc:
         err.print(f"[red]{exc.message}[/red]")
         for problem in exc.problems:
             err.print(f"  {problem}", markup=False, highlight=False)
         raise typer.Exit(1) from None
+
+
+def _check_roster(settings: Settings, file: Path) -> None:
+    """Import ``file`` into a throwaway database: the same checks, nothing kept."""
+    scratch = Database("sqlite://")
+    migrate.upgrade(scratch)
+    try:
+        _import(scratch, settings, file, quiet=True)
+    finally:
+        scratch.dispose()
 
 
 @roster_app.command("move")
@@ -308,12 +347,31 @@ def roster_template(
 
 
 def _load_demo(db: Database, settings: Settings) -> None:
+    """The fictional department with last year's record and this year's so far, in one
+    transaction (all of it, or nothing)."""
     from store.demo import DEMO_DEPARTMENT, write_demo_roster
+    from store.demo_year import record_demo_years
 
-    with tempfile.TemporaryDirectory() as tmp:
-        path = write_demo_roster(Path(tmp) / "demo-roster.csv")
-        _import(db, settings, path)
-    console.print(f"Loaded the demo department ({DEMO_DEPARTMENT}: fictional people only).")
+    config = settings.department()
+    now = _now()
+    with console.status("Loading the demo department and its year so far..."):
+        with tempfile.TemporaryDirectory() as tmp, db.write() as session:
+            result = import_roster(
+                session,
+                path=write_demo_roster(Path(tmp) / "demo-roster.csv"),
+                actor=Actor.system(Via.CLI),
+                now=now,
+                today=local_date(config, now),
+                limits=config.roster,
+            )
+            made = record_demo_years(session, config, now=now)
+    console.print(
+        f"Loaded the demo department ({DEMO_DEPARTMENT}): {result.created} fictional people "
+        f"with last year's record and this year's so far - {made.ratings} quarterly ratings, "
+        f"{made.write_ups} write-ups, {made.awards} in-year awards and {made.moderated} "
+        "moderated ratings" + (", and a development plan." if made.plans else "."),
+        highlight=False,
+    )
 
 
 def _people_count(db: Database) -> tuple[int, int]:
@@ -332,16 +390,20 @@ def demo(
         ),
     ] = False,
 ) -> None:
-    """Load a synthetic, fictional department and say what to try next."""
+    """Load a fictional department with a year in progress, and say what to try next."""
     settings = _settings()
     db = _database(settings)
-    _total, real = _people_count(db)
+    total, real = _people_count(db)
     if real and not force:
         err.print(
             f"[red]This database holds {real} real people; loading the demo would mark "
             "them as left. Use another DATABASE_URL, or --force.[/red]"
         )
         raise typer.Exit(1)
+    if total - real:
+        console.print(f"The demo department is already loaded here ({total - real} people).")
+        _what_next(settings)
+        return
     _load_demo(db, settings)
     _what_next(settings)
 
@@ -574,10 +636,15 @@ def teams_package(
 
 
 def _what_next(settings: Settings) -> None:
+    config = settings.department()
+    last = performance_year_of(local_date(config, _now()), config.year.start_month) - 1
     console.print(
         "\nWhat to try next:\n"
+        f"  perfbot export demo.xlsx --year {last}  last year's HR workbook, moderated\n"
+        "  perfbot export now.xlsx               this year's so far\n"
         "  perfbot roster template roster.xlsx   a roster for your own department\n"
-        "  perfbot roster import roster.xlsx     load it (a bad row changes nothing)\n"
+        "  DATABASE_URL=sqlite:///real.db perfbot roster import roster.xlsx\n"
+        "                                        load it into a database of its own\n"
         f"  curl http://{settings.host}:{settings.port}/readyz   once 'perfbot serve' runs\n"
         "  Slack and Teams switch on when their tokens are set (see README)."
     )

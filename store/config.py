@@ -125,6 +125,27 @@ class ReportingSection(_Strict):
     temporary_promotion: framework.TemporaryPromotionApproach = (
         framework.TemporaryPromotionApproach.GRADE_HELD_LONGEST
     )
+    # F20: the curve the Distribution sheet draws beside the final ratings, per box, in per
+    # cent. The guidance fixes only Partially Met (about 5%); a department that guides further
+    # (guidance §82) gives the other boxes too.
+    expected_percent: dict[str, float] = Field(
+        default_factory=lambda: {
+            framework.Rating.PARTIALLY_MET.value: framework.EXPECTED_PARTIALLY_MET_SHARE * 100
+        }
+    )
+
+    @field_validator("expected_percent")
+    @classmethod
+    def _boxes(cls, value: dict[str, float]) -> dict[str, float]:
+        boxes = {r.value for r in framework.Rating}
+        for box, percent in value.items():
+            if box not in boxes:
+                raise ValueError(f"'{box}' is not a box; use {', '.join(sorted(boxes))}")
+            if not 0 <= percent <= 100:
+                raise ValueError(f"{box} = {percent}: give a percentage from 0 to 100")
+        if sum(value.values()) > 100.5:
+            raise ValueError("the expected percentages add up to more than 100")
+        return value
 
 
 class RosterSection(_Strict):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -26,6 +27,18 @@ def upgrade(db: Database, revision: str = "head") -> None:
     with db.engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+
+
+def reset(db: Database) -> None:
+    """Empty the database whole - every table, the audit log with it - and build the schema
+    afresh. Only for a database that holds nothing real (replacing the demo department)."""
+    with db.engine.begin() as conn:
+        tables = sa.MetaData()
+        tables.reflect(conn)
+        tables.drop_all(conn)  # referencing tables first; the version table with them
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("DROP FUNCTION IF EXISTS audit_log_append_only() CASCADE")
+    upgrade(db)
 
 
 def current_revision(db: Database) -> str | None:

@@ -422,3 +422,11 @@ def people_counts(session: Session, demo_domain: str) -> tuple[int, int]:
         .where(~col(Person.email).endswith("@" + demo_domain))
     ).one()
     return total, real
+
+
+def demo_people(session: Session) -> int:
+    """How many people of the fictional demo department are stored (homes then say DEMO)."""
+    from store.demo import DEMO_DOMAIN
+
+    total, real = people_counts(session, DEMO_DOMAIN)
+    return total - real

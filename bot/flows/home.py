@@ -368,9 +368,14 @@ def home(session: Session, ctx: Context, config: DepartmentConfig) -> Message:
         Button("open_write_up", "Write-up"),
         Button("status", "Status"),
     ]
+    hello = f"Hello {person.name}. Here is what needs you next, and by when."
+    if queries.demo_people(session):
+        hello = (
+            "DEMO: the people here are the fictional demo department, not real records. " + hello
+        )
     return Message(
         title="perfbot",
-        text=f"Hello {person.name}. Here is what needs you next, and by when.",
+        text=hello,
         items=tuple(items),
         buttons=tuple(tools),
     )

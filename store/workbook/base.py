@@ -22,6 +22,9 @@ PACK_PREFIX = "Mod "
 STAFF_ID, PACK_RATING, PACK_NOTE = "Staff ID", "Moderated rating", "Moderation note"
 
 
+DEMO_BANNER = "DEMO - fictional people of the demo department, not real records"
+
+
 @dataclass
 class Book:
     """One export in progress: what it is for, and what the one pass over people found."""
@@ -37,6 +40,7 @@ class Book:
     packs: dict[str, str] = field(default_factory=dict)  # sheet title -> business unit
     codes: bytearray = field(default_factory=bytearray)  # per person id: Q2 and final, coded
     in_year_payments: int = 0  # approved in-year awards (filled by the Awards sheet)
+    demo: int = 0  # people of the fictional demo department stored (the workbook says DEMO)
     guide: list[str] = field(default_factory=list)  # each sheet's "how to read" line
     # F21: mid-year tables this export keeps as the year's record (the check date has come)
     mid_year_record: list[Any] = field(default_factory=list)

@@ -28,6 +28,7 @@ from store.db import Database
 from store.metrics import timed_export
 from store.models import ConsistencyRecord
 from store.models import Person as PersonRow
+from store.queries import demo_people
 from store.services import Actor, audit, require_hr
 from store.services.base import ensure_year
 from store.workbook import (
@@ -41,6 +42,7 @@ from store.workbook import (
     undelivered,
 )
 from store.workbook.base import (
+    DEMO_BANNER,
     EXPORT_ACTION,
     EXPORT_REFUSED,
     META_SHEET,
@@ -105,6 +107,7 @@ def export_workbook(
             label=fw.year_label(year, config.year.start_month),
             generated_by=acting.name if acting else "perfbot operator (command line)",
             export_id=uuid.uuid4().hex,
+            demo=demo_people(session),
         )
         try:
             with timed_export():
@@ -164,7 +167,7 @@ def _write(book: Book, path: Path, progress: Progress | None) -> None:
     sheets = {spec.title: wb.create_sheet(spec.title) for spec in SHEETS}
     unit_packs = _create_packs(book, wb)
     for ws in wb.worksheets:  # before any row is written: the setup leads each sheet
-        for_print(ws)
+        for_print(ws, demo=book.demo > 0)
     meta = wb.create_sheet(META_SHEET)
     meta.sheet_state = "hidden"
     book.guide = [s.how_to_read for s in SHEETS if s.how_to_read] + [packs.HOW_TO_READ]
@@ -204,10 +207,13 @@ def _write(book: Book, path: Path, progress: Progress | None) -> None:
     wb.save(path)
 
 
-def for_print(ws: Any) -> None:
+def for_print(ws: Any, *, demo: bool = False) -> None:
     """Every sheet prints as HR would want it: A4 landscape, as wide as the page (a pack's
     names and its yellow moderation column on one page), with its first row repeated on
-    every page."""
+    every page. A workbook holding the demo department says so at the top of every page."""
+    if demo:
+        ws.oddHeader.center.text = DEMO_BANNER
+        ws.evenHeader.center.text = DEMO_BANNER
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = "9"  # A4
     ws.page_setup.fitToWidth = 1

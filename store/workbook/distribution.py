@@ -7,7 +7,6 @@ from typing import Any
 
 from openpyxl.chart import BarChart, Reference
 
-from store import framework as fw
 from store.framework import Grade, Rating
 from store.workbook.base import Book, SheetSpec
 from store.workbook.cells import BOLD, PERCENT, TITLE, append, header, styled, widths
@@ -37,26 +36,28 @@ def fill(book: Book, ws: Any) -> None:
         ],
     )
     put([])
-    head = put(header(ws, "Box", "People", "Share", "Expected share"))
+    head = put(header(ws, "Box", "People", "Share", "Expected share", "Guidance"))
     rated = sum(tally.overall.values())
-    expected = {
-        Rating.ACHIEVING: "The largest box",
-        Rating.PARTIALLY_MET: styled(ws, fw.EXPECTED_PARTIALLY_MET_SHARE, fmt=PERCENT),
-    }
+    expected = book.config.reporting.expected_percent
     for r in BOXES:
         count = tally.overall[r]
         share = styled(ws, count / rated if rated else 0, fmt=PERCENT)
-        last = put([r.label, count, share, expected.get(r)])
+        aim = expected.get(r.value)
+        aim_cell = styled(ws, aim / 100, fmt=PERCENT) if aim is not None else None
+        note = "The largest box" if r is Rating.ACHIEVING and aim is None else None
+        last = put([r.label, count, share, aim_cell, note])
     put([styled(ws, "Total", font=BOLD), rated])
     chart = BarChart()
-    chart.title = "Share of people per box"
+    chart.title = "Share of people per box, against the expected curve"
     chart.y_axis.title = "Share"
     chart.y_axis.numFmt = "0%"
-    chart.legend = None
-    chart.add_data(Reference(ws, min_col=3, min_row=head, max_row=last), titles_from_data=True)
+    chart.add_data(
+        Reference(ws, min_col=3, max_col=4, min_row=head, max_row=last), titles_from_data=True
+    )
     chart.set_categories(Reference(ws, min_col=1, min_row=head + 1, max_row=last))
+    chart.legend.position = "b"
     chart.height, chart.width = 7, 14
-    ws.add_chart(chart, "G2")
+    ws.add_chart(chart, "H2")
     for title, groups in (
         ("By grade", sorted(tally.by_grade.items(), key=lambda kv: Grade(kv[0]).value)),
         ("By business unit", sorted(tally.by_unit.items())),
@@ -80,7 +81,7 @@ def fill(book: Book, ws: Any) -> None:
             )
             stacked.set_categories(Reference(ws, min_col=1, min_row=head + 1, max_row=last))
             stacked.height, stacked.width = 7, 14
-            ws.add_chart(stacked, "G18")
+            ws.add_chart(stacked, "H18")
 
 
 SPEC = SheetSpec(

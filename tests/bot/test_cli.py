@@ -35,15 +35,38 @@ def test_help_lists_the_commands(tmp_path: Path) -> None:
 
 
 def test_db_upgrade_then_demo_then_roster(tmp_path: Path) -> None:
+    import sqlite3
+
     out = run(["db", "upgrade"], tmp_path)
     assert out.returncode == 0 and f"revision {migrate.head_revision()}" in out.stdout
     assert (tmp_path / "perfbot.db").exists()  # the default DATABASE_URL
     out = run(["demo"], tmp_path)
     assert out.returncode == 0, out.stderr
-    assert "57 added" in out.stdout and "What to try next" in out.stdout
-    # A real roster on top of the demo is refused without --force.
+    assert "57 fictional people with last year's record" in " ".join(out.stdout.split())
+    assert "What to try next" in out.stdout
+    again = run(["demo"], tmp_path)  # loaded once, never twice over
+    assert again.returncode == 0 and "already loaded here (57 people)" in again.stdout
+    # A real roster never mixes with the demo: refused, unless the demo is replaced whole.
     roster = write_csv(tmp_path / "roster.csv", org_rows())
-    assert run(["roster", "import", str(roster)], tmp_path).returncode == 0
+    mixed = run(["roster", "import", str(roster)], tmp_path)
+    assert mixed.returncode == 2 and "--replace-demo" in mixed.stderr
+    bad_rows = org_rows()
+    bad_rows[3]["grade"] = "SCS9"
+    bad = write_csv(tmp_path / "bad.csv", bad_rows)
+    kept = run(["roster", "import", str(bad), "--replace-demo"], tmp_path)
+    assert kept.returncode == 1 and "Nothing was changed" in kept.stderr
+    with sqlite3.connect(tmp_path / "perfbot.db") as db:  # a bad file leaves the demo whole
+        assert db.execute("SELECT count(*) FROM person").fetchone() == (57,)
+    replaced = run(["roster", "import", str(roster), "--replace-demo"], tmp_path)
+    assert replaced.returncode == 0, replaced.stderr
+    assert "Removed the demo department (57 people and their history)" in replaced.stdout
+    with sqlite3.connect(tmp_path / "perfbot.db") as db:
+        assert db.execute("SELECT count(*) FROM person").fetchone() == (len(org_rows()),)
+        assert db.execute(
+            "SELECT count(*) FROM person WHERE email LIKE '%fictional.example'"
+        ).fetchone() == (0,)
+        assert db.execute("SELECT count(*) FROM indicative_rating").fetchone() == (0,)
+        assert db.execute("SELECT count(*) FROM audit_log").fetchone()[0] < 100  # the import's
     refused = run(["demo"], tmp_path)
     assert refused.returncode == 1 and "real people" in refused.stderr
 

@@ -270,3 +270,37 @@ def test_a_job_holder_sees_their_development_plan_and_its_review_date(
     assert "development plan. Its review is on Friday 20 November" in before
     assert "development plan agreed with your line manager, with its review on Friday 20 " in after
     assert "Development plan to draw up" not in manager  # recorded: off the manager's list
+
+
+def test_the_demo_departments_homes_say_demo_and_show_its_year(
+    sqlite_db: Database, config, tmp_path: Path
+) -> None:
+    """A first look at perfbot: the demo's Director General has a nomination to decide, a line
+    manager sees their team's quarters, and every home says these are fictional people."""
+    from sqlmodel import select
+
+    from store.demo import write_demo_roster
+    from store.demo_year import record_demo_years
+    from store.models import Award, AwardStatus, Person
+    from store.roster import import_roster
+
+    today = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+    with sqlite_db.write() as session:
+        import_roster(
+            session, path=write_demo_roster(tmp_path / "demo.csv"),
+            actor=svc.Actor.system(Via.CLI), now=today, today=today.date(),
+        )  # fmt: skip
+        record_demo_years(session, config, now=today)
+    with sqlite_db.read() as session:
+        waiting = session.exec(select(Award).where(Award.status == AwardStatus.PENDING)).one()
+        nominee = session.get(Person, waiting.nominee_id)
+        assert nominee is not None and nominee.dg_id is not None
+        dg_home = home.home(session, Context(nominee.dg_id, Via.SLACK, today), config)
+        dg = said(dg_home)
+        manager = said(
+            home.home(session, Context(nominee.line_manager_id or 0, Via.SLACK, today), config)
+        )
+    assert dg.startswith("DEMO: the people here are the fictional demo department")
+    assert f"in-year award for {nominee.name}" in dg
+    assert [b.value for _line, b in dg_home.items if b and b.label == "Decide"] == [str(waiting.id)]
+    assert "DEMO" in manager and "Q2" in manager

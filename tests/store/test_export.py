@@ -641,20 +641,25 @@ def test_the_distribution_charts_point_at_their_data(workbook: Path) -> None:
     """Charts are checked by what they reference, not by file size: every series is titled
     by a header cell and draws numbers from data rows, against the boxes or the grades."""
     series = _chart_series(workbook)
-    assert len(series) == 1 + 4  # the share per box; the four boxes stacked by grade
+    assert len(series) == 2 + 4  # share and expected share per box; the boxes by grade
     wb = load_workbook(workbook)
     ws = wb["Distribution"]
     labels = {r.label for r in Rating}
     for one in series:
         (title,) = _cells(ws, one["tx"])
         values, categories = _cells(ws, one["val"]), _cells(ws, one["cat"])
-        assert title in {"Share", *(f"{label} %" for label in labels)}, one
-        assert values and all(isinstance(v, int | float) for v in values), one
+        assert title in {"Share", "Expected share", *(f"{label} %" for label in labels)}, one
+        numbers = [v for v in values if v is not None]
+        assert numbers and all(isinstance(v, int | float) for v in numbers), one
         assert len(categories) == len(values) and all(isinstance(c, str) for c in categories)
-    share, *by_grade = series
+    share, expected, *by_grade = series
     assert set(_cells(ws, share["cat"])) == labels
     assert set(_cells(ws, by_grade[0]["cat"])) <= {g.value for g in Grade}  # grades, not boxes
     assert sum(_cells(ws, share["val"])) == pytest.approx(1.0)
+    # F20: the expected curve beside it - the guidance's 5% Partially Met, by default
+    curve = dict(zip(_cells(ws, expected["cat"]), _cells(ws, expected["val"]), strict=True))
+    assert curve == {"Exceeding": None, "High Performing": None, "Achieving": None,
+                     "Partially Met": pytest.approx(0.05)}  # fmt: skip
     wb.close()
 
 

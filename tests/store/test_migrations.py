@@ -76,3 +76,44 @@ def test_naive_datetimes_are_refused(db: Database) -> None:
                 )
             )
             session.flush()
+
+
+def _reset_keeps_the_rules(db: Database) -> None:
+    """Replacing the demo empties everything - the audit log too - and the schema that comes
+    back has its rules: the audit log is append-only again."""
+    migrate.upgrade(db)
+    with db.write() as session:
+        session.add(AuditEntry(at=datetime.now(UTC), via=Via.TEST, action="demo", entity="y"))
+    migrate.reset(db)
+    assert migrate.is_current(db)
+    with db.read() as session:
+        assert session.execute(sa.text("SELECT count(*) FROM audit_log")).scalar() == 0
+    with db.write() as session:
+        session.add(AuditEntry(at=datetime.now(UTC), via=Via.TEST, action="real", entity="y"))
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+        with db.write() as session:
+            session.execute(sa.text("DELETE FROM audit_log"))
+
+
+def test_sqlite_reset_empties_and_rebuilds(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'demo.db'}")
+    try:
+        _reset_keeps_the_rules(db)
+    finally:
+        db.dispose()
+
+
+@pytest.mark.postgres
+def test_postgres_reset_empties_and_rebuilds(postgres_url: str) -> None:
+    admin = Database(postgres_url)
+    with admin.engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA IF EXISTS demo_reset CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA demo_reset")
+    admin.dispose()
+    db = Database(postgres_url, connect_args={"options": "-csearch_path=demo_reset"})
+    try:
+        _reset_keeps_the_rules(db)
+    finally:
+        db.dispose()
+        with Database(postgres_url).engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA demo_reset CASCADE")
