@@ -63,3 +63,13 @@ def test_settings_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "127.0.0.1",
     )
     assert settings.department() == DepartmentConfig()
+
+
+def test_an_empty_perfbot_config_means_the_built_in_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """compose passes PERFBOT_CONFIG= when none is set: that is no file, not the folder."""
+    from store.settings import Settings
+
+    monkeypatch.setenv("PERFBOT_CONFIG", "")
+    settings = Settings()
+    assert settings.perfbot_config is None
+    assert settings.department().department.name == "Department for Fictional Affairs"
