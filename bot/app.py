@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from bot.web import make_app
+from store.clock import Clock
 from store.config import order_warnings
 from store.db import Database
 from store.framework import performance_year_of
@@ -28,15 +29,18 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def web_app(db: Database, settings: Settings, *, with_scheduler: bool = True) -> web.Application:
+def web_app(
+    db: Database, settings: Settings, *, with_scheduler: bool = True, clock: Clock | None = None
+) -> web.Application:
     """The one web server: health checks, Slack and Teams when they are switched on, Slack's
-    Socket Mode and the scheduler started and stopped with it."""
-    slack = slack_adapter(db, settings)
-    app = make_app(db, slack=slack, teams=teams_adapter(db, settings))
+    Socket Mode and the scheduler started and stopped with it. ``clock``: the time everything
+    runs on (a virtual one for ``serve --at``)."""
+    slack = slack_adapter(db, settings, clock)
+    app = make_app(db, slack=slack, teams=teams_adapter(db, settings, clock))
     if slack is not None and settings.slack_app_token:
         app.cleanup_ctx.append(partial(_socket_mode, slack, settings.slack_app_token))
     if with_scheduler:
-        app.cleanup_ctx.append(partial(_run_scheduler, db, settings))
+        app.cleanup_ctx.append(partial(_run_scheduler, db, settings, clock))
     app.on_startup.append(_settle_heap)
     return app
 
@@ -61,7 +65,9 @@ async def _settle_heap(_app: web.Application) -> None:
     settle_heap()
 
 
-def teams_adapter(db: Database, settings: Settings) -> TeamsAdapter | None:
+def teams_adapter(
+    db: Database, settings: Settings, clock: Clock | None = None
+) -> TeamsAdapter | None:
     if not settings.teams_enabled:
         logger.info(
             "Teams disabled: MICROSOFT_APP_ID is not set (PERFBOT_DEV=1 for a local "
@@ -78,10 +84,13 @@ def teams_adapter(db: Database, settings: Settings) -> TeamsAdapter | None:
         app_password=settings.microsoft_app_password,
         tenant_id=settings.microsoft_app_tenant_id,
         dev=settings.perfbot_dev,
+        clock=clock,
     )
 
 
-def slack_adapter(db: Database, settings: Settings) -> SlackAdapter | None:
+def slack_adapter(
+    db: Database, settings: Settings, clock: Clock | None = None
+) -> SlackAdapter | None:
     if not settings.slack_enabled:
         logger.info(
             "Slack disabled: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP mode) "
@@ -101,6 +110,7 @@ def slack_adapter(db: Database, settings: Settings) -> SlackAdapter | None:
         token=settings.slack_bot_token,
         signing_secret=settings.slack_signing_secret or "",
         api_url=settings.slack_api_url,
+        clock=clock,
     )
 
 
@@ -115,21 +125,29 @@ async def _socket_mode(slack: SlackAdapter, app_token: str, _app: object) -> Asy
     await handler.close_async()
 
 
-async def _run_scheduler(db: Database, settings: Settings, _app: object) -> AsyncIterator[None]:
-    runner = build_scheduler(db, settings)
+async def _run_scheduler(
+    db: Database, settings: Settings, clock: Clock | None, _app: object
+) -> AsyncIterator[None]:
+    runner = build_scheduler(db, settings, clock=clock)
     runner.start()
     yield
     runner.shutdown()
 
 
 def build_scheduler(
-    db: Database, settings: Settings, *, plan_enabled: bool = True, deliver_enabled: bool = True
+    db: Database,
+    settings: Settings,
+    *,
+    plan_enabled: bool = True,
+    deliver_enabled: bool = True,
+    clock: Clock | None = None,
 ) -> PerfScheduler:
     from bot.messengers import build_messengers
     from scheduler.runner import PerfScheduler
 
     config = settings.department()
-    year = performance_year_of(local_date(config, datetime.now(UTC)), config.year.start_month)
+    now = clock.now() if clock is not None else datetime.now(UTC)
+    year = performance_year_of(local_date(config, now), config.year.start_month)
     for warning in order_warnings(config, year):  # F3
         logger.warning("%s", warning)
     messengers = build_messengers(settings)
@@ -143,6 +161,7 @@ def build_scheduler(
         db,
         config,
         messengers,
+        clock=clock,
         plan_enabled=plan_enabled,
         deliver_enabled=deliver_enabled,
     )

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -346,14 +347,14 @@ def roster_template(
     console.print(f"Template written to {file}.")
 
 
-def _load_demo(db: Database, settings: Settings) -> None:
+def _load_demo(db: Database, settings: Settings, *, now: datetime | None = None) -> None:
     """The fictional department with last year's record and this year's so far, in one
     transaction (all of it, or nothing)."""
     from store.demo import DEMO_DEPARTMENT, write_demo_roster
     from store.demo_year import record_demo_years
 
     config = settings.department()
-    now = _now()
+    now = now or _now()
     with console.status("Loading the demo department and its year so far..."):
         with tempfile.TemporaryDirectory() as tmp, db.write() as session:
             result = import_roster(
@@ -371,6 +372,7 @@ def _load_demo(db: Database, settings: Settings) -> None:
         f"{made.write_ups} write-ups, {made.awards} in-year awards and {made.moderated} "
         "moderated ratings" + (", and a development plan." if made.plans else "."),
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -635,9 +637,9 @@ def teams_package(
     )
 
 
-def _what_next(settings: Settings) -> None:
+def _what_next(settings: Settings, *, now: datetime | None = None) -> None:
     config = settings.department()
-    last = performance_year_of(local_date(config, _now()), config.year.start_month) - 1
+    last = performance_year_of(local_date(config, now or _now()), config.year.start_month) - 1
     console.print(
         "\nWhat to try next:\n"
         f"  perfbot export demo.xlsx --year {last}  last year's HR workbook, moderated\n"
@@ -699,11 +701,20 @@ def simulate(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the figures as JSON (nothing else).")
     ] = False,
+    keep: Annotated[
+        Path | None,
+        typer.Option(
+            "--keep",
+            metavar="FILE.db",
+            help="Keep the simulated year in this new SQLite file, to export or serve.",
+        ),
+    ] = None,
 ) -> None:
-    """A year in a minute: the demo department on a virtual clock, in a throwaway database."""
+    """A year in a minute: the demo department on a virtual clock, in a throwaway database
+    (or one you keep)."""
     from rich.table import Table
 
-    from scheduler.simulate import simulate_year
+    from scheduler.simulate import forget_simulated_chat, simulate_year
     from store.demo import write_demo_roster
     from store.framework import year_label, year_start
     from store.roster import import_roster
@@ -711,8 +722,12 @@ def simulate(
     settings = _settings()
     config = settings.department()
     start_year = year or performance_year_of(local_date(config, _now()), config.year.start_month)
+    if keep is not None and keep.exists():
+        _fail(f"{keep} already exists: give a new file name for the simulated year.")
+    if keep is not None and not keep.parent.is_dir():
+        _fail(f"There is no folder {keep.parent}: create it first, or give another path.")
     with tempfile.TemporaryDirectory() as tmp:
-        db = Database(f"sqlite:///{Path(tmp) / 'simulation.db'}")
+        db = Database(f"sqlite:///{keep or Path(tmp) / 'simulation.db'}")
         migrate.upgrade(db)
         loaded = datetime.combine(
             year_start(start_year, config.year.start_month), datetime.min.time(), tzinfo=UTC
@@ -734,6 +749,8 @@ def simulate(
                 result = simulate_year(
                     db, config, start_year=start_year, seed=seed, diligence=diligence
                 )
+        if keep is not None:
+            forget_simulated_chat(db)
         db.dispose()
     if as_json:
         import json
@@ -762,6 +779,13 @@ def simulate(
         f"{result.sent} nudges sent; {result.duplicates} duplicates; "
         f"{result.outside_hours} outside working hours."
     )
+    if keep is not None:
+        console.print(
+            f"The simulated year is kept in {keep}: DATABASE_URL=sqlite:///{keep} perfbot export "
+            f"sim.xlsx --year {start_year}, or serve it with --at a date in that year.",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @app.command()
@@ -771,6 +795,18 @@ def serve(
     with_scheduler: Annotated[
         bool, typer.Option("--scheduler/--no-scheduler", help="Run the scheduler in this process.")
     ] = True,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            metavar="YYYY-MM-DDTHH:MM",
+            help="Run on a virtual clock that starts at this moment (the department's time), "
+            "for training sessions and trials.",
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option(help="With --at: run even though real people are stored.")
+    ] = False,
 ) -> None:
     """Run perfbot: migrate the database, load the demo if it is empty, start the web server
     and the scheduler."""
@@ -779,23 +815,51 @@ def serve(
     from bot.app import web_app
 
     settings = _settings()
+    config = settings.department()
+    clock = _virtual_clock(at, config) if at else None
     where, on = host or settings.host, port or settings.port
     _port_free(where, on)  # before anything starts: a failed start plans nothing
     db = _database(settings)
-    total, _real = _people_count(db)
+    total, real = _people_count(db)
+    if clock is not None and real and not force:
+        _fail(
+            f"This database holds {real} real people: a virtual clock would send them "
+            "reminders for a day that is not today. Use the demo's database, or --force."
+        )
     if total == 0:
-        _load_demo(db, settings)
-        _what_next(settings)
-    _say_where(settings, settings.department())
+        _load_demo(db, settings, now=clock.now() if clock else None)
+        _what_next(settings, now=clock.now() if clock else None)
+    _say_where(settings, config)
+    if clock is not None:
+        shown = clock.now().astimezone(ZoneInfo(config.department.timezone))
+        err.print(
+            f"[bold red]VIRTUAL CLOCK: perfbot is running as if it were "
+            f"{shown:%A} {shown.day} {shown:%B %Y, %H:%M} and the time runs on from there. "
+            "For training and trials only - every date it shows and sends is make-believe."
+            "[/bold red]",
+            highlight=False,
+        )
     try:
         web.run_app(
-            web_app(db, settings, with_scheduler=with_scheduler),
+            web_app(db, settings, with_scheduler=with_scheduler, clock=clock),
             host=where,
             port=on,
             print=lambda text: console.print(text.strip()),
         )
     except OSError as exc:  # the port was taken between the check and the start
         _fail(f"perfbot could not listen on {where}:{on} ({exc.strerror}). {PORT_HINT}")
+
+
+def _virtual_clock(at: str, config: Any) -> Any:
+    """``--at`` as a clock, read in the department's time zone."""
+    from store.clock import StartedAt
+
+    zone = ZoneInfo(config.department.timezone)
+    try:
+        start = datetime.strptime(at, "%Y-%m-%dT%H:%M").replace(tzinfo=zone)
+    except ValueError:
+        _fail(f"--at {at}: give a date and time like 2027-03-31T09:30.")
+    return StartedAt(start)
 
 
 PORT_HINT = "Stop what uses it, or choose another port with PORT=... or --port."

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -94,7 +95,7 @@ class PerfScheduler:
                 replace_existing=True,
                 coalesce=True,
                 max_instances=1,
-                next_run_time=self.clock.now(),
+                next_run_time=datetime.now(UTC),  # wall time: the trigger runs on it
             )
             self.scheduler.add_job(
                 self.tick_digest,
@@ -117,7 +118,7 @@ class PerfScheduler:
                 replace_existing=True,
                 coalesce=True,
                 max_instances=1,
-                next_run_time=self.clock.now(),
+                next_run_time=datetime.now(UTC),  # wall time: the trigger runs on it
             )
         self.scheduler.start()
         logger.info("scheduler started plan=%s deliver=%s", self.plan_enabled, self.deliver_enabled)

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import col, select
 
 from scheduler.delivery import Deliverer
@@ -38,7 +39,7 @@ from store.framework import (
     year_end,
     year_start,
 )
-from store.models import Outbox, Person, Via
+from store.models import ChatIdentity, Outbox, Person, Via
 from store.worktime import WorkingTime
 
 Call = tuple[Callable[..., Any], dict[str, Any]]
@@ -424,6 +425,15 @@ def simulate_year(
         scheduled_per_person_day=list(sim.scheduled.values()),
         by_role=by_role,
     )
+
+
+def forget_simulated_chat(db: Database) -> None:
+    """A kept simulation: drop the made-up chat identities it delivered to, so a server on it
+    never sends to them (its people then count as not reachable, as the demo's are)."""
+    with db.write() as session:
+        session.execute(
+            sa.delete(ChatIdentity).where(col(ChatIdentity.external_id).startswith("SIM"))
+        )
 
 
 def _role(person: Person, manages: bool) -> str:

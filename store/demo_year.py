@@ -242,7 +242,8 @@ class _Record:
 
     def awards(self, year: int, dates: dict[Milestone, date]) -> None:
         """A handful of in-year awards: most approved, one turned down, the latest waiting."""
-        nominees = self.rng.sample([p for p in self.staff if p.dg_id], 7)
+        eligible = [p for p in self.staff if p.dg_id and not p.poor_performance_measures]
+        nominees = self.rng.sample(eligible, 7)  # F15: none on poor-performance measures
         start = fw.year_start(year, self.config.year.start_month)
         days = [self.moment(start + timedelta(days=40 + 40 * n)) for n in range(len(nominees))]
         made = [(n, p, on) for n, (p, on) in enumerate(zip(nominees, days, strict=True)) if on]

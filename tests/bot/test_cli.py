@@ -69,6 +69,8 @@ def test_db_upgrade_then_demo_then_roster(tmp_path: Path) -> None:
         assert db.execute("SELECT count(*) FROM audit_log").fetchone()[0] < 100  # the import's
     refused = run(["demo"], tmp_path)
     assert refused.returncode == 1 and "real people" in refused.stderr
+    virtual = run(["serve", "--at", "2027-03-31T09:30"], tmp_path, PORT=str(_free_port()))
+    assert virtual.returncode == 2 and f"holds {len(org_rows())} real people" in virtual.stderr
 
 
 def test_bad_roster_prints_one_line_per_problem_and_exits_1(tmp_path: Path) -> None:
@@ -148,12 +150,72 @@ def test_serve_migrates_loads_demo_and_answers_health_checks(tmp_path: Path) -> 
     assert "Traceback" not in output
 
 
-def test_simulate_a_year_prints_a_monthly_summary(tmp_path: Path) -> None:
-    out = run(["simulate", "--year", "2026", "--seed", "3"], tmp_path)
+def test_simulate_a_year_prints_a_monthly_summary_and_keeps_it(tmp_path: Path) -> None:
+    import sqlite3
+
+    out = run(["simulate", "--year", "2026", "--seed", "3", "--keep", "sim.db"], tmp_path)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "2026-06" in out.stdout and "2027-03" in out.stdout
     assert "0 duplicates; 0 outside working hours." in out.stdout
-    assert not (tmp_path / "perfbot.db").exists()  # a throwaway database, not yours
+    assert "The simulated year is kept in sim.db" in out.stdout
+    assert not (tmp_path / "perfbot.db").exists()  # not your database
+    with sqlite3.connect(tmp_path / "sim.db") as db:  # no made-up chat ids to send to
+        assert db.execute("SELECT count(*) FROM chat_identity").fetchone() == (0,)
+    exported = run(
+        ["export", "sim.xlsx", "--year", "2026"], tmp_path, DATABASE_URL="sqlite:///sim.db"
+    )
+    assert exported.returncode == 0 and "57 people" in exported.stdout, exported.stderr
+    again = run(["simulate", "--keep", "sim.db"], tmp_path)
+    assert again.returncode == 2 and "already exists" in again.stderr
+
+
+def test_serve_at_a_moment_runs_on_a_virtual_clock(tmp_path: Path) -> None:
+    """A training session on the last day of the year: the demo is as of that day, the
+    banner says the clock is make-believe, and the planner plans for that day."""
+    import sqlite3
+
+    port = _free_port()
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PERFBOT_", "DATABASE", "SLACK_", "MICROSOFT_"))
+    }
+    environ.update(PORT=str(port), PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    proc = subprocess.Popen(
+        PERFBOT + ["serve", "--at", "2027-03-31T09:30"],
+        cwd=tmp_path, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    pytest.fail("perfbot serve --at did not become ready")
+                time.sleep(0.2)
+        deadline = time.monotonic() + 30
+        with sqlite3.connect(tmp_path / "perfbot.db") as db:
+            while not db.execute("SELECT count(*) FROM outbox WHERE status='pending'").fetchone()[
+                0
+            ]:
+                assert time.monotonic() < deadline, "the planner planned nothing"
+                time.sleep(0.2)
+            planned = db.execute(
+                "SELECT min(created_at), max(created_at) FROM outbox WHERE status='pending'"
+            ).fetchone()
+            q4 = db.execute(
+                "SELECT count(*) FROM indicative_rating WHERE year=2026 AND quarter=4"
+            ).fetchone()[0]
+    finally:
+        proc.terminate()
+        output, _ = proc.communicate(timeout=30)
+    said = " ".join(output.split())
+    assert "VIRTUAL CLOCK: perfbot is running as if it were Wednesday 31 March 2027, 09:30" in said
+    assert planned[0].startswith("2027-03-31") and planned[1].startswith("2027-03-31")
+    assert q4 > 0  # the demo as of that day: its Q4 ratings are in
 
 
 def test_simulate_json_prints_the_figures_and_nothing_else(tmp_path: Path) -> None:
@@ -202,6 +264,8 @@ MISTAKES = {
     "the wrong folder": (["export", "hr.xlsx"], {}, "There is no perfbot database at"),
     "an empty database": (["awards", "waiting"], {"DATABASE_URL": "sqlite:///empty.db"},
                           "holds no one yet"),
+    "a virtual clock without a time": (["serve", "--at", "2027-03-31"], {},
+                                       "--at 2027-03-31: give a date and time like"),
     "a log format that is not one": (["db", "upgrade"], {"LOG_FORMAT": "xml"},
                                      "set it to text (the default) or json"),
 }  # fmt: skip
