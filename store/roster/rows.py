@@ -18,9 +18,9 @@ COLUMNS: dict[str, str] = {
     "business_unit": "Business unit (moderation panels are held per unit).",
     "line_manager_email": "Line manager's email; must be a row in this file. Blank only for "
     "the Permanent Secretary.",
-    "countersigning_email": "Countersigning officer's email (optional); must be in this file.",
-    "dg_email": "Director General who decides this person's in-year awards (optional for "
-    "DGs and the Permanent Secretary); that person needs the dg role.",
+    "countersigning_email": "Countersigning officer's email; must be a row in this file.",
+    "dg_email": "Director General who decides this person's in-year awards; that person "
+    "needs the dg role.",
     "start_date": "Date the person joined this department (YYYY-MM-DD or DD/MM/YYYY).",
     "location": "England, Wales, Scotland or Northern Ireland (sets bank holidays).",
     "roles": "Comma list of extra roles: hr, dg. Blank for none.",

@@ -6,7 +6,27 @@ import csv
 from pathlib import Path
 
 from store.errors import InvalidInput
+from store.framework import Grade, Nation
 from store.roster.rows import COLUMNS, OPTIONAL_COLUMNS, PC_GUIDE
+
+# Whether each column's cells may be left blank - the same rules the import applies.
+BLANK = "may be blank"
+VALUES: dict[str, str] = {
+    "line_manager_email": "required, except for the Permanent Secretary (the one person with "
+    "no line manager)",
+    "countersigning_email": BLANK,
+    "dg_email": "blank for Directors General and the Permanent Secretary; for everyone else "
+    "give it, or no one can decide their in-year awards",
+    "roles": BLANK,
+    "poor_performance_measures": "yes or no (blank means no)",
+}
+# Drop-downs on the Roster sheet: the values the import accepts for these columns.
+CHOICES: dict[str, list[str]] = {
+    "grade": [g.value for g in Grade],
+    "location": [n.value for n in Nation],
+    "poor_performance_measures": ["yes", "no"],
+}
+ROWS_WITH_CHOICES = 5_000
 
 EXAMPLE_ROW = {
     "staff_id": "100001",
@@ -34,7 +54,8 @@ def write_template(path: str | Path) -> Path:
     if path.suffix.lower() != ".xlsx":
         raise InvalidInput("Name the template .xlsx or .csv.", field="file")
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.worksheet.datavalidation import DataValidation
 
     book = Workbook()
     sheet = book.active
@@ -49,18 +70,35 @@ def write_template(path: str | Path) -> Path:
         sheet.column_dimensions[sheet.cell(1, letter_index).column_letter].width = max(
             14, len(name) + 4
         )
+    for name, allowed in CHOICES.items():
+        letter = sheet.cell(1, header.index(name) + 1).column_letter
+        choice = DataValidation(
+            type="list",
+            formula1='"' + ",".join(allowed) + '"',
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle=name,
+            error=f"Choose one of: {', '.join(allowed)}.",
+        )
+        choice.add(f"{letter}2:{letter}{ROWS_WITH_CHOICES + 1}")
+        sheet.add_data_validation(choice)
     guide = book.create_sheet("Column guide")
-    guide.append(["column", "required", "what to put in it"])
+    guide.append(["column", "in the file", "value", "what to put in it"])
     for cell in guide[1]:
         cell.font = Font(bold=True)
     for name, text in COLUMNS.items():
-        guide.append([name, "yes", text])
+        guide.append([name, "required", VALUES.get(name, "required"), text])
     for name, text in OPTIONAL_COLUMNS.items():
-        guide.append([name, "no", text])
-    guide.append(["pc_<name>", "no", PC_GUIDE])
+        guide.append([name, "optional", BLANK, text])
+    guide.append(["pc_<name>", "optional", BLANK, PC_GUIDE])
     guide.append([])
-    guide.append(["example row", "", ", ".join(f"{k}={v}" for k, v in EXAMPLE_ROW.items())])
-    guide.column_dimensions["A"].width = 24
-    guide.column_dimensions["C"].width = 100
+    guide.append(["example row", "", "", ", ".join(f"{k}={v}" for k, v in EXAMPLE_ROW.items())])
+    guide.column_dimensions["A"].width = 26
+    guide.column_dimensions["B"].width = 12
+    guide.column_dimensions["C"].width = 40
+    guide.column_dimensions["D"].width = 90
+    for row in guide.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
     book.save(path)
     return path

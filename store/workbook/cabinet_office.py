@@ -6,7 +6,7 @@ from typing import Any
 
 from store import framework as fw
 from store.workbook.base import Book, SheetSpec
-from store.workbook.cells import PERCENT, TITLE, append, header, styled, widths
+from store.workbook.cells import PERCENT, TITLE, Counted, header, styled, widths
 
 # F22: payments made - an award a DG approved that waits for the Chief Secretary is not paid.
 IN_YEAR_PAYMENTS = (
@@ -23,37 +23,29 @@ def fill(book: Book, ws: Any) -> None:
         end_year_payments=tally.bonus_eligible,
         on_poor_performance_measures=tally.poor_performance,
     )
-    widths(ws, 60, 14, 12)
+    widths(ws, MEASURE_WIDTH, 14, 12)
     ws.freeze_panes = "A4"
-    append(ws, [styled(ws, f"Cabinet Office return, {book.label}", font=TITLE)])
-    append(ws, [f"{book.config.department.name}: final ratings of {ret.rated} people."])
-    append(ws, header(ws, "Measure", "Number", "%"))
-    append(
-        ws,
-        [
-            "Rated Exceeding or High Performing",
-            ret.top_two,
-            styled(ws, ret.top_two_share, fmt=PERCENT),
-        ],
-    )
-    append(
-        ws,
-        [
-            "Rated Partially Met",
-            ret.partially_met,
-            styled(ws, ret.partially_met_share, fmt=PERCENT),
-        ],
-    )
-    append(ws, [IN_YEAR_PAYMENTS, ret.in_year_payments])
-    append(
-        ws,
-        [
+    put = Counted(ws)
+    put([styled(ws, f"Cabinet Office return, {book.label}", font=TITLE)])
+    put([f"{book.config.department.name}: final ratings of {ret.rated} people."])
+    put(header(ws, "Measure", "Number", "%"))
+    for measure, number, share in (
+        ("Rated Exceeding or High Performing", ret.top_two, ret.top_two_share),
+        ("Rated Partially Met", ret.partially_met, ret.partially_met_share),
+        (IN_YEAR_PAYMENTS, ret.in_year_payments, None),
+        (
             "People eligible for an end-year non-consolidated payment (an eligibility "
             "count, not payments made: perfbot does not record bonus payments)",
             ret.end_year_payments,
-        ],
-    )
-    append(ws, ["On formal poor-performance measures", ret.on_poor_performance_measures])
+            None,
+        ),
+        ("On formal poor-performance measures", ret.on_poor_performance_measures, None),
+    ):
+        shown = [styled(ws, share, fmt=PERCENT)] if share is not None else []
+        put.wrapped([measure, number, *shown], MEASURE_WIDTH)
+
+
+MEASURE_WIDTH = 60
 
 
 SPEC = SheetSpec("Cabinet Office return", "Cabinet Office return: the autumn figures.", fill=fill)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+import textwrap
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +26,7 @@ TITLE = Font(bold=True, size=14)
 HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 EDIT_FILL = PatternFill("solid", fgColor="FFF2CC")  # the columns a moderation panel types in
 WRAP = Alignment(wrap_text=True, vertical="top")
+RIGHT = Alignment(horizontal="right")
 
 
 @dataclass(frozen=True)
@@ -63,9 +65,51 @@ def safe(ws: Any, values: list[Any]) -> list[Any]:
     return values
 
 
+LINE_HEIGHT = 13  # points per line of wrapped text at the default size
+# Printing: a sheet up to this many characters wide goes on one A4 landscape page width (a
+# moderation pack, about 300); a wider one spreads over pages of about PAGE_WIDTH each.
+ONE_PAGE_WIDE = 400
+PAGE_WIDTH = 300
+
+
+def text_lines(value: Any, width: float) -> int:
+    """How many lines ``value`` takes wrapped in a column ``width`` characters wide (an
+    estimate: no spreadsheet measures the text of a file it did not lay out)."""
+    return max(1, math.ceil(len(str(value or "")) / (width * 1.1)))
+
+
 def append(ws: Any, values: list[Any]) -> None:
     """The one way a row is written to a sheet."""
     ws.append(safe(ws, values))
+
+
+class Counted:
+    """Appends rows and says each one's number: a write-only sheet cannot tell, and a chart's
+    reference or a row's height needs it."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws, self.written = ws, 0
+
+    def __call__(self, values: list[Any]) -> int:
+        append(self.ws, values)
+        self.written += 1
+        return self.written
+
+    def wrapped(self, values: list[Any], width: float) -> int:
+        """A row whose first cell is text wrapped in its column ``width``, the row made tall
+        enough for it."""
+        lines = text_lines(values[0], width)
+        if lines > 1:
+            self.ws.row_dimensions[self.written + 1].height = LINE_HEIGHT * lines
+            values = [styled(self.ws, values[0], alignment=WRAP), *values[1:]]
+        return self(values)
+
+    def paragraph(self, text: str, width: int) -> int:
+        """Text too long for one row, as rows of at most ``width`` characters: it never runs
+        under a chart or widens what prints."""
+        for line in textwrap.wrap(text, width):
+            self([line])
+        return self.written
 
 
 def styled(ws: Any, value: Any, *, fmt: str | None = None, **style: Any) -> WriteOnlyCell:
@@ -83,7 +127,7 @@ def styled(ws: Any, value: Any, *, fmt: str | None = None, **style: Any) -> Writ
 
 
 def header(ws: Any, *titles: str) -> list[WriteOnlyCell]:
-    return [styled(ws, t, font=BOLD, fill=HEADER_FILL) for t in titles]
+    return [styled(ws, t, font=BOLD, fill=HEADER_FILL, alignment=WRAP) for t in titles]
 
 
 def widths(ws: Any, *values: float, first: int = 1) -> None:
@@ -112,7 +156,14 @@ class Sheet:
         self.ws.freeze_panes = f"A{self.header_row + 1}"
         for line in before:
             append(self.ws, line)
+        tallest = max(text_lines(c.header, c.width) for c in self.columns)
+        if tallest > 1:  # headers wrap rather than being cut (set before the row is written)
+            self.ws.row_dimensions[self.header_row].height = LINE_HEIGHT * tallest
         append(self.ws, header(self.ws, *(c.header for c in self.columns)))
+        wide = sum(c.width for c in self.columns)
+        if wide > ONE_PAGE_WIDE:  # readable type: across pages, staff ID and name on each
+            self.ws.page_setup.fitToWidth = math.ceil(wide / PAGE_WIDTH)
+            self.ws.print_title_cols = "A:B"
         self._styled = [
             (i, self.cell(None, fmt=c.fmt, **({"alignment": WRAP} if c.wrap else {})))
             for i, c in enumerate(self.columns)
@@ -127,15 +178,11 @@ class Sheet:
         column is reused: openpyxl writes a row out before ``append`` returns."""
         values = safe(self.ws, values)
         lines = max(
-            (
-                math.ceil(len(str(values[i])) / (c.width * 1.1))
-                for i, c in enumerate(self.columns)
-                if c.wrap and values[i]
-            ),
+            (text_lines(values[i], c.width) for i, c in enumerate(self.columns) if c.wrap),
             default=1,
         )
         if lines > 1:  # a wrapped cell's row is as tall as its text (no app measures it)
-            self.ws.row_dimensions[self.header_row + self.rows + 1].height = 13 * lines
+            self.ws.row_dimensions[self.header_row + self.rows + 1].height = LINE_HEIGHT * lines
         for i, template in self._styled:
             if values[i] is not None:
                 template.value = values[i]

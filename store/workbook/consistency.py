@@ -14,7 +14,7 @@ from store.config import Milestone, milestone_dates
 from store.framework import Rating
 from store.models import ConsistencyRecord
 from store.workbook.base import Book, SheetSpec
-from store.workbook.cells import BOLD, TITLE, append, header, styled, widths
+from store.workbook.cells import BOLD, RIGHT, TITLE, Counted, append, header, styled, widths
 
 BOXES = tuple(Rating)
 MID_YEAR = "Mid-year (Q2 indicative)"
@@ -72,24 +72,32 @@ def fill(book: Book, ws: Any) -> None:
         book, aggregates.consistency_check(book.session, book.codes, threshold=threshold)
     )
     widths(ws, 34)
-    widths(ws, *([13] * 13), first=2)
-    ws.freeze_panes = "A4"
+    widths(ws, *([17] * 13), first=2)
+    ws.freeze_panes = "A2"  # the title; the tables below vary in place
     append(ws, [styled(ws, f"Consistency check, {book.label}", font=TITLE)])
-    append(
-        ws,
-        [
-            f"Counts of people per box by protected characteristic. Cells with fewer than "
-            f"{threshold} people are hidden (shown as *), with further cells hidden where "
-            "a count could otherwise be worked out from the totals, or where everyone in a "
-            f"box would be shown to share one group; groups under {threshold} are pooled as "
-            "Other. The mid-year table is kept as it stood when the check was run."
-        ],
+    Counted(ws).paragraph(
+        f"Counts of people per box by protected characteristic. Cells with fewer than "
+        f"{threshold} people are hidden (shown as *), with further cells hidden where a count "
+        "could otherwise be worked out from the totals, or where everyone in a box would be "
+        f"shown to share one group; groups under {threshold} are pooled as Other. The mid-year "
+        "table is kept as it stood when the check was run.",
+        110,
     )
     append(ws, [])
     if not tables:
-        append(ws, ["The roster holds no protected characteristics (pc_ columns)."])
+        stored = aggregates.characteristics_present(book.session)
+        append(
+            ws,
+            [
+                "No one has a Q2 indicative or a final rating for this year yet, so there is "
+                f"nothing to compare across {', '.join(stored)}."
+                if stored
+                else "The roster holds no protected characteristics (pc_ columns)."
+            ],
+        )
     for mid, end in tables:
-        append(ws, [styled(ws, mid.characteristic, font=TITLE)])
+        name = mid.characteristic.replace("_", " ").capitalize()  # age_band: "Age band"
+        append(ws, [styled(ws, name, font=TITLE)])
         for table in (mid, end):
             append(ws, [styled(ws, table.stage, font=BOLD)])
             if table.withheld:
@@ -100,7 +108,8 @@ def fill(book: Book, ws: Any) -> None:
             for group, cells, total in zip(
                 table.groups, table.cells, table.row_totals, strict=True
             ):
-                append(ws, [group] + ["*" if c is None else c for c in cells] + [total])
+                shown = [styled(ws, "*", alignment=RIGHT) if c is None else c for c in cells]
+                append(ws, [group, *shown, total])  # a hidden cell's * lines up with numbers
             append(ws, [styled(ws, "Total", font=BOLD)] + table.column_totals + [table.total])
             append(ws, [])
 

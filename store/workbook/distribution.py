@@ -9,31 +9,23 @@ from openpyxl.chart import BarChart, Reference
 
 from store.framework import Grade, Rating
 from store.workbook.base import Book, SheetSpec
-from store.workbook.cells import BOLD, PERCENT, TITLE, append, header, styled, widths
+from store.workbook.cells import BOLD, PERCENT, TITLE, Counted, header, styled, widths
 
 BOXES = tuple(Rating)
 
 
 def fill(book: Book, ws: Any) -> None:
     tally = book.tally
-    widths(ws, 26, 15, 15, 15, 15, 10)
-    ws.freeze_panes = "A3"
-    written = 0
-
-    def put(values: list[Any]) -> int:
-        """Append a row; its number (the charts' references are counted here, not by hand)."""
-        nonlocal written
-        append(ws, values)
-        written += 1
-        return written
+    widths(ws, 28, 18, 18, 18, 18, 10)
+    ws.freeze_panes = "A2"
+    put = Counted(ws)  # the charts' references are counted as rows are written
 
     put([styled(ws, f"Distribution of final ratings, {book.label}", font=TITLE)])
-    put(
-        [
-            "People moderated by this department with a final rating (moderated, else "
-            "the recommendation after the gates). There is no forced distribution; expect most "
-            "in Achieving and about 5% Partially Met."
-        ],
+    put.paragraph(
+        "People moderated by this department with a final rating (moderated, else the "
+        "recommendation after the gates). There is no forced distribution; expect most in "
+        "Achieving and about 5% Partially Met.",
+        100,
     )
     put([])
     head = put(header(ws, "Box", "People", "Share", "Expected share", "Guidance"))

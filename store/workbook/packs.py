@@ -22,7 +22,7 @@ COLUMNS = (
     Column("Q2 (mid-year)", 15),
     Column("Q3", 15),
     Column("Q4", 15),
-    Column("End-year recommendation", 15),
+    Column("End-year recommendation", 17),
     Column("Rating after the gates", 15),
     Column("Why the gates changed it", 40, wrap=True),
     Column("Evidence items", 10),

@@ -20,35 +20,35 @@ COLUMNS = (
     Column("Name", 24),
     Column("Email", 30),
     Column("Grade", 8),
-    Column("Business unit", 22),
-    Column("Location", 12),
+    Column("Business unit", 28),
+    Column("Location", 16),
     Column("Line manager", 22),
     Column("Director General", 22),
     Column("Start date", 11),
     Column("Left on", 11),
-    Column("Temporary promotion into the SCS", 24),  # F25
+    Column("Temporary promotion into the SCS", 24, wrap=True),  # F25
     Column("Objectives", 10),
-    Column("Objectives agreed", 26),  # F11
+    Column("Objectives agreed", 26, wrap=True),  # F11
     Column("Q1", 15),
     Column("Q2 (mid-year)", 15),
     Column("Q3", 15),
     Column("Q4", 15),
-    Column("Mid-year write-up", 26),  # F23: where its agreement stands
-    Column("End-year write-up", 26),
-    Column("End-year recommendation", 15),
+    Column("Mid-year write-up", 26, wrap=True),  # F23: where its agreement stands
+    Column("End-year write-up", 26, wrap=True),
+    Column("End-year recommendation", 17),
     *[Column(s.label, 14) for s in MinimumStandard],
     Column("Finance objective", 12),
     Column("Rating after the gates", 15),
-    Column("Why the gates changed it", 40),
+    Column("Why the gates changed it", 40, wrap=True),
     Column("Moderated rating", 15),
     Column("Final rating", 15),
-    Column("Why there is no final rating yet", 40),
-    Column("Review of the rating", 40),  # F27
+    Column("Why there is no final rating yet", 40, wrap=True),
+    Column("Review of the rating", 40, wrap=True),  # F27
     Column("Development plan", 14),
-    Column("Under-performance step", 22),
+    Column("Under-performance step", 22, wrap=True),
     Column("On poor-performance measures", 12),
     Column("Moderation", 16),
-    Column("Moderated by", 24),
+    Column("Moderated by", 24, wrap=True),
     Column("End-year bonus", 18),
     Column("Evidence items", 10),
     Column("Awards approved", 10),

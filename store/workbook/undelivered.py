@@ -20,7 +20,7 @@ COLUMNS = (
     Column("Step", 16),
     Column("Due", 16, DATETIME),
     Column("Status", 14),
-    Column("Why", 50),
+    Column("Why", 50, wrap=True),
 )
 UNDELIVERABLE = OutboxStatus.UNDELIVERABLE.value
 

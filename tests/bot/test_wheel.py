@@ -81,5 +81,5 @@ def test_the_wheel_installs_and_runs_from_another_folder(tmp_path: Path) -> None
     }
     demo = _run([*perfbot, "demo"], elsewhere)
     assert demo.returncode == 0, demo.stderr
-    assert "57 added" in demo.stdout
+    assert "57 fictional people" in demo.stdout
     assert (elsewhere / "perfbot.db").is_file()

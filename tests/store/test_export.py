@@ -673,7 +673,29 @@ def test_every_sheet_prints_landscape_as_wide_as_the_page_with_its_header(
     assert len(visible) > 8
     for ws in visible:
         assert ws.page_setup.orientation == "landscape", ws.title
-        assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0, ws.title
+        assert ws.page_setup.fitToHeight == 0, ws.title
         assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
         assert ws.print_title_rows == "$1:$1", ws.title
+        if ws.title.startswith("Mod "):
+            assert ws.page_setup.fitToWidth == 1, ws.title  # a pack: one page wide
+    # The Ratings sheet is some 45 columns: across pages at a readable size, each page with
+    # the staff ID and the name.
+    ratings = wb["Ratings"]
+    assert ratings.page_setup.fitToWidth > 1 and ratings.print_title_cols == "$A:$B"
     wb.close()
+
+
+def test_before_anyone_is_rated_the_consistency_sheet_says_so_truly(
+    db: Database, org: Any, config: DepartmentConfig, tmp_path: Path
+) -> None:
+    """F21: with characteristics stored but no one rated, the sheet says there is nothing to
+    compare yet - not that the roster holds none."""
+    from tests.conftest import NOW
+
+    path = tmp_path / "early.xlsx"
+    export_workbook(db, config, path, actor=org.actor("hr"), now=NOW, year=2026)
+    wb = load_workbook(path)
+    said = [c for row in wb["Consistency check"].iter_rows(values_only=True) for c in row if c]
+    wb.close()
+    assert any("nothing to compare across sex" in str(c) for c in said), said
+    assert not any("holds no protected characteristics" in str(c) for c in said)

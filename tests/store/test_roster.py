@@ -280,8 +280,24 @@ def test_template_round_trip(tmp_path: Path, db: Database, now) -> None:
     book = load_workbook(path)
     header = [c.value for c in book["Roster"][1]]
     assert header[: len(COLUMNS)] == list(COLUMNS)
-    guide = {row[0]: row[2] for row in book["Column guide"].iter_rows(min_row=2, values_only=True)}
+    rows = list(book["Column guide"].iter_rows(min_row=2, values_only=True))
+    guide = {row[0]: row[1:] for row in rows if row and row[0]}
     assert set(COLUMNS) <= set(guide) and "pc_<name>" in guide
+    # One story about what is required: every column of the file is in the header; whose
+    # cells may be blank is said once, as the import applies it.
+    assert {guide[c][0] for c in COLUMNS} == {"required"}
+    assert "Permanent Secretary" in guide["line_manager_email"][1]
+    assert guide["countersigning_email"][1] == "may be blank"
+    assert guide["staff_id"][1] == "required"
+    # Drop-downs for the columns with a fixed set of values.
+    lists = {
+        str(v.sqref).split(":")[0].rstrip("0123456789"): v.formula1
+        for v in book["Roster"].data_validations.dataValidation
+    }
+    letter = {c.value: c.column_letter for c in book["Roster"][1]}
+    assert lists[letter["grade"]] == '"SCS1,SCS2,SCS3,PermSec"'
+    assert lists[letter["location"]] == '"England,Wales,Scotland,Northern Ireland"'
+    assert lists[letter["poor_performance_measures"]] == '"yes,no"'
     # Filling the template's columns with data imports cleanly.
     csv_path = write_template(tmp_path / "t.csv")
     with csv_path.open() as handle:
