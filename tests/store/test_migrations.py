@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -38,19 +39,24 @@ def test_sqlite_migrates_from_empty(tmp_path: Path) -> None:
 
 @pytest.mark.postgres
 def test_postgres_migrates_from_empty(postgres_url: str) -> None:
-    # A schema of its own, so the shared test database stays as other tests expect it.
-    admin = Database(postgres_url)
+    _in_a_schema_of_its_own(postgres_url, "fresh_migration", _check_fresh_migration)
+
+
+def _in_a_schema_of_its_own(url: str, schema: str, check: Any) -> None:
+    """Run ``check(db)`` in a PostgreSQL schema of its own, so the shared test database stays
+    as other tests expect it."""
+    admin = Database(url)
     with admin.engine.begin() as conn:
-        conn.exec_driver_sql("DROP SCHEMA IF EXISTS fresh_migration CASCADE")
-        conn.exec_driver_sql("CREATE SCHEMA fresh_migration")
+        conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
     admin.dispose()
-    db = Database(postgres_url, connect_args={"options": "-csearch_path=fresh_migration"})
+    db = Database(url, connect_args={"options": f"-csearch_path={schema}"})
     try:
-        _check_fresh_migration(db)
+        check(db)
     finally:
         db.dispose()
-        with Database(postgres_url).engine.begin() as conn:
-            conn.exec_driver_sql("DROP SCHEMA fresh_migration CASCADE")
+        with Database(url).engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
 
 
 def test_audit_log_is_append_only(db: Database) -> None:
@@ -105,15 +111,4 @@ def test_sqlite_reset_empties_and_rebuilds(tmp_path: Path) -> None:
 
 @pytest.mark.postgres
 def test_postgres_reset_empties_and_rebuilds(postgres_url: str) -> None:
-    admin = Database(postgres_url)
-    with admin.engine.begin() as conn:
-        conn.exec_driver_sql("DROP SCHEMA IF EXISTS demo_reset CASCADE")
-        conn.exec_driver_sql("CREATE SCHEMA demo_reset")
-    admin.dispose()
-    db = Database(postgres_url, connect_args={"options": "-csearch_path=demo_reset"})
-    try:
-        _reset_keeps_the_rules(db)
-    finally:
-        db.dispose()
-        with Database(postgres_url).engine.begin() as conn:
-            conn.exec_driver_sql("DROP SCHEMA demo_reset CASCADE")
+    _in_a_schema_of_its_own(postgres_url, "demo_reset", _reset_keeps_the_rules)
