@@ -6,13 +6,14 @@ from __future__ import annotations
 import math
 import re
 import textwrap
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.filters import AutoFilter
@@ -176,15 +177,18 @@ class Sheet:
     def add(self, values: list[Any]) -> None:
         """A data row; columns with a number format get a styled cell. One cell per such
         column is reused: openpyxl writes a row out before ``append`` returns."""
-        values = safe(self.ws, values)
         lines = max(
             (text_lines(values[i], c.width) for i, c in enumerate(self.columns) if c.wrap),
             default=1,
         )
         if lines > 1:  # a wrapped cell's row is as tall as its text (no app measures it)
             self.ws.row_dimensions[self.header_row + self.rows + 1].height = LINE_HEIGHT * lines
+        values = safe(self.ws, values)
         for i, template in self._styled:
-            if values[i] is not None:
+            if isinstance(values[i], Cell):  # text kept as text: style it the same
+                values[i].number_format = template.number_format
+                values[i].alignment = copy(template.alignment)
+            elif values[i] is not None:
                 template.value = values[i]
                 values[i] = template
         self.ws.append(values)
