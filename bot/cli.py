@@ -64,6 +64,8 @@ awards_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(awards_app, name="awards")
+person_app = typer.Typer(help="One person's data: a subject access request.", no_args_is_help=True)
+app.add_typer(person_app, name="person")
 
 
 def _now() -> datetime:
@@ -533,6 +535,49 @@ def moderation_review(
             )  # fmt: skip
             label = row.outcome.label if row.outcome else ""
             console.print(f"Review recorded: {person.name}'s final rating is {label}.")
+
+
+@person_app.command("export")
+def person_export(
+    staff_id: Annotated[str, typer.Argument(help="Whose data: their staff ID.")],
+    out: Annotated[
+        Path, typer.Argument(help="Where to write it: NAME.json and NAME.xlsx are both written.")
+    ],
+    by: Annotated[
+        str, typer.Option("--by", help="Staff ID of the HR person answering the request.")
+    ],
+) -> None:
+    """Everything perfbot holds about one person (a subject access request): JSON for systems
+    and a workbook the person can read. HR only; audited."""
+    from store.errors import PermissionDenied
+    from store.subject_access import subject_access, write_subject_access
+
+    if out.suffix.lower() not in (".json", ".xlsx", ""):
+        _fail(f"{out.name}: give a name ending .json or .xlsx (both files are written).")
+    if not out.parent.is_dir():
+        _fail(f"There is no folder {out.parent}: create it first, or give another path.")
+    settings = _settings()
+    db = _database(settings, with_people=True)
+    try:
+        with db.write() as session:
+            asking = _person(session, by)
+            subject = _person(session, staff_id)
+            held = subject_access(
+                session, actor=Actor(asking.id, Via.CLI), subject_id=subject.id, now=_now()
+            )
+            files = write_subject_access(held, out.with_suffix(""))
+    except PermissionDenied as exc:
+        err.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from None
+    except OSError as exc:
+        _fail(f"The export could not be written to {out.parent}: {exc.strerror}.")
+    count = sum(len(v) for v in held.values() if isinstance(v, list))
+    console.print(
+        f"Everything perfbot holds about {held['person']} ({count} records): {files[0]} and "
+        f"{files[1]}. It holds personal data: send it to them securely.",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @awards_app.command("waiting")

@@ -30,6 +30,18 @@ def characteristics_present(session: Session) -> list[str]:
     )
 
 
+def own_characteristics(session: Session, person_id: int) -> dict[str, str]:
+    """One person's own characteristics, for their subject access request only (the caller
+    has checked it is HR answering it, and audits it)."""
+    return dict(
+        session.exec(
+            select(ProtectedCharacteristic.characteristic, ProtectedCharacteristic.value)
+            .where(ProtectedCharacteristic.person_id == person_id)
+            .order_by(ProtectedCharacteristic.characteristic)
+        ).all()
+    )
+
+
 def headcount_by_characteristic(
     session: Session, characteristic: str, *, threshold: int
 ) -> dict[str, int | None]:

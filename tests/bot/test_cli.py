@@ -489,3 +489,21 @@ def test_f26_hr_releases_the_final_ratings_from_the_command_line(tmp_path: Path)
     assert "Traceback" not in early.stderr + again.stderr
     with db.read() as session:
         assert svc.outcome_release(session, 2026) is not None
+
+
+def test_a_subject_access_request_from_the_command_line(tmp_path: Path) -> None:
+    """HR answers a subject access request: JSON and a workbook, audited; anyone else who
+    tries is refused in words."""
+    roster = write_csv(tmp_path / "roster.csv", org_rows())
+    assert run(["roster", "import", str(roster)], tmp_path).returncode == 0
+    staff = {r["email"].split("@")[0]: r["staff_id"] for r in org_rows()}
+    refused = run(["person", "export", staff["js"], "js.json", "--by", staff["lm"]], tmp_path)
+    assert refused.returncode == 1 and "Only HR" in refused.stderr
+    assert not (tmp_path / "js.json").exists()
+    out = run(["person", "export", staff["js"], "js.json", "--by", staff["hr"]], tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "Everything perfbot holds about Js" in out.stdout
+    assert (tmp_path / "js.json").is_file() and (tmp_path / "js.xlsx").is_file()
+    import json
+
+    assert json.loads((tmp_path / "js.json").read_text())["staff_id"] == staff["js"]
