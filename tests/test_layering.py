@@ -4,7 +4,9 @@ module is checked without anyone adding it to a list."""
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -107,3 +109,81 @@ def test_only_bot_teams_imports_botbuilder() -> None:
     assert offenders == []
     # ...and bot/teams/ really is where it lives.
     assert "from botbuilder" in (ROOT / "bot" / "teams" / "app.py").read_text()
+
+
+# --- F21: protected characteristics stay in one module -----------------------------------------
+PC_READERS = {"store/aggregates.py"}  # reads, and lets only counts (or one person's own) out
+PC_WRITERS = {"store/roster/write.py"}  # replaces a person's rows on import; never reads
+PC_FUNCTIONS = {  # the aggregates that read the table, and who may call them
+    "characteristics_present",
+    "own_characteristics",
+    "headcount_by_characteristic",
+    "consistency_check",
+}
+PC_CALLERS = {"store/workbook/consistency.py", "store/subject_access.py"}  # audited exports
+
+
+def _product_sources() -> list[tuple[str, str]]:
+    return [
+        (str(p.relative_to(ROOT)), p.read_text(encoding="utf-8"))
+        for folder in ("store", "scheduler", "bot")
+        for p in sorted((ROOT / folder).rglob("*.py"))
+        if "migrations" not in p.parts and p.name != "models.py"
+    ]
+
+
+SQL_ON_PCS = re.compile(r"\b(from|join|into|update|table)\s+protected_characteristic\b", re.I)
+
+
+def _touches(tree: ast.AST) -> bool:
+    """The model by name, or the table named in SQL text."""
+    return any(
+        (isinstance(n, ast.Name) and n.id == "ProtectedCharacteristic")
+        or (isinstance(n, ast.Attribute) and n.attr == "ProtectedCharacteristic")
+        or (isinstance(n, ast.alias) and n.name == "ProtectedCharacteristic")
+        or (isinstance(n, ast.Constant) and isinstance(n.value, str)
+            and SQL_ON_PCS.search(n.value) is not None)
+        for n in ast.walk(tree)
+    )  # fmt: skip
+
+
+def test_only_aggregates_reads_protected_characteristics() -> None:
+    """No module but store/aggregates.py reads the table (by model or by name in SQL); the
+    roster import only deletes and inserts a person's rows; and the aggregates that read it
+    are called only by the exports that audit who took them (the workbook, subject access)."""
+    for name, source in _product_sources():
+        tree = ast.parse(source)
+        if name in PC_READERS:
+            continue
+        if name in PC_WRITERS:
+            reads = [
+                n for n in ast.walk(tree)
+                if isinstance(n, ast.Call) and getattr(n.func, "id", getattr(n.func, "attr", ""))
+                in ("select", "exec", "get", "query", "text") and _touches(n)
+            ]  # fmt: skip
+            assert reads == [], f"{name} reads protected characteristics"
+            continue
+        assert not _touches(tree), f"{name} touches protected characteristics"
+        called = {
+            n.attr
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Attribute) and n.attr in PC_FUNCTIONS
+        } | {
+            alias.name
+            for n in ast.walk(tree)
+            if isinstance(n, ast.ImportFrom) and n.module == "store.aggregates"
+            for alias in n.names
+            if alias.name in PC_FUNCTIONS
+        }
+        assert not called or name in PC_CALLERS, f"{name} calls {called}"
+
+
+def test_the_pc_check_would_catch_a_reader() -> None:
+    """The check above is not vacuous: a model read and raw SQL are both caught; a sentence
+    or a dictionary key naming the table is not."""
+    assert _touches(ast.parse("from store.models import ProtectedCharacteristic"))
+    assert _touches(ast.parse("select(ProtectedCharacteristic)"))
+    assert _touches(ast.parse("select(models.ProtectedCharacteristic.value)"))
+    assert _touches(ast.parse('s.exec(text("SELECT value FROM protected_characteristic"))'))
+    assert _touches(ast.parse('c.exec_driver_sql("delete from  protected_characteristic")'))
+    assert not _touches(ast.parse('{"protected_characteristic": "given as the profile"}'))
