@@ -580,6 +580,56 @@ def person_export(
     )
 
 
+@person_app.command("erase")
+def person_erase(
+    staff_id: Annotated[str, typer.Argument(help="Whose records: their staff ID.")],
+    by: Annotated[
+        str, typer.Option("--by", help="Staff ID of the HR person granting the request.")
+    ],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Do not ask to confirm (for scripts).")
+    ] = False,
+) -> None:
+    """Erase everything perfbot holds about someone who has left (a lawful erasure request).
+    HR only; asks you to type the staff ID to confirm; recorded in the audit log as counts."""
+    from store.errors import Conflict, PermissionDenied
+    from store.retention import erase_on_request
+
+    settings = _settings()
+    db = _database(settings, with_people=True)
+    with db.read() as session:
+        subject = _person(session, staff_id)
+        name = subject.name
+    if not yes:
+        typed = typer.prompt(
+            f"This erases every record about {name} and cannot be undone. Type their staff "
+            "ID to confirm",
+            default="",
+            show_default=False,
+        )
+        if typed.strip() != staff_id:
+            err.print("[red]Not confirmed: nothing was erased.[/red]")
+            raise typer.Exit(1)
+    try:
+        with db.write() as session:
+            asking = _person(session, by)
+            removed = erase_on_request(
+                session,
+                actor=Actor(asking.id, Via.CLI),
+                subject_id=subject.id,
+                now=_now(),
+                config=settings.department(),
+            )
+    except (PermissionDenied, Conflict) as exc:
+        err.print(f"[red]{exc.message} Nothing was erased.[/red]", highlight=False)
+        raise typer.Exit(1) from None
+    console.print(
+        f"Erased {name}'s records: {sum(removed.values())} rows. Their name and email are "
+        "replaced; the audit log keeps only the counts.",
+        highlight=False,
+    )
+
+
 @awards_app.command("waiting")
 def awards_waiting() -> None:
     """List the in-year awards a Director General approved that wait for the Chief Secretary

@@ -21,11 +21,13 @@ from scheduler.planner import PlanReport, plan
 from store.clock import Clock, SystemClock
 from store.config import DepartmentConfig
 from store.db import Database
+from store.retention import apply_retention
 from store.worktime import WorkingTime
 
 logger = logging.getLogger(__name__)
 
 PLAN_JOB, DELIVER_JOB, DIGEST_JOB = "perfbot.plan", "perfbot.deliver", "perfbot.digest"
+RETENTION_JOB = "perfbot.retention"
 
 
 class PerfScheduler:
@@ -80,6 +82,24 @@ class PerfScheduler:
             except Exception:
                 logger.exception("delivery run failed; claims return when their lease ends")
 
+    async def tick_retention(self) -> None:
+        """Once a day: erase whoever's retention period has ended, and old messages."""
+        try:
+            now = self.clock.now()
+            report = await self.db.call(
+                lambda s: apply_retention(s, self.config, now), write=True, short=False
+            )
+            if report.erased or report.messages_removed:
+                logger.info(
+                    "retention: erased %d people, removed %d old messages",
+                    report.erased,
+                    report.messages_removed,
+                )
+        except asyncio.CancelledError:
+            logger.info("retention run stopped by shutdown; the next run finishes it")
+        except Exception:
+            logger.exception("retention run failed; the next run tries again")
+
     async def tick_digest(self) -> None:
         await self.tick_plan()  # the digest rows are planned for today's digest time
         await self.tick_deliver()
@@ -106,6 +126,19 @@ class PerfScheduler:
                     timezone=self.config.department.timezone,
                 ),
                 id=DIGEST_JOB,
+                replace_existing=True,
+                coalesce=True,
+                max_instances=1,
+            )
+            run_at = self.config.retention.run_at
+            self.scheduler.add_job(
+                self.tick_retention,
+                CronTrigger(
+                    hour=run_at.hour,
+                    minute=run_at.minute,
+                    timezone=self.config.department.timezone,
+                ),
+                id=RETENTION_JOB,
                 replace_existing=True,
                 coalesce=True,
                 max_instances=1,

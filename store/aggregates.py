@@ -42,6 +42,16 @@ def own_characteristics(session: Session, person_id: int) -> dict[str, str]:
     )
 
 
+def forget_characteristics(session: Session, person_id: int) -> int:
+    """Erase one person's characteristics (retention or an erasure request); how many."""
+    result = session.execute(
+        sa.delete(ProtectedCharacteristic).where(
+            col(ProtectedCharacteristic.person_id) == person_id
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def headcount_by_characteristic(
     session: Session, characteristic: str, *, threshold: int
 ) -> dict[str, int | None]:

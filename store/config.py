@@ -209,6 +209,16 @@ class DeliverySection(_Strict):
     digest_time: time = time(9, 5)
 
 
+class RetentionSection(_Strict):
+    """How long perfbot keeps personal data (docs/data-protection.md gives the reasoning).
+    A person's records are erased this many years after they leave; messages sent (the
+    outbox) are kept this many months whoever they were for."""
+
+    after_leaving_years: int = Field(6, ge=1, le=100)
+    messages_months: int = Field(24, ge=1, le=1200)
+    run_at: time = time(2, 0)  # the daily run, in the department's time
+
+
 class DepartmentConfig(_Strict):
     department: DepartmentSection = DepartmentSection()
     year: YearSection = YearSection()
@@ -219,6 +229,7 @@ class DepartmentConfig(_Strict):
     working_hours: WorkingHoursSection = WorkingHoursSection()
     reminders: RemindersSection = RemindersSection()
     delivery: DeliverySection = DeliverySection()
+    retention: RetentionSection = RetentionSection()
 
     @model_validator(mode="after")
     def _calendar_in_order(self) -> DepartmentConfig:

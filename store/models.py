@@ -465,6 +465,21 @@ class AuditEntry(SQLModel, table=True):
     reason: str | None = _text()
 
 
+class Erasure(SQLModel, table=True):
+    """A person whose records were erased - their retention period ended, or HR granted an
+    erasure request. Its row is what lets the audit log's entries about them be deleted
+    (the database refuses every other change to the audit log). Counts only, no content."""
+
+    __tablename__ = "erasure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    subject_id: int = Field(foreign_key="person.id", unique=True)
+    erased_at: datetime = _ts()
+    reason: str = Field(max_length=32)  # "retention" or "request"
+    by_id: int | None = _person_fk(nullable=True, index=False)
+    removed: dict[str, Any] = Field(sa_type=sa.JSON)  # rows removed per table
+
+
 # --- Outbox (the scheduler's nudges) ----------------------------------------------------------
 class OutboxStatus(StrEnum):
     PENDING = "pending"

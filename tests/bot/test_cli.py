@@ -507,3 +507,34 @@ def test_a_subject_access_request_from_the_command_line(tmp_path: Path) -> None:
     import json
 
     assert json.loads((tmp_path / "js.json").read_text())["staff_id"] == staff["js"]
+
+
+def test_an_erasure_request_from_the_command_line(tmp_path: Path) -> None:
+    """HR erases a leaver's records once they type the staff ID; a mistyped confirmation
+    erases nothing; someone still working here is refused."""
+    import sqlite3
+
+    rows = org_rows()
+    leaver = next(r for r in rows if r["email"].startswith("other@"))
+    leaver["leaving_date"] = "2026-01-30"
+    roster = write_csv(tmp_path / "roster.csv", rows, [*rows[0].keys(), "leaving_date"])
+    imported = run(["roster", "import", str(roster)], tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    staff = {r["email"].split("@")[0]: r["staff_id"] for r in rows}
+    erase = [*PERFBOT, "person", "erase", staff["other"], "--by", staff["hr"]]
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("PERFBOT_", "DATABASE"))}
+    environ["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    wrong = subprocess.run(erase, cwd=tmp_path, env=environ, input="nope\n",
+                           capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert wrong.returncode == 1 and "Not confirmed: nothing was erased" in wrong.stderr
+    typed = subprocess.run(erase, cwd=tmp_path, env=environ, input=f"{staff['other']}\n",
+                           capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert typed.returncode == 0, typed.stderr
+    assert "Erased Other's records" in typed.stdout
+    with sqlite3.connect(tmp_path / "perfbot.db") as db:
+        assert (
+            db.execute("SELECT name FROM person WHERE staff_id = ?", (staff["other"],)).fetchone()
+            is None
+        )  # their staff ID is gone with their name
+    working = run(["person", "erase", staff["js"], "--by", staff["hr"], "--yes"], tmp_path)
+    assert working.returncode == 1 and "still works here" in working.stderr
