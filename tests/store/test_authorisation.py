@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,8 @@ from store.config import DepartmentConfig
 from store.db import Database
 from store.errors import PermissionDenied
 from store.models import Via
+from store.retention import erase_on_request
+from store.subject_access import subject_access
 from tests.conftest import Org, end_year_ready
 
 # self, line manager, countersigning officer, the DG of js's group, another DG, HR, a peer
@@ -179,6 +182,16 @@ def _respondent(session: Session, org: Org, config: DepartmentConfig, now: datet
 
 
 # service, setup, arguments (besides actor/now/ids from setup), roles allowed
+def _left(session: Session, org: Org, config: DepartmentConfig, now: datetime) -> dict:
+    """js has left (only a leaver's records may be erased on request)."""
+    from store.models import Person
+
+    person = session.get(Person, org.js)
+    assert person is not None
+    person.left_on = date(2026, 6, 30)
+    return {}
+
+
 MATRIX: list[tuple[Callable[..., Any], Setup, dict[str, Any], set[str]]] = [
     (
         svc.record_indicative_rating,
@@ -262,7 +275,82 @@ MATRIX: list[tuple[Callable[..., Any], Setup, dict[str, Any], set[str]]] = [
     (svc.propose_respondent, _nothing, {"respondent": "R", "relationship": "peer"}, {"self"}),
     (svc.agree_respondent, _respondent, {}, {"line_manager"}),
     (svc.remove_respondent, _respondent, {}, {"self", "line_manager"}),  # self: before agreed
+    (subject_access, _nothing, {}, {"hr", "cli_operator"}),
+    (erase_on_request, _left, {}, {"hr", "cli_operator"}),
 ]
+
+# What each service does, in words, for the matrix in docs/data-protection.md.
+LABELS = {
+    "record_indicative_rating": "Record a quarter's indicative rating and notes",
+    "record_self_assessment": "Write the self-assessment",
+    "record_manager_assessment": "Write the manager's assessment (and end-year recommendation)",
+    "agree_write_up": "Agree or countersign a write-up",
+    "comment_on_write_up": "Comment on a write-up",
+    "record_minimum_standards": "Assess the four minimum standards",
+    "record_finance_outcome": "Record the finance objective's outcome",
+    "add_evidence": "Add evidence",
+    "set_objective": "Set an objective",
+    "revise_objective": "Revise an objective",
+    "close_objective": "Close an objective",
+    "agree_objectives": "Agree the set of objectives",
+    "add_milestone": "Add a milestone to an objective",
+    "record_milestone_met": "Record a milestone as met",
+    "nominate_award": "Nominate an in-year award",
+    "decide_award": "Approve or reject an in-year award",
+    "withdraw_award": "Withdraw a nomination",
+    "undo_award_decision": "Undo an award decision (moments after)",
+    "record_cst_decision": "Record the Chief Secretary's answer on an award",
+    "record_moderated_rating": "Record a moderated rating",
+    "open_rating_review": "Put a final rating under review",
+    "close_rating_review": "Record a review's outcome",
+    "record_department_move": "Record a move to or from another department",
+    "update_development_plan": "Record a development plan",
+    "propose_respondent": "Propose a 360 respondent",
+    "agree_respondent": "Agree a 360 respondent",
+    "remove_respondent": "Remove a 360 respondent",
+    "subject_access": "Export everything held about a person",
+    "erase_on_request": "Erase a leaver's records",
+}
+COLUMNS = {
+    "self": "Job holder",
+    "line_manager": "Line manager",
+    "countersigning": "Countersigning officer",
+    "own_dg": "Their DG",
+    "other_dg": "Another DG",
+    "hr": "HR",
+    "peer": "A peer",
+    "cli_operator": "Operator (command line)",
+}
+DOC = Path(__file__).resolve().parents[2] / "docs" / "data-protection.md"
+BEGIN = "<!-- authorisation matrix: written by tests/store/test_authorisation.py -->"
+END = "<!-- end of the authorisation matrix -->"
+
+
+def authorisation_table() -> str:
+    """The matrix above as the Markdown table the data-protection document carries."""
+    lines = [
+        "| Who may... | " + " | ".join(COLUMNS.values()) + " |",
+        "| --- |" + " :-: |" * len(COLUMNS),
+    ]
+    for service, _setup, _args, allowed in MATRIX:
+        marks = " | ".join("yes" if role in allowed else "" for role in COLUMNS)
+        lines.append(f"| {LABELS[service.__name__]} | {marks} |")
+    return "\n".join(lines)
+
+
+def test_the_documented_matrix_is_the_one_the_services_enforce() -> None:
+    """docs/data-protection.md shows exactly the matrix the test above proves cell by cell
+    (PERFBOT_WRITE_DOCS=1 rewrites it after a deliberate change)."""
+    import os
+
+    text = DOC.read_text(encoding="utf-8")
+    before, rest = text.split(BEGIN)
+    _old, after = rest.split(END)
+    wanted = f"{before}{BEGIN}\n{authorisation_table()}\n{END}{after}"
+    if os.environ.get("PERFBOT_WRITE_DOCS") == "1":
+        DOC.write_text(wanted, encoding="utf-8")
+    assert text == wanted, "docs/data-protection.md's matrix differs from the services'"
+    assert set(LABELS) == {service.__name__ for service, *_ in MATRIX}
 
 
 def _kwargs(
