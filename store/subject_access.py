@@ -97,6 +97,7 @@ NOT_ABOUT_ONE_PERSON = {
     "protected_characteristic": "given as the profile's characteristics (theirs only)",
     "consistency_record": "counts by group, with small cells hidden: no one's data",
     "outcome_release": "HR's release of a whole year; no one's rating",
+    "erasure": "that a person's records were erased, with counts: nothing of theirs is left",
 }
 
 
