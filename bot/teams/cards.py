@@ -54,14 +54,16 @@ def _input(field: Field, value: Any) -> dict[str, Any]:
             "type": "Input.ChoiceSet",
             **common,
             "style": "expanded" if expanded else "compact",
+            "wrap": True,  # long choices (a rating's meaning) wrap rather than being cut
+            # Each choice's hint ("£17,500 left this year", "not eligible") in its title, as
+            # Slack shows it under the option.
             "choices": [
-                {
-                    "title": f"{o.label} - {o.hint}" if o.hint and expanded else o.label,
-                    "value": o.value,
-                }
+                {"title": f"{o.label} - {o.hint}" if o.hint else o.label, "value": o.value}
                 for o in field.options
             ],
         }
+        if not expanded:
+            element["placeholder"] = "Choose a person" if kind == "person" else "Choose one"
         if value not in (None, ""):
             element["value"] = str(value)
         return element
@@ -70,6 +72,7 @@ def _input(field: Field, value: Any) -> dict[str, Any]:
             "type": "Input.Toggle",
             **common,
             "title": field.hint or field.label,
+            "wrap": True,  # the bias statement is a sentence
             "valueOn": "true",
             "valueOff": "false",
             "value": "true" if value in (True, "true") else "false",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -112,6 +113,38 @@ def test_errors_sit_beside_their_fields_and_values_are_kept(
     after = body[at + 1 : at + 3]
     assert any(e.get("color") == "Attention" and "above £0" in e["text"] for e in after)
     assert next(e for e in body if e.get("id") == reason.id)["value"] == "Led the launch"
+
+
+def test_pickers_show_their_hints_and_long_choices_wrap(
+    validator, sqlite_db: Database, tmp_path: Path, config
+) -> None:
+    """The nominee picker keeps what Slack shows under each option (headroom, or why someone
+    is not eligible); compact pickers say what to choose; choices and toggles wrap."""
+    org = make_org(sqlite_db, tmp_path)
+    with sqlite_db.read() as session:
+        form = award.open_form(session, Context(org.lm, Via.TEAMS, NOW), config)
+    card = form_card(form, "sealed")
+    _valid(validator, card)
+    compact = [e for e in card["body"] if e.get("style") == "compact"]
+    assert compact and all(e["placeholder"] for e in compact)
+    [picker] = [e for e in compact if e["placeholder"] == "Choose a person"]  # the nominee
+    titles = [c["title"] for c in picker["choices"]]
+    assert any("left this year" in t for t in titles), titles
+    assert any("not eligible" in t for t in titles), titles  # the one on poor-performance measures
+    assert picker["wrap"] is True
+    toggles = [e for e in _every_input(sqlite_db, tmp_path, config) if e["type"] == "Input.Toggle"]
+    assert toggles and all(t["wrap"] is True for t in toggles)
+
+
+def _every_input(sqlite_db: Database, tmp_path: Path, config: Any) -> list[dict[str, Any]]:
+    built = every_form_and_page(sqlite_db, tmp_path, config, END_YEAR, Via.TEAMS)
+    return [
+        element
+        for item in built
+        if isinstance(item, Form)
+        for element in form_card(item, "sealed")["body"]
+        if element["type"].startswith("Input.")
+    ]
 
 
 def test_card_inputs_read_back_as_neutral_values() -> None:
