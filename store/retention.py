@@ -27,45 +27,27 @@ from store.errors import Conflict
 from store.models import (
     AuditEntry,
     Award,
-    ChatIdentity,
-    DevelopmentPlan,
     Erasure,
-    Evidence,
-    FeedbackRespondent,
-    FinanceOutcome,
-    IndicativeRating,
-    MinimumStandardResult,
-    ModeratedRating,
     Objective,
     ObjectiveMilestone,
     ObjectiveRevision,
-    ObjectivesAgreement,
     Outbox,
     Person,
-    Preference,
-    RatingReview,
     Via,
-    WriteUp,
 )
 from store.services import Actor, audit, get_person, local_date, require_hr
+from store.subject_access import SECTIONS
 
-# Their own records, by the column that names them (awards they nominated stay: they are the
-# nominee's record). Objective revisions and milestones go with their objectives.
-OWN: tuple[tuple[type[SQLModel], str], ...] = (
-    (IndicativeRating, "person_id"),
-    (WriteUp, "person_id"),
-    (MinimumStandardResult, "person_id"),
-    (FinanceOutcome, "person_id"),
-    (ModeratedRating, "person_id"),
-    (RatingReview, "person_id"),
-    (ObjectivesAgreement, "person_id"),
-    (Evidence, "person_id"),
-    (DevelopmentPlan, "person_id"),
-    (FeedbackRespondent, "person_id"),
-    (Award, "nominee_id"),
-    (ChatIdentity, "person_id"),
-    (Preference, "person_id"),
-    (Outbox, "recipient_id"),
+# Their own records: what a subject access export gives them, by the column that names them
+# (one list for both, so a new kind of record is given and erased alike). Awards they
+# nominated stay - they are the nominee's record; objectives go last, after what cites them;
+# the audit entries about them go once the erasure is recorded.
+OWN: tuple[tuple[type[SQLModel], str], ...] = tuple(
+    (section.model, section.subject)
+    for section in SECTIONS
+    if not section.others
+    and section.subject != "objective_id"
+    and section.model not in (Objective, AuditEntry)
 )
 ERASED_NAME = "Former member of staff"
 
