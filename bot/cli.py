@@ -565,7 +565,8 @@ def person_export(
             held = subject_access(
                 session, actor=Actor(asking.id, Via.CLI), subject_id=subject.id, now=_now()
             )
-            files = write_subject_access(held, out.with_suffix(""))
+            zone = ZoneInfo(settings.department().department.timezone)
+            files = write_subject_access(held, out.with_suffix(""), zone)
     except PermissionDenied as exc:
         err.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(1) from None

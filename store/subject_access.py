@@ -24,10 +24,12 @@ from datetime import date, datetime, time
 from enum import Enum
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, SQLModel, select
 
 from store import aggregates
+from store.framework import Rating
 from store.models import (
     AuditEntry,
     Award,
@@ -176,44 +178,97 @@ def subject_access(
     return held
 
 
-def write_subject_access(held: dict[str, Any], base: Path) -> tuple[Path, Path]:
+def write_subject_access(
+    held: dict[str, Any], base: Path, zone: ZoneInfo | None = None
+) -> tuple[Path, Path]:
     """``base``.json for systems and ``base``.xlsx for the person: a sheet for the profile and
-    one for each kind of record (every text cell written as text)."""
+    one for each kind of record, headed in words, columns as wide as what they hold (long
+    text wraps), printed landscape, times in ``zone`` (the department's); every text cell
+    written as text."""
     from openpyxl import Workbook
 
-    from store.workbook.cells import BOLD, append, styled
+    from store.workbook.book import for_print
+    from store.workbook.cells import BOLD, WRAP, append, header, styled, widths
 
+    shown_in = zone or ZoneInfo("Europe/London")
     as_json, as_xlsx = base.with_suffix(".json"), base.with_suffix(".xlsx")
     as_json.write_text(json.dumps(held, indent=2, ensure_ascii=False), encoding="utf-8")
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Profile")
+    for_print(sheet)
+    widths(sheet, 34, 60)
     append(sheet, [styled(sheet, f"What perfbot holds about {held['person']}", font=BOLD)])
-    append(sheet, ["Prepared", held["prepared_at"]])
+    append(sheet, ["Prepared", _shown(held["prepared_at"], shown_in)])
     for key, value in held["profile"].items():
         if key == "protected_characteristics":
             for name, shown in value.items():
-                append(sheet, [name, shown])
+                append(sheet, [_words(name), shown])
         else:
-            append(sheet, [key, "" if value is None else str(value)])
+            append(sheet, [_words(key), _shown(value, shown_in)])
     for n, section in enumerate(SECTIONS, 1):
         sheet = book.create_sheet(f"{n} {section.title}"[:31])
+        for_print(sheet)
         rows = held[section.title]
         if not rows:
-            append(sheet, ["Nothing held."])
+            widths(sheet, 40)
+            append(sheet, [f"{section.title}: nothing held."])
             continue
         keys = list(rows[0])
-        append(sheet, [styled(sheet, k, font=BOLD) for k in keys])
-        for row in rows:
-            append(sheet, [_cell(row[k]) for k in keys])
+        shown = [[_shown(row[k], shown_in) for k in keys] for row in rows]
+        widths(
+            sheet,
+            *[
+                min(50, max(len(_words(k)), *(len(str(r[i] or "")) for r in shown)) + 2)
+                for i, k in enumerate(keys)
+            ],
+        )
+        append(sheet, header(sheet, *[_words(k) for k in keys]))
+        for values in shown:
+            append(sheet, [styled(sheet, v, alignment=WRAP) if isinstance(v, str) else v
+                           for v in values])  # fmt: skip
     tmp = as_xlsx.with_name(f".{as_xlsx.name}.partial")
     book.save(tmp)
     tmp.replace(as_xlsx)
     return as_json, as_xlsx
 
 
-def _cell(value: Any) -> Any:
+WORDS = {
+    "id": "Number in perfbot",
+    "dg": "Director General",
+    "countersigning": "Countersigning officer",
+    "is_hr": "HR role",
+    "is_dg": "Director General role",
+    "pc": "Characteristic",
+}
+
+
+def _words(key: str) -> str:
+    """A column's name as a heading: "what_note" -> "What note"."""
+    return WORDS.get(key) or key.replace("_", " ").capitalize()
+
+
+def _shown(value: Any, zone: ZoneInfo) -> Any:
+    """A value as a person reads it: a box rating by its name, a date and time without
+    microseconds, yes or no, nested values as text."""
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        try:
+            return Rating(value).label
+        except ValueError:
+            pass
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if "T" not in value:
+            return f"{moment.day} {moment:%B %Y}"
+        local = moment.astimezone(zone)
+        return f"{local.day} {local:%B %Y, %H:%M}"
     return value
 
 

@@ -111,6 +111,11 @@ def test_everything_about_them_and_nothing_about_anyone_else(
     assert json.loads(as_json.read_text())["staff_id"] == held["staff_id"]
     book = load_workbook(as_xlsx, read_only=True)
     assert book.sheetnames[0] == "Profile" and len(book.sheetnames) == 1 + len(SECTIONS)
+    ratings = list(book["1 Indicative ratings"].iter_rows(values_only=True))
+    assert {"What note", "How note", "Recorded by"} <= set(ratings[0])  # headed in words
+    assert ("Partially Met", "Slipped") in {
+        (r[ratings[0].index("Rating")], r[ratings[0].index("What note")]) for r in ratings[1:]
+    }  # a box by its name, the note as written
     book.close()
     with db.read() as s:  # who asked, for whom, when
         asked = s.exec(select(AuditEntry).where(AuditEntry.action == "person.subject_access")).one()
