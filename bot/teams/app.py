@@ -81,6 +81,8 @@ from store.services import link_by_email, link_chat_identity, linked_person
 logger = logging.getLogger(__name__)
 
 CARD = "application/vnd.microsoft.card.adaptive"
+MESSAGE = "application/vnd.microsoft.activity.message"  # an answer that leaves the card as it is
+KEEP = "perfbot:keep"  # marks a press whose pressed card stays (its note goes under it)
 LOOPBACK = {"127.0.0.1", "::1"}
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE)
 
@@ -325,13 +327,14 @@ class TeamsAdapter:
             return await self._submit(self.context(person_id), verb.removeprefix(FORM_VERB), data)
         if verb.startswith(BACK_VERB):
             return await self._back(self.context(person_id), verb.removeprefix(BACK_VERB), data)
-        return await self.press(turn, person_id, verb, str(data.get("value") or ""))
+        return await self.press(turn, person_id, verb, str(data.get("value") or ""), on_card=True)
 
     async def press(
-        self, turn: TurnContext, person_id: int, name: str, value: str
+        self, turn: TurnContext, person_id: int, name: str, value: str, *, on_card: bool = False
     ) -> dict[str, Any]:
         """A button (or a command that acts like one) through the shared action table; the
-        answer is the card that replaces the pressed one."""
+        answer is the card that replaces the pressed one - or, for a private note pressed on
+        a card (``on_card``), the card stays as it was and the note arrives under it."""
         action = ACTIONS.get(name)
         if action is None:
             return message_card(unknown_button(name).message)
@@ -342,6 +345,9 @@ class TeamsAdapter:
             )
         except PerfbotError as error:  # already decided, not theirs, over the cap, bad value
             return message_card(Message(error.message))
+        if on_card and isinstance(result, Tell):
+            await turn.send_activity(card_activity(message_card(result.message)))
+            return {KEEP: result.message.text}
         return await self.answer(turn, result)
 
     async def answer(self, turn: TurnContext, result: Result) -> dict[str, Any]:
@@ -404,6 +410,16 @@ class TeamsAdapter:
         if not isinstance(form, Form):
             return message_card(form)
         return form_card(form, self.seal(form), values=values)
+
+
+class _TextAnswer(AdaptiveCardInvokeResponse):
+    """An Action.Execute answer whose value is text, which leaves the pressed card as it is
+    (botbuilder's model types the value as a mapping, so its serialiser refused text)."""
+
+    _attribute_map = {
+        **AdaptiveCardInvokeResponse._attribute_map,
+        "value": {"key": "value", "type": "str"},
+    }
 
 
 def _invoke_body(body: Any) -> Any:
@@ -470,4 +486,6 @@ class _Bot(ActivityHandler):
             str(action.get("verb") or ""),
             data if isinstance(data, dict) else {},  # a client's garbage is an empty form
         )
+        if KEEP in card:  # the pressed card stays; Teams shows the note for a moment too
+            return _TextAnswer(status_code=200, type=MESSAGE, value=card[KEEP])
         return AdaptiveCardInvokeResponse(status_code=200, type=CARD, value=card)

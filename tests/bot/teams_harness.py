@@ -68,6 +68,8 @@ class Teams:
         assert answer.status == 200, await answer.text()
         payload = await answer.json()
         assert payload["statusCode"] == 200
+        if payload["type"] == "application/vnd.microsoft.activity.message":
+            return {"kept": payload["value"]}  # the pressed card stays; this note goes under it
         assert payload["type"] == "application/vnd.microsoft.card.adaptive"
         return payload["value"]
 

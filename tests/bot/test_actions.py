@@ -321,7 +321,10 @@ def test_every_button_works_in_teams(teams_run, sqlite_db, org, config, connecto
     ]
     assert "Approve" in _card_text(cards["award_undo"])  # waiting for a decision again
     assert "You withdrew the nomination of Js" in _card_text(cards["award_withdraw"])
-    assert "Snoozed until" in _card_text(cards["snooze"])
+    # Tell: the pressed reminder stays as it was (its content kept, nothing updated) and the
+    # note arrives under it in the chat - as in Slack, where it appears beside the message.
+    assert set(cards["snooze"]) == {"kept"} and "Snoozed until" in cards["snooze"]["kept"]
+    assert any("Snoozed until" in json.dumps(c) for c in connector.cards_sent())
     assert "Sent Lm one reminder, saying you asked." in _card_text(cards["remind_owner"])
     assert "You agreed Js's objectives for 2026-27" in _card_text(cards["objectives_agree"])
     assert "agreed by you on 15 July 2026" in _card_text(cards["write_up_agree"])
