@@ -133,25 +133,40 @@ class Limits:
     arriving (the benchmark drew 429s with half).
     """
 
-    def __init__(self, per_conversation: float, per_workspace: float, burst: int) -> None:
-        self.per_conversation, self.per_workspace = per_conversation, per_workspace
-        self.burst = max(1, burst // 4)
+    def __init__(
+        self,
+        per_conversation: float,
+        per_workspace: float,
+        burst: int,
+        *,
+        platforms: Mapping[str, tuple[float, float, int]] | None = None,
+    ) -> None:
+        """The rates given apply to every platform but those ``platforms`` names with their
+        own (per conversation, per workspace, burst)."""
+        self.rates = dict(platforms or {})
+        self.default = (per_conversation, per_workspace, burst)
         self.conversations: dict[tuple[str, str], RateLimiter] = {}
         self.turns: dict[tuple[str, str], asyncio.Lock] = {}
         self.workspaces: dict[tuple[str, str | None], RateLimiter] = {}
         self.released: dict[tuple[str, str | None], RateLimiter] = {}
 
     def _conversation(self, address: Address) -> RateLimiter:
-        return self.conversations.setdefault(
-            (address.platform, address.user_id), RateLimiter(self.per_conversation)
-        )
+        key = (address.platform, address.user_id)
+        if key not in self.conversations:
+            self.conversations[key] = RateLimiter(self._rates(address.platform)[0])
+        return self.conversations[key]
+
+    def _rates(self, platform: str) -> tuple[float, float, int]:
+        return self.rates.get(platform, self.default)
 
     def _workspace(self, address: Address) -> tuple[RateLimiter, RateLimiter]:
         key = (address.platform, address.workspace_id)
-        return (
-            self.workspaces.setdefault(key, RateLimiter(self.per_workspace, self.burst)),
-            self.released.setdefault(key, RateLimiter(self.per_workspace, self.burst)),
-        )
+        if key not in self.workspaces:
+            _, per_workspace, burst = self._rates(address.platform)
+            burst = max(1, burst // 4)
+            self.workspaces[key] = RateLimiter(per_workspace, burst)
+            self.released[key] = RateLimiter(per_workspace, burst)
+        return self.workspaces[key], self.released[key]
 
     def turn(self, address: Address) -> asyncio.Lock:
         """Held from waiting for a conversation's slot until the platform has answered."""
@@ -223,7 +238,13 @@ class Deliverer:
         self.work = WorkingTime(config)
         d = config.delivery
         self.limits = Limits(
-            d.per_conversation_per_second, d.per_workspace_per_second, d.workspace_burst
+            d.per_conversation_per_second,
+            d.per_workspace_per_second,
+            d.workspace_burst,
+            platforms={
+                name: (p.per_conversation_per_second, p.per_workspace_per_second, p.workspace_burst)
+                for name, p in d.pacing().items()
+            },
         )
 
     def claim(self, session: Session, now: datetime) -> tuple[list[Claimed], Counter[str]]:

@@ -192,12 +192,31 @@ class RemindersSection(_Strict):
         return self
 
 
+class PacingSection(_Strict):
+    """How fast one platform is sent to: per conversation (a person's chat with perfbot) and
+    per workspace (Slack) or tenant (Teams)."""
+
+    per_conversation_per_second: float = Field(gt=0)
+    per_workspace_per_second: float = Field(gt=0)
+    workspace_burst: int = Field(ge=1)
+
+
+# Teams allows a bot 7 messages a second, 60 in 30 seconds and 1,800 an hour in one
+# conversation, and 50 requests a second per app per tenant: two a second per conversation
+# keeps inside the 30-second window, and 40 a second leaves the tenant limit some room.
+TEAMS_PACING = PacingSection(
+    per_conversation_per_second=2.0, per_workspace_per_second=40.0, workspace_burst=40
+)
+
+
 class DeliverySection(_Strict):
-    """Outbox delivery: platform rate limits, retries and leases."""
+    """Outbox delivery: platform rate limits, retries and leases. The pacing fields at the top
+    are Slack's; Teams has its own (``[delivery.teams]``)."""
 
     per_conversation_per_second: float = Field(1.0, gt=0)  # Slack: about 1 message/s/channel
     per_workspace_per_second: float = Field(20.0, gt=0)
     workspace_burst: int = Field(20, ge=1)
+    teams: PacingSection = TEAMS_PACING
     max_attempts: int = Field(8, ge=1)  # then dead-lettered with the last error
     backoff_base_seconds: float = Field(2.0, gt=0)
     backoff_max_seconds: float = Field(900.0, gt=0)
@@ -207,6 +226,15 @@ class DeliverySection(_Strict):
     plan_every_minutes: int = Field(5, ge=1)
     deliver_every_seconds: int = Field(10, ge=1)
     digest_time: time = time(9, 5)
+
+    def pacing(self) -> dict[str, PacingSection]:
+        """Each platform's pacing, by its name in the outbox."""
+        slack = PacingSection(
+            per_conversation_per_second=self.per_conversation_per_second,
+            per_workspace_per_second=self.per_workspace_per_second,
+            workspace_burst=self.workspace_burst,
+        )
+        return {"slack": slack, "teams": self.teams}
 
 
 class RetentionSection(_Strict):

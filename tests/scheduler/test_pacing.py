@@ -8,6 +8,7 @@ import asyncio
 import time
 
 from scheduler.delivery import Address, Limits
+from store.config import TEAMS_PACING, DepartmentConfig
 
 
 async def _send_through(
@@ -65,3 +66,46 @@ def test_a_stall_does_not_turn_reserved_slots_into_a_burst() -> None:
     for i, start in enumerate(released):
         for j in range(i + 1, len(released)):
             assert released[j] - start >= (j - i - 4) * 0.01 - 0.002, (i, j)
+
+
+def test_each_platform_is_paced_at_its_own_limits() -> None:
+    """Teams is sent to at Teams' limits and Slack at Slack's: the same person's chat on
+    each platform gets its messages at that platform's interval (issue: Teams at parity,
+    pacing per platform)."""
+    limits = Limits(
+        per_conversation=1000.0, per_workspace=1000.0, burst=100,
+        platforms={"slack": (20.0, 1000.0, 100), "teams": (5.0, 1000.0, 100)},
+    )  # fmt: skip
+    starts: dict[str, list[float]] = {"slack": [], "teams": []}
+
+    async def send(address: Address) -> None:
+        async with limits.turn(address):
+            await limits.ready(address)
+            await limits.slot(address)
+            starts[address.platform].append(time.monotonic())
+            limits.answered(address)
+
+    async def main() -> None:
+        await asyncio.gather(
+            *(send(Address(platform, "U1", "T1")) for platform in ["slack", "teams"] * 3)
+        )
+
+    began = time.monotonic()
+    asyncio.run(main())
+    for platform, interval in (("slack", 0.05), ("teams", 0.2)):
+        times = sorted(starts[platform])
+        assert len(times) == 3
+        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        assert min(gaps) >= interval - 0.002, (platform, gaps)
+    # Slack's three were not held back to Teams' pace: all sent before Teams' third.
+    assert max(starts["slack"]) < max(starts["teams"]) and max(starts["slack"]) - began < 0.4
+
+
+def test_the_configuration_paces_teams_by_its_own_section(config: DepartmentConfig) -> None:
+
+    pacing = config.delivery.pacing()
+    assert (
+        pacing["slack"].per_conversation_per_second == config.delivery.per_conversation_per_second
+    )
+    assert pacing["teams"] == TEAMS_PACING
+    assert pacing["teams"].per_conversation_per_second == 2.0  # inside 60 in 30 seconds
