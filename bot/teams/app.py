@@ -65,6 +65,7 @@ from bot.flows.model import (
 )
 from bot.teams.cards import (
     BACK_VERB,
+    CANCEL_VERB,
     FORM_VERB,
     form_card,
     form_from_data,
@@ -85,6 +86,7 @@ MESSAGE = "application/vnd.microsoft.activity.message"  # an answer that leaves 
 KEEP = "perfbot:keep"  # marks a press whose pressed card stays (its note goes under it)
 LOOPBACK = {"127.0.0.1", "::1"}
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE)
+CANCELLED = Message("Cancelled. Nothing was saved.")
 
 
 def card_activity(card: dict[str, Any]) -> Activity:
@@ -324,30 +326,38 @@ class TeamsAdapter:
         if person_id is None:
             return message_card(NOT_IN_ROSTER)
         if verb.startswith(FORM_VERB):
-            return await self._submit(self.context(person_id), verb.removeprefix(FORM_VERB), data)
+            return await self._submit(
+                turn, self.context(person_id), verb.removeprefix(FORM_VERB), data
+            )
         if verb.startswith(BACK_VERB):
             return await self._back(self.context(person_id), verb.removeprefix(BACK_VERB), data)
+        if verb.startswith(CANCEL_VERB):  # the form closes; what it was opened from is above
+            return message_card(CANCELLED)
         return await self.press(turn, person_id, verb, str(data.get("value") or ""), on_card=True)
 
     async def press(
         self, turn: TurnContext, person_id: int, name: str, value: str, *, on_card: bool = False
     ) -> dict[str, Any]:
         """A button (or a command that acts like one) through the shared action table; the
-        answer is the card that replaces the pressed one - or, for a private note pressed on
-        a card (``on_card``), the card stays as it was and the note arrives under it."""
+        answer is the card that replaces the pressed one. Pressed on a card (``on_card``), a
+        private note or a form arrives under the card, which stays as it was - as Slack
+        leaves a message under its modal - so cancelling a form leads back to it."""
         action = ACTIONS.get(name)
         if action is None:
             return message_card(unknown_button(name).message)
         ctx = self.context(person_id)
+        # The pressed message, for a form that must update it when submitted (Reject).
+        origin = {"activity": turn.activity.reply_to_id or ""} if on_card else {}
         try:
             result = await self.db.call(
-                lambda s: action.run(s, ctx, self.config, value, {}), write=action.writes
+                lambda s: action.run(s, ctx, self.config, value, origin), write=action.writes
             )
         except PerfbotError as error:  # already decided, not theirs, over the cap, bad value
             return message_card(Message(error.message))
-        if on_card and isinstance(result, Tell):
-            await turn.send_activity(card_activity(message_card(result.message)))
-            return {KEEP: result.message.text}
+        if on_card and isinstance(result, Tell | Show):
+            shown = result.message if isinstance(result, Tell) else result.result
+            await turn.send_activity(card_activity(self.card(shown)))
+            return {KEEP: result.message.text if isinstance(result, Tell) else "Opened below."}
         return await self.answer(turn, result)
 
     async def answer(self, turn: TurnContext, result: Result) -> dict[str, Any]:
@@ -375,7 +385,9 @@ class TeamsAdapter:
                 return message_card(workbook_by_cli(year, label))
         raise AssertionError(f"unhandled action result {result!r}")
 
-    async def _submit(self, ctx: Context, flow: str, data: dict[str, Any]) -> dict[str, Any]:
+    async def _submit(
+        self, turn: TurnContext, ctx: Context, flow: str, data: dict[str, Any]
+    ) -> dict[str, Any]:
         try:
             values = parse_inputs(data)
             form = form_from_data(data["form"])
@@ -384,6 +396,7 @@ class TeamsAdapter:
                 raise StateError("This form could not be checked. Please start again.")
         except (StateError, KeyError, TypeError, ValueError, AttributeError) as error:
             return message_card(Message(getattr(error, "message", "This form could not be read.")))
+        reply_to = state.get("reply_to") or {}
         try:
             result = await self.db.call(
                 lambda s: submit_form(s, flow, ctx, self.config, state, values), write=True
@@ -393,7 +406,10 @@ class TeamsAdapter:
             return form_card(form, self.seal(form), values=values, errors=errors.errors)
         except PerfbotError as error:
             return message_card(Message(error.message))
-        return self.card(result)
+        card = self.card(result)
+        if isinstance(result, Message) and reply_to.get("activity"):
+            await _replace_for_everyone(turn, card, reply_to["activity"])  # a rejected award
+        return card
 
     async def _back(self, ctx: Context, flow: str, data: dict[str, Any]) -> dict[str, Any]:
         """Edit on a step: the form before it again, with every answer the user gave."""
@@ -450,9 +466,12 @@ def workbook_by_cli(year: int, label: str) -> Message:
     )
 
 
-async def _replace_for_everyone(turn: TurnContext, card: dict[str, Any]) -> None:
-    """The DG's approval card becomes the decision for everyone who sees that message."""
-    message_id = turn.activity.reply_to_id
+async def _replace_for_everyone(
+    turn: TurnContext, card: dict[str, Any], message_id: str | None = None
+) -> None:
+    """The DG's approval card becomes the decision for everyone who sees that message: the
+    pressed one, or ``message_id`` (the award a rejection form was opened from)."""
+    message_id = message_id or turn.activity.reply_to_id
     if not message_id:
         return
     update = card_activity(card)

@@ -18,6 +18,7 @@ SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
 FORM_VERB = "perf:"  # Action.Execute verbs for form submissions start with this
 BACK_VERB = "perf-back:"  # ... and for going back from a step to the form before it
+CANCEL_VERB = "perf-cancel:"  # ... and for closing a form without saving
 _BOLD = re.compile(r"(?<![*\w])\*([^*\n]+)\*(?![*\w])")
 
 
@@ -150,6 +151,14 @@ def form_card(
                 "data": {"state": sealed_state},
             }
         )
+    actions.append(  # every form has a way out; nothing needs filling in to take it
+        {
+            "type": "Action.Execute",
+            "title": "Cancel",
+            "verb": CANCEL_VERB + form.flow,
+            "associatedInputs": "none",
+        }
+    )
     return _card(body, actions)
 
 

@@ -73,6 +73,17 @@ class Teams:
         assert payload["type"] == "application/vnd.microsoft.card.adaptive"
         return payload["value"]
 
+    async def open(
+        self, person_id: int, verb: str, data: dict[str, Any], reply_to: str | None = None
+    ) -> dict[str, Any]:
+        """A button that opens a form or page: it arrives under the pressed card, which
+        stays; the card that arrived."""
+        sent = len(self.connector.cards_sent())
+        answer = await self.execute(person_id, verb, data, reply_to)
+        assert answer == {"kept": "Opened below."}, answer
+        (card,) = self.connector.cards_sent()[sent:]
+        return card
+
 
 def submit_data(card: dict[str, Any], inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """What Teams sends when the form card's submit is pressed with these inputs."""

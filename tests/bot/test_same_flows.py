@@ -208,8 +208,8 @@ async def teams_dialogue(
                 await teams.say(who, step.verb)
                 card = connector.cards_sent()[-1]
             else:
-                card = await teams.execute(who, step.verb, {"value": step.value(db, org)},
-                                           f"card-{n}")  # fmt: skip
+                press = teams.open if step.answers is not None else teams.execute
+                card = await press(who, step.verb, {"value": step.value(db, org)}, f"card-{n}")
             if step.answers is not None:
                 verb, data = submit_data(card, _answers(step.answers, db, org))
                 answer = await teams.execute(who, verb, data)

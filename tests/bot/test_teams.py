@@ -114,6 +114,42 @@ def test_dg_approves_once_and_the_card_is_replaced_for_everyone(
     assert update["id"] == "card-1"
 
 
+def test_reject_opens_under_the_award_and_cancel_or_a_reason_leads_back_to_it(
+    teams_run, sqlite_db, org, connector, config
+) -> None:
+    """The DG's award card stays while the reason is asked for under it; Cancel closes the
+    form and changes nothing; a reason given updates the award card itself for everyone, so
+    Approve and Reject are gone from it (F15)."""
+    with sqlite_db.write() as s:
+        award = svc.nominate_award(
+            s, config=config, actor=org.actor("lm"), nominee_id=org.js, amount_pence=150_000,
+            reason="Led the launch.", now=NOW,
+        )  # fmt: skip
+    award_id = str(award.id)
+
+    async def body(teams: Teams) -> tuple[dict, dict, dict]:
+        form = await teams.open(org.dg_a, "award_reject", {"value": award_id}, "card-award")
+        cancel = next(a for a in form["actions"] if a["title"] == "Cancel")
+        assert cancel["associatedInputs"] == "none"  # no reason needed to close it
+        cancelled = await teams.execute(org.dg_a, cancel["verb"], {})
+        again = await teams.open(org.dg_a, "award_reject", {"value": award_id}, "card-award")
+        verb, data = submit_data(again, {"reason": "Not enough evidence of impact."})
+        return cancelled, again, await teams.execute(org.dg_a, verb, data)
+
+    cancelled, form, decided = teams_run(body)
+    assert "Cancelled. Nothing was saved." in str(cancelled)
+    assert [a["title"] for a in form["actions"]] == ["Reject", "Cancel"]
+    (stored,) = rows(sqlite_db, Award)
+    assert stored.status is AwardStatus.REJECTED
+    assert stored.decision_reason == "Not enough evidence of impact."
+    assert "Rejected by" in str(decided)
+    (update,) = connector.updates()  # the award card itself now shows the decision
+    assert update["id"] == "card-award"
+    card = update["activity"]["attachments"][0]["content"]
+    assert "Not enough evidence of impact." in str(card) and "Led the launch." in str(card)
+    assert "award_approve" not in str(card) and "award_reject" not in str(card)
+
+
 def test_someone_not_in_the_roster_is_told_to_ask_hr(teams_run, sqlite_db, connector) -> None:
     async def body(teams: Teams) -> None:
         await teams.say(999, "rate")
