@@ -344,6 +344,9 @@ class FakeBotConnector(LoopbackServer):
 
     def __init__(self) -> None:
         self.members: dict[str, dict[str, Any]] = {}  # Teams user id -> TeamsChannelAccount
+        # Files put where a file consent card's acceptance said (OneDrive, for Teams): name ->
+        # (Content-Range, bytes).
+        self.uploads: dict[str, tuple[str, bytes]] = {}
         self.calls: list[dict[str, Any]] = []
         self.script: list[Scripted] = []
         self._lock = threading.Lock()
@@ -359,6 +362,7 @@ class FakeBotConnector(LoopbackServer):
             self.script.extend(answers)
 
     def routes(self, app: web.Application) -> None:
+        app.router.add_put("/upload/{name}", self._upload)
         app.router.add_post("/v3/conversations/{cid}/activities", self._send)
         app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._send)
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._update)
@@ -419,6 +423,27 @@ class FakeBotConnector(LoopbackServer):
                 }
             )
         return web.json_response({"id": request.match_info["aid"]})
+
+    def upload_info(self, name: str) -> dict[str, str]:
+        """What Teams sends when a file consent card is accepted: where to put the file."""
+        return {
+            "name": name,
+            "uploadUrl": f"{self.url}upload/{name}",
+            "contentUrl": f"https://contoso.sharepoint.example/personal/{name}",
+            "uniqueId": "1150D938-8870-4044-9F2C-5BBDEBA70C9D",
+            "fileType": name.rpartition(".")[2],
+        }
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """OneDrive's upload session: the whole file in one PUT, its range declared."""
+        data = await request.read()
+        declared = request.headers.get("Content-Range", "")
+        if declared != f"bytes 0-{len(data) - 1}/{len(data)}":
+            return web.json_response({"error": {"code": "invalidRange"}}, status=416)
+        with self._lock:
+            self.uploads[request.match_info["name"]] = (declared, data)
+        return web.json_response({"id": "drive-item-1", "name": request.match_info["name"]},
+                                 status=201)  # fmt: skip
 
     async def _member(self, request: web.Request) -> web.Response:
         member = self.members.get(request.match_info["mid"])

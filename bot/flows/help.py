@@ -23,27 +23,24 @@ COMMANDS = (
 )
 
 
-# Where a platform does a command differently, what it says there (Teams: no file upload yet,
-# and no message menu to save evidence from).
-TEAMS = {"export": "HR only: how to get the HR workbook for a year (e.g. `export 2026`)"}
+# The commands Teams lists in its command menu (its manifest allows ten); the others are in
+# help and work the same when typed.
+TEAMS_MENU = ("home", "rate", "writeup", "self", "evidence", "objectives", "award", "status",
+              "export", "help")  # fmt: skip
 
 
 def help_message(prefix: str = "/perf") -> Message:
     """Every command the platform has: Slack's with the slash command, Teams' as plain words."""
-    teams = not prefix
-    lines = [
-        f"`{' '.join(filter(None, (prefix, name)))}` - {TEAMS.get(name, what) if teams else what}"
-        for name, what in COMMANDS
-    ]
-    saving = (
-        ""
-        if teams
-        else "You can also save any message as evidence from its ⋯ menu (Save as evidence). "
-    )
+    lines = [f"`{' '.join(filter(None, (prefix, name)))}` - {what}" for name, what in COMMANDS]
+    menu = "More actions, then Save as evidence" if not prefix else "Save as evidence"
     return Message(
         title="perfbot",
         text="perfbot helps you run the Senior Civil Service performance year.",
-        sections=("\n".join(lines), f"{saving}Reminders arrive here before each deadline."),
+        sections=(
+            "\n".join(lines),
+            f"You can also save any message as evidence from its ⋯ menu ({menu}). "
+            "Reminders arrive here before each deadline.",
+        ),
     )
 
 

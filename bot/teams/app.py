@@ -16,15 +16,21 @@ from loopback only, like the Bot Framework Emulator.
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 import re
+import secrets
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from functools import partial
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import aiohttp
 import requests
 from aiohttp import web
 from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
@@ -38,10 +44,11 @@ from botbuilder.schema import (
     AdaptiveCardInvokeResponse,
     AdaptiveCardInvokeValue,
     Attachment,
+    InvokeResponse,
 )
 from sqlmodel import Session
 
-from bot.flows import home
+from bot.flows import evidence, home
 from bot.flows.actions import (
     ACTIONS,
     Post,
@@ -72,16 +79,22 @@ from bot.teams.cards import (
     message_card,
     parse_inputs,
 )
+from store import queries
 from store.clock import Clock, SystemClock
 from store.config import DepartmentConfig
 from store.db import Database
 from store.errors import PerfbotError
 from store.models import Via
-from store.services import link_by_email, link_chat_identity, linked_person
+from store.services import Actor, link_by_email, link_chat_identity, linked_person
+from store.workbook import export_workbook
 
 logger = logging.getLogger(__name__)
 
 CARD = "application/vnd.microsoft.card.adaptive"
+FILE_CONSENT = "application/vnd.microsoft.teams.card.file.consent"
+FILE_INFO = "application/vnd.microsoft.teams.card.file.info"
+SAVE = "saveEvidence"  # the message extension's command (teams/manifest.json)
+FILE_HELD_SECONDS = 15 * 60  # a workbook offered and not yet accepted is kept this long
 MESSAGE = "application/vnd.microsoft.activity.message"  # an answer that leaves the card as it is
 KEEP = "perfbot:keep"  # marks a press whose pressed card stays (its note goes under it)
 LOOPBACK = {"127.0.0.1", "::1"}
@@ -184,6 +197,8 @@ class TeamsAdapter:
         self.sealer = FormSealer(app_password, salt="perfbot.teams.form")
         self.bot = _Bot(self)
         self._people: dict[str, int] = {}  # AAD object id -> person id (also in the store)
+        # Workbooks offered by a file consent card: token -> (until, person id, name, bytes).
+        self._files: dict[str, tuple[float, int, str, bytes]] = {}
         if self.dev:
             logger.warning(
                 "TEAMS DEVELOPMENT MODE (PERFBOT_DEV=1): /api/messages accepts UNAUTHENTICATED "
@@ -254,6 +269,9 @@ class TeamsAdapter:
         tenant = (data.get("tenant") or {}).get("id") if isinstance(data, dict) else None
         conversation = reference.setdefault("conversation", {})
         conversation["tenantId"] = conversation.get("tenantId") or tenant
+        # Only their personal chat with perfbot is where to nudge them: a message saved as
+        # evidence from a channel or group chat arrives from that conversation instead.
+        personal = conversation.get("conversationType", "personal") == "personal"
 
         def link(service: Callable[..., Any], **more: Any) -> Callable[[Session], Any]:
             return partial(
@@ -262,7 +280,7 @@ class TeamsAdapter:
                 external_id=key,
                 # the tenant: the outbox's per-workspace rate limit is per tenant for Teams
                 workspace_id=conversation["tenantId"],
-                conversation_ref=reference,
+                conversation_ref=reference if personal else None,
                 now=self.clock.now(),
                 via=Via.TEAMS,
                 **more,
@@ -354,13 +372,16 @@ class TeamsAdapter:
             )
         except PerfbotError as error:  # already decided, not theirs, over the cap, bad value
             return message_card(Message(error.message))
+        if isinstance(result, SendWorkbook):
+            note = await self.offer_workbook(turn, person_id, result.year, result.label)
+            return {KEEP: note.text} if on_card else message_card(note)
         if on_card and isinstance(result, Tell | Show):
             shown = result.message if isinstance(result, Tell) else result.result
             await turn.send_activity(card_activity(self.card(shown)))
             return {KEEP: result.message.text if isinstance(result, Tell) else "Opened below."}
-        return await self.answer(turn, result)
+        return await self.answer(turn, person_id, result)
 
-    async def answer(self, turn: TurnContext, result: Result) -> dict[str, Any]:
+    async def answer(self, turn: TurnContext, person_id: int, result: Result) -> dict[str, Any]:
         match result:
             case Show(shown):
                 return self.card(shown)
@@ -382,8 +403,168 @@ class TeamsAdapter:
                     )
                 )
             case SendWorkbook(year, label):
-                return message_card(workbook_by_cli(year, label))
+                return message_card(await self.offer_workbook(turn, person_id, year, label))
         raise AssertionError(f"unhandled action result {result!r}")
+
+    # --- "Save as evidence" on any message (a message extension) -----------------------------
+    async def save_as_evidence(self, turn: TurnContext, value: dict[str, Any]) -> dict[str, Any]:
+        """``composeExtension/fetchTask``: the evidence form, filled in from the message the
+        person chose it on (its text, author, time and link), in a Teams dialog."""
+        person_id = await self.person_for(turn)
+        if person_id is None:
+            return _dialog_message(NOT_IN_ROSTER.text)
+        message = _mapping(value.get("messagePayload"))
+        ctx = self.context(person_id)
+        author = await self._author(message)
+        form = await self.db.call(
+            lambda s: evidence.open_form(
+                s, ctx, self.config,
+                text=_plain_text(message.get("body")),
+                link=message.get("linkToMessage") or None,
+                source_ref=f"teams:{message.get('id', '')}",
+                source_author=author,
+                source_posted_at=_posted_at(message.get("createdDateTime")),
+            )
+        )  # fmt: skip
+        return _dialog(form_card(form, self.seal(form), dialog=True))
+
+    async def submit_evidence(self, turn: TurnContext, value: dict[str, Any]) -> dict[str, Any]:
+        """``composeExtension/submitAction``: the dialog's form submitted. Mistakes come back
+        in the same dialog with the answers kept; saved, the dialog says so and closes."""
+        person_id = await self.person_for(turn)
+        if person_id is None:
+            return _dialog_message(NOT_IN_ROSTER.text)
+        data = _mapping(value.get("data"))
+        flow = str(data.get("verb", "")).removeprefix(FORM_VERB)
+        if flow != evidence.FLOW:
+            return _dialog_message("This form could not be read. Please start again.")
+        ctx = self.context(person_id)
+        try:
+            values = parse_inputs(data)
+            form = form_from_data(data["form"])
+            state = self.sealer.unseal(str(data.get("state", "")))
+            if state.pop("flow") != flow or form.flow != flow:
+                raise StateError("This form could not be checked. Please start again.")
+        except (StateError, KeyError, TypeError, ValueError, AttributeError) as error:
+            return _dialog_message(getattr(error, "message", "This form could not be read."))
+        try:
+            result = await self.db.call(
+                lambda s: submit_form(s, flow, ctx, self.config, state, values), write=True
+            )
+        except FormErrors as errors:
+            form.state.update(state)
+            return _dialog(
+                form_card(form, self.seal(form), values=values, errors=errors.errors, dialog=True)
+            )
+        except PerfbotError as error:
+            return _dialog_message(error.message)
+        return _dialog_message(result.text if isinstance(result, Message) else "Saved.")
+
+    async def _author(self, message: dict[str, Any]) -> str | None:
+        """Who wrote a saved message: their roster name, else the name Teams shows."""
+        sender = _mapping(message.get("from"))
+        user = _mapping(sender.get("user"))
+        if not user:  # an app's message
+            app = _mapping(sender.get("application"))
+            return app.get("displayName") or None
+        key = user.get("aadObjectId") or user.get("id")
+        person_id = key and await self.db.call(lambda s: linked_person(s, "teams", key))
+        if person_id:
+            return await self.db.call(lambda s: queries.name_of(s, person_id, "") or None)
+        return user.get("displayName") or None
+
+    # --- the HR workbook, by Teams' file consent flow -----------------------------------------
+    async def offer_workbook(
+        self, turn: TurnContext, person_id: int, year: int, label: str
+    ) -> Message:
+        """Build the HR workbook (in a worker thread: it takes seconds) and offer it with a
+        file consent card; Teams asks the person to accept it, then gives perfbot a place to
+        upload it (``file_consent``). The export checks again that they are HR, and audits it."""
+        name = f"perfbot-{label}.xlsx"
+        with tempfile.TemporaryDirectory(prefix="perfbot-export-") as folder:
+            path = Path(folder) / name
+            try:
+                result = await asyncio.get_running_loop().run_in_executor(
+                    None,
+                    partial(
+                        export_workbook, self.db, self.config, path,
+                        actor=Actor(person_id, Via.TEAMS), now=self.clock.now(), year=year,
+                    ),
+                )  # fmt: skip
+                data = path.read_bytes()
+            except PerfbotError as error:
+                return Message(error.message)
+            except Exception:  # whatever failed, the person who asked hears so, in words
+                logger.exception("workbook export failed")
+                return Message(
+                    f"The HR workbook for {label} could not be made, so nothing was sent. The "
+                    "failure is in perfbot's log for whoever runs it."
+                )
+        now = time.monotonic()
+        self._files = {k: v for k, v in self._files.items() if v[0] > now}
+        token = secrets.token_urlsafe(16)
+        self._files[token] = (now + FILE_HELD_SECONDS, person_id, name, data)
+        summary = (
+            f"{result.people} people, {len(result.moderation_sheets)} moderation packs. It holds "
+            "personal data: keep it in your department's secure storage."
+        )
+        consent = Attachment(
+            content_type=FILE_CONSENT,
+            name=name,
+            content={
+                "description": f"The HR workbook for {label}: {summary}",
+                "sizeInBytes": len(data),
+                "acceptContext": {"file": token},
+                "declineContext": {"file": token},
+            },
+        )
+        await turn.send_activity(MessageFactory.attachment(consent))
+        return Message(
+            title=f"HR workbook {label}",
+            text=f"The HR workbook for {label} is ready: accept the file to receive it here.",
+        )
+
+    async def file_consent(self, turn: TurnContext, value: dict[str, Any]) -> None:
+        """The person accepted or declined a workbook offered to them: upload it to the place
+        Teams gave and show it in the chat, or let it go."""
+        context = _mapping(value.get("context"))
+        held = self._files.pop(str(context.get("file", "")), None)
+        person_id = await self.person_for(turn)
+        if value.get("action") == "decline":
+            await self._settle_consent(turn, "You declined the workbook, so nothing was sent.")
+            return
+        if held is None or held[0] < time.monotonic() or held[1] != person_id:
+            await self._settle_consent(
+                turn, "This workbook is no longer waiting: ask for it again with `export`."
+            )
+            return
+        _, _, name, data = held
+        info = _mapping(value.get("uploadInfo"))
+        url = str(info.get("uploadUrl") or "")
+        if not url.startswith("https://") and not (self.dev and url.startswith("http://")):
+            await self._settle_consent(turn, "Teams gave no place to put the file.")
+            return
+        try:
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as http:
+                headers = {"Content-Range": f"bytes 0-{len(data) - 1}/{len(data)}"}
+                async with http.put(url, data=data, headers=headers) as answer:
+                    answer.raise_for_status()
+        except (aiohttp.ClientError, TimeoutError):
+            logger.warning("workbook upload to Teams failed")
+            await self._settle_consent(turn, "The workbook could not be sent. Please try again.")
+            return
+        shown = Attachment(
+            content_type=FILE_INFO,
+            content_url=info.get("contentUrl"),
+            name=info.get("name") or name,
+            content={"uniqueId": info.get("uniqueId"), "fileType": info.get("fileType") or "xlsx"},
+        )
+        await turn.send_activity(MessageFactory.attachment(shown))
+        await self._settle_consent(turn, f"Sent: {info.get('name') or name}, below.")
+
+    async def _settle_consent(self, turn: TurnContext, text: str) -> None:
+        """The file consent card becomes what happened, so it can't be accepted twice."""
+        await _replace_for_everyone(turn, message_card(Message(text)))
 
     async def _submit(
         self, turn: TurnContext, ctx: Context, flow: str, data: dict[str, Any]
@@ -453,17 +634,51 @@ def _invoke_body(body: Any) -> Any:
         }
 
 
-def workbook_by_cli(year: int, label: str) -> Message:
-    """Teams can't carry the workbook from perfbot yet (the file consent flow is still to
-    come), so HR gets the one command that writes it, on the server perfbot runs on."""
-    return Message(
-        title=f"HR workbook {label}",
-        text=(
-            "Teams can't carry the workbook from perfbot yet. Whoever runs perfbot can write "
-            f"it with this command on its server: perfbot export hr-{label}.xlsx --year {year}. "
-            "It holds personal data: keep it in your department's secure storage."
-        ),
-    )
+def _mapping(value: Any) -> dict[str, Any]:
+    """A part of an activity's value that should be an object (a client's garbage is empty)."""
+    return value if isinstance(value, dict) else {}
+
+
+_TAG = re.compile(r"<[^>]+>")
+_BREAK = re.compile(r"<br\s*/?>|</p>|</div>|</li>", re.IGNORECASE)
+
+
+def _plain_text(body: Any) -> str:
+    """A Teams message body (usually HTML) as the plain text a person would read."""
+    if not isinstance(body, dict):
+        return ""
+    content = str(body.get("content") or "")
+    if str(body.get("contentType", "")).lower() == "html":
+        content = html.unescape(_TAG.sub("", _BREAK.sub("\n", content)))
+    return "\n".join(line.strip() for line in content.splitlines()).strip()
+
+
+def _posted_at(value: Any) -> datetime | None:
+    try:
+        posted = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return posted if posted.tzinfo else posted.replace(tzinfo=UTC)
+
+
+def _dialog(card: dict[str, Any]) -> dict[str, Any]:
+    """A message extension's answer: this card in a Teams dialog (task module)."""
+    return {
+        "task": {
+            "type": "continue",
+            "value": {
+                "title": "Save as evidence",
+                "height": "large",
+                "width": "medium",
+                "card": {"contentType": CARD, "content": card},
+            },
+        }
+    }
+
+
+def _dialog_message(text: str) -> dict[str, Any]:
+    """A message extension's answer: a short message in the dialog, which then closes."""
+    return {"task": {"type": "message", "value": text}}
 
 
 async def _replace_for_everyone(
@@ -494,6 +709,20 @@ class _Bot(ActivityHandler):
         added = turn_context.activity.members_added or []
         if any(m.id == turn_context.activity.recipient.id for m in added):
             await self.teams.welcome(turn_context)
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
+        activity = turn_context.activity
+        value = activity.value if isinstance(activity.value, dict) else {}
+        if activity.name == "fileConsent/invoke":
+            await self.teams.file_consent(turn_context, value)
+            return InvokeResponse(status=200, body={})
+        if activity.name == "composeExtension/fetchTask" and value.get("commandId") == SAVE:
+            return InvokeResponse(status=200, body=await self.teams.save_as_evidence(
+                turn_context, value))  # fmt: skip
+        if activity.name == "composeExtension/submitAction" and value.get("commandId") == SAVE:
+            return InvokeResponse(status=200, body=await self.teams.submit_evidence(
+                turn_context, value))  # fmt: skip
+        return await super().on_invoke_activity(turn_context)
 
     async def on_adaptive_card_invoke(
         self, turn_context: TurnContext, invoke_value: AdaptiveCardInvokeValue

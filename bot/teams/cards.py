@@ -110,9 +110,12 @@ def form_card(
     *,
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
+    dialog: bool = False,
 ) -> dict[str, Any]:
     """A flow's form. ``values`` (what the user sent) win over each field's initial value;
-    ``errors`` appear under their fields in the attention colour."""
+    ``errors`` appear under their fields in the attention colour. In a ``dialog`` (a message
+    extension's task module) the form is sent with ``Action.Submit``, as dialogs require,
+    and Teams' own close button is the way out."""
     values, errors = values or {}, errors or {}
     body: list[dict[str, Any]] = [_text(form.title, size="Medium", weight="Bolder")]
     for item in form.items:
@@ -130,7 +133,7 @@ def form_card(
     ]
     for message in unplaced:
         body.append(_text(message, color="Attention"))
-    submit = {
+    submit: dict[str, Any] = {
         "type": "Action.Execute",
         "title": form.submit,
         "verb": FORM_VERB + form.flow,
@@ -141,6 +144,10 @@ def form_card(
         },
         "style": "positive",
     }
+    if dialog:
+        submit["type"] = "Action.Submit"
+        submit["data"]["verb"] = submit.pop("verb")
+        return _card(body, [submit])
     actions = [submit]
     if form.back:  # a step after another form: Edit goes back to it, every answer kept
         actions.append(
@@ -216,7 +223,7 @@ def parse_inputs(data: dict[str, Any]) -> dict[str, Any]:
     toggles = set(data.get("toggles") or ())
     values: dict[str, Any] = {}
     for key, raw in data.items():
-        if key in ("state", "toggles", "value", "form"):
+        if key in ("state", "toggles", "value", "form", "verb"):
             continue
         if key in toggles:
             values[key] = str(raw).lower() == "true"

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.assets import asset
+from bot.flows.help import COMMANDS, TEAMS_MENU
 
 PLACEHOLDER_ID = "00000000-0000-0000-0000-000000000000"
 TEAL = (0, 94, 165)  # background of the colour icon
@@ -71,6 +72,18 @@ def manifest(app_id: str) -> dict[str, Any]:
         raise ValueError(f"'{app_id}' is not a Microsoft App ID (a GUID such as {PLACEHOLDER_ID}).")
     text = asset("teams", "manifest.json").read_text(encoding="utf-8")
     return json.loads(text.replace(PLACEHOLDER_ID, app_id.lower()))
+
+
+def menu_commands() -> list[dict[str, str]]:
+    """The command menu Teams shows, as help describes each command (a test holds
+    ``teams/manifest.json`` to this)."""
+    what = dict(COMMANDS) | {"help": "every command perfbot has, and how to save a message"}
+    return [{"title": name, "description": _sentence(what[name])} for name in TEAMS_MENU]
+
+
+def _sentence(text: str) -> str:
+    text = text.replace("`", "")
+    return text[:1].upper() + text[1:]
 
 
 def write_package(out: str | Path, app_id: str) -> Path:

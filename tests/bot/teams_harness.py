@@ -85,6 +85,21 @@ class Teams:
         return card
 
 
+async def answer_file(
+    teams: Teams, person_id: int, consent: dict[str, Any], action: str, reply_to: str
+) -> Any:
+    """The person presses Accept or Decline on a file consent card: Teams' invoke, with where
+    to upload when accepted."""
+    value: dict[str, Any] = {
+        "type": "fileUpload", "action": action, "context": consent["content"]["acceptContext"],
+    }  # fmt: skip
+    if action == "accept":
+        value["uploadInfo"] = teams.connector.upload_info(consent["name"])
+    body = activity(teams.connector, person_id, type="invoke", name="fileConsent/invoke",
+                    value=value, replyToId=reply_to)  # fmt: skip
+    return await teams.client.post("/api/messages", json=body)
+
+
 def submit_data(card: dict[str, Any], inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """What Teams sends when the form card's submit is pressed with these inputs."""
     (action,) = [a for a in card["actions"] if a["verb"].startswith("perf:")]

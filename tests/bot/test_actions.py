@@ -306,7 +306,8 @@ def test_every_button_works_in_teams(teams_run, sqlite_db, org, config, connecto
             card = await teams.execute(org.ids[who], name, {"value": value}, f"card-{name}")
             if "kept" in card:
                 kept[name] = card["kept"]
-                (card,) = connector.cards_sent()[sent:]
+                arrived = connector.cards_sent()[sent:]  # none: a file offered (below)
+                card = arrived[0] if arrived else card
             cards[name] = card
         return cards
 
@@ -341,7 +342,9 @@ def test_every_button_works_in_teams(teams_run, sqlite_db, org, config, connecto
     assert "Sent Lm one reminder, saying you asked." in _card_text(cards["remind_owner"])
     assert "You agreed Js's objectives for 2026-27" in _card_text(cards["objectives_agree"])
     assert "agreed by you on 15 July 2026" in _card_text(cards["write_up_agree"])
-    assert "perfbot export hr-2026-27.xlsx --year 2026" in _card_text(cards["get_workbook"])
+    assert "accept the file to receive it here" in kept["get_workbook"]  # the file: below
+    (offer,) = [a for a in connector.sent() if "file.consent" in json.dumps(a)]
+    assert offer["attachments"][0]["name"] == "perfbot-2026-27.xlsx"
     # F17: a milestone marked met offers its nomination; the objectives arrive one by one.
     assert "Nominate an award for this milestone" in _card_text(cards["milestone_met"])
     assert "Met on 15 July 2026, confirmed by Lm." in _card_text(cards["milestone_met"])

@@ -54,6 +54,8 @@ def test_every_form_and_message_is_a_valid_adaptive_card(
         card = form_card(item, "sealed") if isinstance(item, Form) else message_card(item)
         _valid(validator, card)
         assert card["version"] == "1.5"
+        if isinstance(item, Form):  # as a message extension's dialog shows it, too
+            _valid(validator, form_card(item, "sealed", dialog=True))
 
 
 def test_every_nudge_is_a_valid_card_with_its_buttons(validator, config) -> None:

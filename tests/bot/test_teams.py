@@ -5,6 +5,7 @@ store checked afterwards. Only bot/teams imports botbuilder (tests/test_layering
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from typing import Any
 
@@ -17,9 +18,19 @@ from bot.web import make_app
 from store import services as svc
 from store.db import Database
 from store.models import Award, AwardStatus, ChatIdentity, IndicativeRating
-from tests.bot.teams_harness import TENANT, Teams, activity, link_in_teams, submit_data
+from tests.bot.teams_harness import (
+    TENANT,
+    Teams,
+    activity,
+    answer_file,
+    link_in_teams,
+    submit_data,
+)
 from tests.conftest import NOW
 from tests.fakes import FakeBotConnector, LoopbackServer, RunningClock
+
+CONSENT = "application/vnd.microsoft.teams.card.file.consent"
+INFO = "application/vnd.microsoft.teams.card.file.info"
 
 
 def rows(db: Database, model: Any) -> list[Any]:
@@ -148,6 +159,131 @@ def test_reject_opens_under_the_award_and_cancel_or_a_reason_leads_back_to_it(
     card = update["activity"]["attachments"][0]["content"]
     assert "Not enough evidence of impact." in str(card) and "Led the launch." in str(card)
     assert "award_approve" not in str(card) and "award_reject" not in str(card)
+
+
+def test_hr_gets_the_workbook_through_teams_file_consent(
+    teams_run, sqlite_db, org, connector
+) -> None:
+    """`export 2026` offers the workbook with a file consent card; accepting it uploads the
+    file where Teams says and shows it in the chat; a second acceptance sends nothing; a line
+    manager is refused and offered nothing."""
+    import io
+
+    from openpyxl import load_workbook
+
+    async def body(teams: Teams) -> tuple[list[int], str, str]:
+        await teams.say(org.lm, "export 2026")
+        refused = str(connector.cards_sent()[-1])
+        await teams.say(org.hr, "export 2026")
+        (offer,) = [a for a in connector.sent() if a["attachments"][0]["contentType"] == CONSENT]
+        consent = offer["attachments"][0]
+        statuses = [
+            (await answer_file(teams, org.hr, consent, "accept", "consent-1")).status,
+            (await answer_file(teams, org.hr, consent, "accept", "consent-1")).status,
+        ]
+        return statuses, refused, json.dumps(consent)
+
+    statuses, refused, consent = teams_run(body)
+    assert "HR" in refused and CONSENT not in json.dumps(connector.sent()[0])
+    assert statuses == [200, 200]
+    (name,) = connector.uploads
+    declared, data = connector.uploads[name]
+    assert name == "perfbot-2026-27.xlsx" and f'"sizeInBytes": {len(data)}' in consent
+    assert declared == f"bytes 0-{len(data) - 1}/{len(data)}"
+    assert "Summary" in load_workbook(io.BytesIO(data), read_only=True).sheetnames
+    (shown,) = [a for a in connector.sent() if a["attachments"][0]["contentType"] == INFO]
+    assert shown["attachments"][0]["contentUrl"].endswith(name)
+    assert shown["attachments"][0]["content"]["fileType"] == "xlsx"
+    # The consent card became what happened, so it can't be accepted twice.
+    first, second = [u for u in connector.updates() if u["id"] == "consent-1"]
+    assert "Sent: perfbot-2026-27.xlsx" in json.dumps(first)
+    assert "no longer waiting" in json.dumps(second)
+
+
+def test_a_declined_workbook_is_not_sent(teams_run, sqlite_db, org, connector) -> None:
+    async def body(teams: Teams) -> int:
+        await teams.execute(org.hr, "get_workbook", {"value": "2026"}, "home-1")
+        (offer,) = [a for a in connector.sent() if a["attachments"][0]["contentType"] == CONSENT]
+        answer = await answer_file(teams, org.hr, offer["attachments"][0], "decline", "c-2")
+        return answer.status
+
+    assert teams_run(body) == 200
+    assert connector.uploads == {}
+    assert "You declined the workbook" in json.dumps(connector.updates())
+
+
+def _saved_from_a_channel(connector: FakeBotConnector, person_id: int, name: str,
+                          value: dict) -> dict:  # fmt: skip
+    """A message extension invoke from a channel (not the person's chat with perfbot)."""
+    return activity(
+        connector, person_id, type="invoke", name=name,
+        conversation={"id": "19:channel@thread.tacv2", "conversationType": "channel",
+                      "tenantId": TENANT},
+        value={"commandId": "saveEvidence", "commandContext": "message", **value},
+    )  # fmt: skip
+
+
+CHANNEL_MESSAGE = {
+    "id": "1700000000001",
+    "createdDateTime": "2026-07-14T15:20:00.000Z",
+    "body": {"contentType": "html",
+             "content": "<p>Thanks to Js for chairing the panel &amp; landing the bid.</p>"},
+    "from": {"user": {"id": "29:user-x", "aadObjectId": "aad-LM", "displayName": "Someone"}},
+    "linkToMessage": "https://teams.microsoft.com/l/message/19:channel/1700000000001",
+}  # fmt: skip
+
+
+def test_save_a_teams_message_as_evidence_from_its_menu(
+    teams_run, sqlite_db, org, connector
+) -> None:
+    """The message extension: Teams asks for the dialog (fetchTask) and perfbot answers with
+    the evidence form filled in from the message - its text, who wrote it and when, its link;
+    a mistake comes back in the dialog with the text kept; saved, the dialog says so. Where
+    perfbot nudges the person (their personal chat) is not moved to the channel."""
+    from store.models import Evidence
+
+    with sqlite_db.write() as s:
+        link_in_teams(s, org.js, connector, NOW)
+        link_in_teams(s, org.lm, connector, NOW)
+    message = json.loads(json.dumps(CHANNEL_MESSAGE).replace("aad-LM", f"aad-{org.lm}"))
+
+    async def body(teams: Teams) -> tuple[dict, dict, dict]:
+        async def invoke(name: str, value: dict) -> dict:
+            answer = await teams.client.post(
+                "/api/messages", json=_saved_from_a_channel(connector, org.js, name, value)
+            )
+            assert answer.status == 200, await answer.text()
+            return await answer.json()
+
+        opened = await invoke("composeExtension/fetchTask", {"messagePayload": message})
+        card = opened["task"]["value"]["card"]["content"]
+        (submit,) = card["actions"]
+        inputs = {e["id"]: e.get("value") for e in card["body"] if "id" in e}
+        wrong = await invoke("composeExtension/submitAction", {
+            "messagePayload": message, "data": {**submit["data"], **inputs}})  # fmt: skip
+        inputs["target"] = "standard:culture"
+        saved = await invoke("composeExtension/submitAction", {
+            "messagePayload": message, "data": {**submit["data"], **inputs}})  # fmt: skip
+        return card, wrong, saved
+
+    card, wrong, saved = teams_run(body)
+    assert card["actions"][0]["type"] == "Action.Submit"  # dialogs submit, they don't Execute
+    text = json.dumps(card)
+    assert "From a message by Lm on 14 July 2026 at 16:20." in text  # roster name, UK time
+    assert "Thanks to Js for chairing the panel & landing the bid." in text
+    assert wrong["task"]["type"] == "continue"  # the dialog again, with the problem shown
+    assert "Attention" in json.dumps(wrong) and "landing the bid" in json.dumps(wrong)
+    assert saved["task"] == {
+        "type": "message",
+        "value": "Saved to your portfolio against Culture, Civil Service Code and reform.",
+    }
+    (item,) = rows(sqlite_db, Evidence)
+    assert (item.person_id, item.standard, item.added_by_id) == (org.js, "culture", org.js)
+    assert item.source_ref == "teams:1700000000001" and item.source_author == "Lm"
+    assert item.link == CHANNEL_MESSAGE["linkToMessage"]
+    assert item.source_posted_at is not None and item.source_posted_at.hour == 15
+    (identity,) = [i for i in rows(sqlite_db, ChatIdentity) if i.person_id == org.js]
+    assert identity.conversation_ref["conversation"]["id"] == f"a:personal-{org.js}"
 
 
 def test_someone_not_in_the_roster_is_told_to_ask_hr(teams_run, sqlite_db, connector) -> None:

@@ -49,6 +49,32 @@ def test_manifest_is_valid_against_the_v1_22_schema() -> None:
     assert list(validator.iter_errors(dict(filled, id="not-a-guid")))  # the validator checks
 
 
+def test_the_manifest_declares_what_perfbot_does_in_teams(config) -> None:
+    """The command menu is help's (ten: the schema's most), each a command Teams runs; the
+    message extension saves a message as evidence; files can be sent (the workbook); the
+    Entra app is named for proactive installation through Graph."""
+    from datetime import UTC, datetime
+
+    from bot.flows.commands import COMMAND_BUTTONS, command_openers
+    from bot.flows.model import Context
+    from bot.teams.app import SAVE
+    from bot.teams.package import menu_commands
+    from store.models import Via
+
+    filled = manifest(APP_ID)
+    (bot,) = filled["bots"]
+    (menu,) = bot["commandLists"]
+    assert menu["commands"] == menu_commands() and len(menu["commands"]) == 10
+    ctx = Context(1, Via.TEAMS, datetime(2026, 7, 15, tzinfo=UTC))
+    runs = set(command_openers(ctx, config, [])) | set(COMMAND_BUTTONS) | {"help"}
+    assert {c["title"] for c in menu["commands"]} <= runs
+    assert bot["supportsFiles"] is True
+    ((command,),) = [e["commands"] for e in filled["composeExtensions"]]
+    assert (command["id"], command["type"], command["context"]) == (SAVE, "action", ["message"])
+    assert command["fetchTask"] is True and filled["composeExtensions"][0]["botId"] == APP_ID
+    assert filled["webApplicationInfo"]["id"] == APP_ID
+
+
 def test_icons_are_the_sizes_teams_asks_for() -> None:
     assert asset("teams", "color.png").read_bytes() == colour_icon()  # committed = drawn here
     assert asset("teams", "outline.png").read_bytes() == outline_icon()
