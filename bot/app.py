@@ -157,6 +157,21 @@ def build_scheduler(
             "outbox until one is"
         )
         deliver_enabled = False
+    hourly = {}
+    if settings.teams_proactive_install:
+        from bot.teams.reach import REACH_JOB, GraphInstaller
+
+        installer = GraphInstaller(
+            db,
+            app_id=settings.microsoft_app_id or "",
+            app_password=settings.microsoft_app_password or "",
+            tenant_id=settings.microsoft_app_tenant_id or "",
+            graph_url=settings.graph_api_url,
+            login_url=settings.microsoft_login_url,
+            clock=clock,
+        )
+        hourly[REACH_JOB] = installer.run_once
+        logger.info("Teams: perfbot installs itself for people out of reach, every hour")
     return PerfScheduler(
         db,
         config,
@@ -164,4 +179,5 @@ def build_scheduler(
         clock=clock,
         plan_enabled=plan_enabled,
         deliver_enabled=deliver_enabled,
+        hourly=hourly,
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -42,8 +42,12 @@ class PerfScheduler:
         clock: Clock | None = None,
         plan_enabled: bool = True,
         deliver_enabled: bool = True,
+        hourly: Mapping[str, Callable[[], Awaitable[object]]] | None = None,
     ) -> None:
+        """``hourly``: more jobs by id, run at start and then every hour with the planner (a
+        platform's own upkeep, such as installing perfbot in Teams for people out of reach)."""
         self.db, self.config = db, config
+        self.hourly = dict(hourly or {})
         self.clock = clock or SystemClock()
         self.work = WorkingTime(config)
         self.deliverer = Deliverer(db, config, messengers, clock=self.clock)
@@ -143,6 +147,16 @@ class PerfScheduler:
                 coalesce=True,
                 max_instances=1,
             )
+            for job_id, job in self.hourly.items():
+                self.scheduler.add_job(
+                    _logged(job_id, job),
+                    IntervalTrigger(hours=1),
+                    id=job_id,
+                    replace_existing=True,
+                    coalesce=True,
+                    max_instances=1,
+                    next_run_time=datetime.now(UTC),  # wall time: the trigger runs on it
+                )
         if self.deliver_enabled:
             self.scheduler.add_job(
                 self.tick_deliver,
@@ -159,3 +173,17 @@ class PerfScheduler:
     def shutdown(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+
+
+def _logged(job_id: str, job: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
+    """A job whose failure is one log line, and whose next run tries again."""
+
+    async def run() -> None:
+        try:
+            await job()
+        except asyncio.CancelledError:
+            logger.info("%s stopped by shutdown", job_id)
+        except Exception:
+            logger.exception("%s failed; the next run tries again", job_id)
+
+    return run

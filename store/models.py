@@ -152,6 +152,18 @@ class Preference(SQLModel, table=True):
     updated_at: datetime = _ts()
 
 
+class TeamsInstall(SQLModel, table=True):
+    """The last time perfbot asked Microsoft Graph to install it in someone's Teams (they had
+    never opened it), and what Graph answered: so it is not asked every hour, and HR can see
+    why someone is still out of reach."""
+
+    __tablename__ = "teams_install"
+
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    attempted_at: datetime = _ts()
+    outcome: str = Field(max_length=16)  # installed | already | no_user | refused | failed
+
+
 # --- The year -------------------------------------------------------------------------------
 class PerformanceYear(SQLModel, table=True):
     """F1: one performance year, named by the calendar year it starts in."""

@@ -16,6 +16,7 @@ from store.config import DepartmentConfig
 from store.models import (
     Award,
     AwardStatus,
+    ChatIdentity,
     DevelopmentPlan,
     Evidence,
     FeedbackRespondent,
@@ -30,6 +31,7 @@ from store.models import (
     OutcomeRelease,
     Person,
     PlanStatus,
+    TeamsInstall,
     WriteUp,
 )
 
@@ -430,3 +432,50 @@ def demo_people(session: Session) -> int:
 
     total, real = people_counts(session, DEMO_DOMAIN)
     return total - real
+
+
+def _reachable() -> Any:
+    """The people perfbot can message: linked in Slack, or in Teams with their chat known."""
+    return select(ChatIdentity.person_id).where(
+        sa.or_(
+            col(ChatIdentity.platform) == "slack",
+            sa.and_(
+                col(ChatIdentity.platform) == "teams",
+                col(ChatIdentity.conversation_ref).is_not(None),
+            ),
+        )
+    )
+
+
+def unreachable_people(session: Session) -> list[tuple[Person, str | None]]:
+    """People in post whom no reminder can reach (no chat with perfbot on either platform),
+    by name, each with the answer to perfbot's last try to install itself in their Teams."""
+    rows = session.exec(
+        select(Person, TeamsInstall.outcome)
+        .join(TeamsInstall, col(TeamsInstall.person_id) == Person.id, isouter=True)
+        .where(col(Person.left_on).is_(None), col(Person.id).not_in(_reachable()))
+        .order_by(col(Person.name))
+    ).all()
+    return [(p, outcome) for p, outcome in rows]
+
+
+def teams_install_due(session: Session, before: datetime) -> list[tuple[int, str]]:
+    """People in post, out of reach, that perfbot has not tried to install itself for since
+    ``before``: (person id, email), for Microsoft Graph."""
+    return [
+        (int(pid or 0), email)
+        for pid, email in session.exec(
+            select(Person.id, Person.email)
+            .join(TeamsInstall, col(TeamsInstall.person_id) == Person.id, isouter=True)
+            .where(
+                col(Person.left_on).is_(None),
+                Person.email != "",
+                col(Person.id).not_in(_reachable()),
+                sa.or_(
+                    col(TeamsInstall.attempted_at).is_(None),
+                    col(TeamsInstall.attempted_at) < before,
+                ),
+            )
+            .order_by(col(Person.id))
+        ).all()
+    ]

@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from store.config import DepartmentConfig, load_config
+from store.errors import PerfbotError
 
 
 class Settings(BaseSettings):
@@ -27,6 +28,10 @@ class Settings(BaseSettings):
     microsoft_app_id: str | None = Field(None, alias="MICROSOFT_APP_ID")
     microsoft_app_password: str | None = Field(None, alias="MICROSOFT_APP_PASSWORD")
     microsoft_app_tenant_id: str | None = Field(None, alias="MICROSOFT_APP_TENANT_ID")
+    # Install perfbot through Microsoft Graph for people Teams has never shown it to.
+    teams_proactive_install: bool = Field(False, alias="TEAMS_PROACTIVE_INSTALL")
+    graph_api_url: str | None = Field(None, alias="GRAPH_API_URL")  # tests: a fake Graph
+    microsoft_login_url: str | None = Field(None, alias="MICROSOFT_LOGIN_URL")
 
     @field_validator("perfbot_config", mode="before")
     @classmethod
@@ -42,4 +47,11 @@ class Settings(BaseSettings):
         return bool(self.microsoft_app_id or self.perfbot_dev)
 
     def department(self) -> DepartmentConfig:
+        if self.teams_proactive_install and not (
+            self.microsoft_app_id and self.microsoft_app_password and self.microsoft_app_tenant_id
+        ):
+            raise PerfbotError(
+                "TEAMS_PROACTIVE_INSTALL=1 needs MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD and "
+                "MICROSOFT_APP_TENANT_ID: perfbot asks Microsoft Graph as that app, in that tenant."
+            )
         return load_config(self.perfbot_config)

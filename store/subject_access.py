@@ -49,6 +49,7 @@ from store.models import (
     Person,
     Preference,
     RatingReview,
+    TeamsInstall,
     WriteUp,
 )
 from store.services import Actor, audit, get_person, require_hr
@@ -90,6 +91,7 @@ SECTIONS: tuple[Section, ...] = (
     ),
     Section("Chat accounts", ChatIdentity, "person_id"),
     Section("Settings", Preference, "person_id"),
+    Section("Teams installation", TeamsInstall, "person_id"),
     Section("Messages sent to you", Outbox, "recipient_id", hidden=("lease_owner",)),
     Section("Audit entries about you", AuditEntry, "subject_id"),
 )

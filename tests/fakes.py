@@ -452,3 +452,84 @@ class FakeBotConnector(LoopbackServer):
                 {"error": {"code": "MemberNotFoundInConversation"}}, status=404
             )
         return web.json_response(member)
+
+
+class FakeGraph(LoopbackServer):
+    """Answers like Microsoft Graph and the Microsoft identity platform for what perfbot asks:
+    an app-only token (client credentials), the organisation's app catalogue filtered by the
+    app's manifest id, and installing an app for a user (201; 409 when already installed;
+    404 for a user the tenant does not have). Can be told to answer the next installs with
+    429 or 403. Records every request."""
+
+    CATALOG_ID = "b3a5b2f0-6a1e-4c55-9d6f-2f6a0c1d7e11"
+    TOKEN = "graph-app-token"
+
+    def __init__(self, app_id: str, secret: str, users: set[str]) -> None:
+        self.app_id, self.secret, self.users = app_id, secret, {u.lower() for u in users}
+        self.installed: set[str] = set()
+        self.calls: list[dict[str, Any]] = []
+        self.script: list[Scripted] = []
+        self._lock = threading.Lock()
+        super().__init__()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def fail_next(self, *answers: Scripted) -> None:
+        with self._lock:
+            self.script.extend(answers)
+
+    def routes(self, app: web.Application) -> None:
+        app.router.add_post("/login/{tenant}/oauth2/v2.0/token", self._token)
+        app.router.add_get("/v1.0/appCatalogs/teamsApps", self._catalog)
+        app.router.add_post("/v1.0/users/{user}/teamwork/installedApps", self._install)
+
+    def _authorised(self, request: web.Request) -> bool:
+        return request.headers.get("Authorization") == f"Bearer {self.TOKEN}"
+
+    async def _token(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        with self._lock:
+            self.calls.append({"kind": "token", "tenant": request.match_info["tenant"], **form})
+        if (form.get("grant_type"), form.get("client_id"), form.get("client_secret")) != (
+            "client_credentials", self.app_id, self.secret,
+        ):  # fmt: skip
+            return web.json_response({"error": "invalid_client"}, status=401)
+        return web.json_response(
+            {"token_type": "Bearer", "expires_in": 3599, "access_token": self.TOKEN}
+        )
+
+    async def _catalog(self, request: web.Request) -> web.Response:
+        if not self._authorised(request):
+            return web.json_response({"error": {"code": "InvalidAuthenticationToken"}}, status=401)
+        wanted = request.query.get("$filter", "")
+        found = [
+            {"id": self.CATALOG_ID, "externalId": self.app_id, "displayName": "perfbot",
+             "distributionMethod": "organization"}
+        ] if wanted == f"externalId eq '{self.app_id}'" else []  # fmt: skip
+        return web.json_response({"value": found})
+
+    async def _install(self, request: web.Request) -> web.Response:
+        user = request.match_info["user"].lower()
+        body = await request.json()
+        with self._lock:
+            self.calls.append({"kind": "install", "user": user, "body": body})
+            scripted = self.script.pop(0) if self.script else None
+        if not self._authorised(request):
+            return web.json_response({"error": {"code": "InvalidAuthenticationToken"}}, status=401)
+        if scripted is not None:
+            return web.json_response(
+                scripted.body or {"error": {"code": "Throttled"}},
+                status=scripted.status, headers=scripted.headers,
+            )  # fmt: skip
+        bind = f"{self.url}/v1.0/appCatalogs/teamsApps/{self.CATALOG_ID}"
+        if body != {"teamsApp@odata.bind": bind}:
+            return web.json_response({"error": {"code": "BadRequest"}}, status=400)
+        if user not in self.users:
+            return web.json_response({"error": {"code": "Request_ResourceNotFound"}}, status=404)
+        with self._lock:
+            if user in self.installed:
+                return web.json_response({"error": {"code": "Conflict"}}, status=409)
+            self.installed.add(user)
+        return web.Response(status=201)

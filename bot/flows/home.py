@@ -34,6 +34,7 @@ from store.framework import (
 )
 from store.models import DevelopmentPlan, Person, PlanStatus
 from store.services import (
+    INSTALL_OUTCOMES,
     final_outcome,
     objectives_agreement,
     outcome_release,
@@ -313,7 +314,28 @@ def _completion(session: Session, ctx: Context, config: DepartmentConfig) -> lis
 
 def _hr(session: Session, ctx: Context, config: DepartmentConfig) -> list[Line]:
     lines = _completion(session, ctx, config)
-    unreached = queries.unreached_people(session, ctx.now - timedelta(days=30))
+    out_of_reach = queries.unreachable_people(session)
+    if out_of_reach:
+        n = len(out_of_reach)
+        named = "; ".join(
+            f"{p.name} ({INSTALL_OUTCOMES[why]})" if why else p.name
+            for p, why in out_of_reach[:UNREACHED_NAMED]
+        )
+        if n > UNREACHED_NAMED:
+            named += f"; and {n - UNREACHED_NAMED} more (the workbook lists everyone)"
+        lines.append(
+            (
+                f"{n} {'person has' if n == 1 else 'people have'} no chat with perfbot in Slack "
+                f"or Teams yet, so no reminder can reach them: {named}.",
+                None,
+            )
+        )
+    listed = {p.id for p, _ in out_of_reach}
+    unreached = [
+        p
+        for p in queries.unreached_people(session, ctx.now - timedelta(days=30))
+        if p.id not in listed
+    ]
     if unreached:
         names = ", ".join(p.name for p in unreached[:UNREACHED_NAMED])
         if len(unreached) > UNREACHED_NAMED:

@@ -45,11 +45,13 @@ from store.services.feedback import (
     remove_respondent,
 )
 from store.services.identities import (
+    INSTALL_OUTCOMES,
     claim_idempotency_key,
     claimed_result,
     link_by_email,
     link_chat_identity,
     linked_person,
+    record_teams_install,
 )
 from store.services.moderation import (
     Outcome,
@@ -94,6 +96,7 @@ from store.services.write_ups import (
 )
 
 __all__ = [
+    "INSTALL_OUTCOMES",
     "list_times",
     "preferences",
     "set_preferences",
@@ -137,6 +140,7 @@ __all__ = [
     "link_by_email",
     "link_chat_identity",
     "linked_person",
+    "record_teams_install",
     "live_objective_count",
     "load_people",
     "local_date",

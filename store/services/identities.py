@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from store.errors import InvalidInput
-from store.models import ChatIdentity, IdempotencyKey, Person, Via
+from store.models import ChatIdentity, IdempotencyKey, Person, TeamsInstall, Via
 from store.services.base import Actor, audit, clean_text, get_person, insert_for, snapshot
 
 
@@ -120,3 +120,27 @@ def claimed_result(session: Session, key: str) -> str | None:
     key is new)."""
     found = session.exec(select(IdempotencyKey).where(IdempotencyKey.key == key[:200])).first()
     return None if found is None else (found.result or "")
+
+
+# Microsoft Graph's answers when perfbot installs itself in someone's Teams, in words for HR.
+INSTALL_OUTCOMES = {
+    "installed": "perfbot was installed in their Teams and waits for Teams to open the chat",
+    "already": "perfbot is in their Teams, but Teams has not said where to reach them",
+    "no_user": "Teams has no user with their email",
+    "refused": "perfbot may not install apps for people until an admin grants it",
+    "failed": "installing perfbot in their Teams failed; it is tried again in a week",
+}
+
+
+def record_teams_install(session: Session, *, person_id: int, outcome: str, now: datetime) -> None:
+    """What Microsoft Graph answered when perfbot asked to install itself in this person's
+    Teams (the scheduler's reach job; nothing about their performance changes)."""
+    if outcome not in INSTALL_OUTCOMES:
+        raise InvalidInput(f"Unknown install outcome '{outcome}'.", field="outcome")
+    get_person(session, person_id)
+    row = session.get(TeamsInstall, person_id)
+    if row is None:
+        session.add(TeamsInstall(person_id=person_id, attempted_at=now, outcome=outcome))
+    else:
+        row.attempted_at, row.outcome = now, outcome
+    session.flush()

@@ -40,6 +40,7 @@ from store.workbook import (
     ratings,
     summary,
     undelivered,
+    unreachable,
 )
 from store.workbook.base import (
     DEMO_BANNER,
@@ -72,6 +73,7 @@ SHEETS: tuple[SheetSpec, ...] = (
     consistency.SPEC,
     cabinet_office.SPEC,
     undelivered.SPEC,
+    unreachable.SPEC,
 )
 
 

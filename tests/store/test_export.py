@@ -432,6 +432,32 @@ def test_undelivered_nudges_are_listed_for_hr(
     }
 
 
+def test_people_no_reminder_can_reach_are_listed_with_why(
+    db: Database, year: HRYear, config: DepartmentConfig, tmp_path: Path
+) -> None:
+    """Issue: reach every SCS member - everyone in post with no chat with perfbot is named
+    for HR, with what Teams said when perfbot tried to install itself for them."""
+    from store import services as svc
+    from store.services import INSTALL_OUTCOMES
+
+    linked, missing = year.ids["person1.1@dept.example"], year.ids["person1.2@dept.example"]
+    with db.write() as s:
+        svc.link_chat_identity(s, person_id=linked, platform="slack", external_id="U1",
+                               now=EXPORTED)  # fmt: skip
+        svc.record_teams_install(s, person_id=missing, outcome="no_user", now=EXPORTED)
+    path = tmp_path / "hr.xlsx"
+    export_workbook(db, config, path, actor=year.hr, now=EXPORTED, year=YEAR)
+    rows = {r["Email"]: r["Why"] for r in sheet_rows(path, "Unreachable people")}
+    assert "person1.1@dept.example" not in rows  # reachable in Slack
+    assert rows["person1.2@dept.example"] == INSTALL_OUTCOMES["no_user"]
+    with db.read() as s:
+        in_post = s.execute(sa.text("SELECT count(*) FROM person WHERE left_on IS NULL")).one()[0]
+    assert len(rows) == in_post - 1 and set(rows.values()) == {
+        INSTALL_OUTCOMES["no_user"],
+        "They have not opened perfbot in Slack or Teams",
+    }
+
+
 def test_f10_the_workbook_follows_a_run_across_the_year_boundary(
     db: Database, tmp_path: Path, config: DepartmentConfig
 ) -> None:

@@ -35,6 +35,7 @@ def _full_year(db: Database, config: DepartmentConfig, org: Org) -> None:
     with db.write() as s:
         svc.link_chat_identity(s, person_id=org.lm, platform="slack", external_id="U1", now=NOW)
         svc.set_preferences(s, actor=me, list_at=time(10), evidence_prompts=False, **base)
+        svc.record_teams_install(s, person_id=org.lm, outcome="already", now=NOW)
         objective = svc.set_objective(
             s, actor=me, subject_id=org.lm, heading="business_delivery", what="Ship the plan",
             how="With the team", **base,
