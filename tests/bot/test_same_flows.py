@@ -4,13 +4,17 @@ manager rates a report and nominates them for an award, which the Director Gener
 the job holder sets an objective, revises it and adds a milestone; the line manager marks
 the milestone met and nominates for it, then withdraws that nomination; the job holder closes
 the objective; a mid-year write-up is written, agreed and countersigned; the job holder
-proposes two 360 respondents and the line manager agrees one and removes the other (F11-F13,
-F15, F17, F23, F24)."""
+proposes two 360 respondents and the line manager agrees one and removes the other; the job
+holder adds evidence and edits it; a second nomination is rejected with a reason; the line
+manager snoozes a reminder; HR takes the workbook (Slack: an upload; Teams: the file consent
+flow); the job holder saves a channel message as evidence from its menu (Slack: a message
+shortcut; Teams: a message extension) (F11-F13, F15, F17, F23, F24)."""
 
 from __future__ import annotations
 
 import asyncio
 import shutil
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -25,6 +29,7 @@ from bot.web import make_app
 from store.config import DepartmentConfig
 from store.db import Database
 from store.models import (
+    AuditEntry,
     Award,
     Evidence,
     FeedbackRespondent,
@@ -32,10 +37,14 @@ from store.models import (
     Objective,
     ObjectiveMilestone,
     ObjectiveRevision,
+    Outbox,
+    Person,
     WriteUp,
 )
+from store.services import local_date
+from store.workbook.base import EXPORT_ACTION
 from tests.bot.slack_harness import Slack, start, user_id
-from tests.bot.teams_harness import TENANT, Teams, submit_data
+from tests.bot.teams_harness import TENANT, Teams, activity, answer_file, submit_data
 from tests.conftest import NOW, Org, email, make_org
 from tests.fakes import FakeBotConnector, FakeSlack, RunningClock
 
@@ -55,6 +64,7 @@ class Step:
     value: Callable[[Database, Org], str] = lambda _db, _org: ""
     answers: dict[str, Any] | None = None  # a form to fill in and submit
     then: dict[str, Any] | None = None  # answers to the form that submitting it shows next
+    slack_answer: str = "chat.update"  # what Slack is asked to do for a button with no form
 
 
 def _last(model: Any) -> Callable[[Database, Org], str]:
@@ -75,6 +85,27 @@ def _first(model: Any) -> Callable[[Database, Org], str]:
 
 def _write_up(db: Database, org: Org) -> str:
     return f"{org.js}:mid_year:2026"
+
+
+def _reminder(db: Database, org: Org) -> str:
+    """A reminder to the line manager, planned as the scheduler would, to snooze."""
+    from scheduler.planner import plan
+
+    with db.write() as s:
+        plan(s, config=DepartmentConfig(), now=NOW.replace(month=6, day=29, hour=9))
+    with db.read() as s:
+        reminder = s.exec(
+            select(Outbox)
+            .where(Outbox.recipient_id == org.lm, Outbox.kind == "rating_due")
+            .order_by(col(Outbox.id))
+        ).first()
+    assert reminder is not None
+    return f"{reminder.id}:2"
+
+
+# A message in a shared channel, saved as evidence from its menu (Slack: a message shortcut;
+# Teams: a message extension), written by the line manager.
+SAVED_MESSAGE = "Thanks to Js for chairing the spending panel."
 
 
 SCRIPT = [
@@ -108,6 +139,14 @@ SCRIPT = [
          answers={"target": "standard:culture", "text": "Chaired the panel"}),
     Step("js", "evidence_change", answers={"item": _last(Evidence), "change": "edit"},
          then={"target": "standard:talent", "text": "Chaired the spending panel"}),
+    Step("lm", "award", command=True,
+         answers={"nominee": "js", "amount": "1000", "reason": "Ran the review."}),
+    Step("dg_a", "award_reject", value=_last(Award),
+         answers={"reason": "Recognised already this quarter."}),
+    Step("lm", "snooze", value=_reminder, slack_answer="chat.postEphemeral"),
+    Step("hr", "get_workbook", value=lambda _db, _org: "2026",
+         slack_answer="files.completeUploadExternal"),
+    Step("js", "save_as_evidence", answers={"target": "standard:delivery", "text": SAVED_MESSAGE}),
 ]  # fmt: skip
 
 
@@ -156,8 +195,19 @@ def stored(db: Database) -> dict[str, list[tuple[Any, ...]]]:
                 for r in s.exec(select(FeedbackRespondent).order_by(FeedbackRespondent.id))
             ],
             "evidence": [
-                (e.person_id, e.standard, e.text, e.added_by_id, e.edited_at is not None)
-                for e in s.exec(select(Evidence))
+                (e.person_id, e.standard, e.text, e.added_by_id, e.edited_at is not None,
+                 e.source_author)
+                for e in s.exec(select(Evidence).order_by(Evidence.id))
+            ],
+            "snoozed": [
+                (o.recipient_id, o.kind, o.status, local_date(DepartmentConfig(), o.due_at))
+                for o in s.exec(select(Outbox).where(Outbox.recipient_id == Person.id,
+                                                     Person.email == email("lm")))
+                if o.kind == "rating_due"
+            ],
+            "exports": [
+                (a.actor_id, a.action) for a in s.exec(select(AuditEntry))
+                if a.action == EXPORT_ACTION
             ],
             "write_ups": [
                 (w.person_id, w.stage, w.manager_what, w.manager_how, w.manager_id,
@@ -169,11 +219,20 @@ def stored(db: Database) -> dict[str, list[tuple[Any, ...]]]:
 
 async def slack_dialogue(db: Database, config: DepartmentConfig, org: Org, fake: FakeSlack) -> None:
     slack: Slack = await start(db, config, fake, RunningClock(NOW))
-    views = updates = 0
+    views = 0
+    answered: Counter[str] = Counter()
     try:
         for n, step in enumerate(SCRIPT):
             who = org.ids[step.who]
-            if step.command:
+            if step.verb == "save_as_evidence":  # from the message's ⋯ menu
+                await slack.interactive({
+                    "type": "message_action", "callback_id": "save_as_evidence",
+                    "user": {"id": user_id(who)}, "channel": {"id": "C42"},
+                    "message": {"type": "message", "text": SAVED_MESSAGE,
+                                "ts": "1700000001.000200", "user": user_id(org.lm)},
+                    "message_ts": "1700000001.000200",
+                })  # fmt: skip
+            elif step.command:
                 await slack.command(who, step.verb)
             else:
                 await slack.click(who, step.verb, step.value(db, org), ts=f"17000000{n:02d}.0001")
@@ -186,9 +245,10 @@ async def slack_dialogue(db: Database, config: DepartmentConfig, org: Org, fake:
                     view = (await answer.json())["view"]
                     answer = await slack.submit(who, view, _answers(step.then, db, org))
                     assert "errors" not in await answer.text(), (step, await answer.text())
-            else:
-                updates += 1  # every button without a form here updates its message
-                await fake.wait_for("chat.update", updates)
+            else:  # a button with no form: wait for what Slack was asked to do
+                answered[step.slack_answer] += 1
+                await fake.wait_for(step.slack_answer, answered[step.slack_answer])
+                assert len(fake.calls_to(step.slack_answer)) >= answered[step.slack_answer]
     finally:
         await slack.client.close()
 
@@ -204,6 +264,15 @@ async def teams_dialogue(
     try:
         for n, step in enumerate(SCRIPT):
             who = org.ids[step.who]
+            if step.verb == "save_as_evidence":  # from the message's ⋯ menu
+                await save_from_teams_menu(teams, who, org, step.answers or {})
+                continue
+            if step.verb == "get_workbook":  # offered, then accepted: uploaded where Teams says
+                await teams.execute(who, step.verb, {"value": step.value(db, org)}, f"card-{n}")
+                offer = next(a for a in connector.sent() if "file.consent" in str(a))
+                answer = await answer_file(teams, who, offer["attachments"][0], "accept", "c-1")
+                assert answer.status == 200 and connector.uploads
+                continue
             if step.command:
                 await teams.say(who, step.verb)
                 card = connector.cards_sent()[-1]
@@ -219,6 +288,33 @@ async def teams_dialogue(
                 assert "perf:" not in str(answer.get("actions")), (step, answer)  # not the form
     finally:
         await client.close()
+
+
+async def save_from_teams_menu(teams: Teams, who: int, org: Org, answers: dict[str, Any]) -> None:
+    """Teams' message extension: the dialog asked for (fetchTask), then submitted."""
+    message = {
+        "id": "1700000001", "createdDateTime": "2026-07-14T15:20:00Z",
+        "body": {"contentType": "html", "content": f"<p>{SAVED_MESSAGE}</p>"},
+        "from": {"user": {"id": f"29:user-{org.lm}", "aadObjectId": f"aad-{org.lm}",
+                          "displayName": "Someone"}},
+        "linkToMessage": "https://teams.microsoft.com/l/message/19:c/1700000001",
+    }  # fmt: skip
+
+    async def invoke(name: str, value: dict[str, Any]) -> dict[str, Any]:
+        body = activity(teams.connector, who, type="invoke", name=name,
+                        value={"commandId": "saveEvidence", "commandContext": "message",
+                               "messagePayload": message, **value})  # fmt: skip
+        answer = await teams.client.post("/api/messages", json=body)
+        assert answer.status == 200
+        return dict(await answer.json())
+
+    opened = await invoke("composeExtension/fetchTask", {})
+    card = opened["task"]["value"]["card"]["content"]
+    (submit,) = card["actions"]
+    shown = {e["id"]: e.get("value") for e in card["body"] if "id" in e}
+    saved = await invoke("composeExtension/submitAction", {"data": {**submit["data"], **shown,
+                                                                    **answers}})  # fmt: skip
+    assert saved["task"]["type"] == "message", saved
 
 
 def test_one_dialogue_stores_the_same_through_slack_and_teams(
@@ -260,6 +356,7 @@ def test_one_dialogue_stores_the_same_through_slack_and_teams(
     assert via_slack["awards"] == [
         (org.js, 150_000, "Led the launch.", "approved", org.lm, org.dg_a, None, None),
         (org.js, 100_000, "Second reading early", "withdrawn", org.lm, None, objective_id, 1),
+        (org.js, 100_000, "Ran the review.", "rejected", org.lm, org.dg_a, None, None),
     ]
     assert via_slack["write_ups"] == [
         (org.js, "mid_year", "Passed the bill", "Kept the team together", org.lm, True, True)
@@ -268,5 +365,12 @@ def test_one_dialogue_stores_the_same_through_slack_and_teams(
         (org.js, "Peer", org.peer, "Peer", org.lm, None),
         (org.js, "Sam Cole, HM Treasury", None, "Stakeholder", None, org.lm),
     ]
-    assert via_slack["evidence"] == [(org.js, "talent", "Chaired the spending panel", org.js, True)]
+    assert via_slack["evidence"] == [
+        (org.js, "talent", "Chaired the spending panel", org.js, True, None),
+        (org.js, "delivery", SAVED_MESSAGE, org.js, False, "Lm"),  # saved from a message
+    ]
+    # The one snoozed reminder waits two working days; the line manager's others do not.
+    (snoozed,) = [r for r in via_slack["snoozed"] if r[3] == date(2026, 7, 17)]
+    assert snoozed[2] == "pending" and len(via_slack["snoozed"]) > 1
+    assert via_slack["exports"] == [(org.hr, EXPORT_ACTION)]  # HR took the workbook, once
     assert via_teams == via_slack

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.flows import home
@@ -117,3 +118,25 @@ def test_graph_throttling_and_a_missing_permission_stop_the_run(
     # A week on (the admin granted it), everyone out of reach is asked, once.
     assert week_later.outcomes == {"installed": len(org.ids)}
     assert len(graph.installed) == len(org.ids)
+
+
+def test_the_setting_runs_the_installs_every_hour_and_needs_the_app(
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TEAMS_PROACTIVE_INSTALL=1 adds the hourly job; without the app's id, secret and tenant
+    it is refused at start, in words."""
+    from bot.app import build_scheduler
+    from bot.teams.reach import REACH_JOB
+    from store.errors import PerfbotError
+    from store.settings import Settings
+
+    monkeypatch.setenv("TEAMS_PROACTIVE_INSTALL", "1")
+    with pytest.raises(PerfbotError, match="needs MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD"):
+        Settings().department()
+    for name, value in (("MICROSOFT_APP_ID", APP_ID), ("MICROSOFT_APP_PASSWORD", SECRET),
+                        ("MICROSOFT_APP_TENANT_ID", "tenant-1")):  # fmt: skip
+        monkeypatch.setenv(name, value)
+    runner = build_scheduler(sqlite_db, Settings(), deliver_enabled=False)
+    assert list(runner.hourly) == [REACH_JOB]
+    monkeypatch.setenv("TEAMS_PROACTIVE_INSTALL", "0")
+    assert build_scheduler(sqlite_db, Settings(), deliver_enabled=False).hourly == {}
