@@ -4,8 +4,8 @@ conversation reference was stored when the person installed or first wrote to pe
 botbuilder neither paces nor retries, so this channel turns the Bot Connector's answers into
 the scheduler's delivery errors: 429 (with Retry-After) is ``RateLimited``; 412, 500, 502,
 503, 504 and dropped connections are ``TransientError``, retried by the outbox with backoff
-and jitter (and across restarts); anything else is ``PermanentError``. Teams allows about
-seven messages a second per conversation, which the outbox's rate limiter respects.
+and jitter (and across restarts); anything else is ``PermanentError``. The outbox paces
+Teams by its own limits (``[delivery.teams]``), not Slack's.
 """
 
 from __future__ import annotations
