@@ -479,3 +479,18 @@ def teams_install_due(session: Session, before: datetime) -> list[tuple[int, str
             .order_by(col(Person.id))
         ).all()
     ]
+
+
+def teams_service_url(session: Session, tenant_id: str) -> str | None:
+    """The Bot Connector address Teams has used for this tenant (from any stored chat): where a
+    chat found through Microsoft Graph is reached."""
+    for ref in session.exec(
+        select(ChatIdentity.conversation_ref).where(
+            col(ChatIdentity.platform) == "teams",
+            col(ChatIdentity.workspace_id) == tenant_id,
+            col(ChatIdentity.conversation_ref).is_not(None),
+        )
+    ).all():
+        if isinstance(ref, dict) and ref.get("serviceUrl"):
+            return str(ref["serviceUrl"])
+    return None

@@ -484,6 +484,39 @@ class FakeGraph(LoopbackServer):
         app.router.add_post("/login/{tenant}/oauth2/v2.0/token", self._token)
         app.router.add_get("/v1.0/appCatalogs/teamsApps", self._catalog)
         app.router.add_post("/v1.0/users/{user}/teamwork/installedApps", self._install)
+        app.router.add_get("/v1.0/users/{user}", self._user)
+        app.router.add_get("/v1.0/users/{user}/teamwork/installedApps", self._installs)
+        app.router.add_get("/v1.0/users/{user}/teamwork/installedApps/{iid}/chat", self._chat)
+
+    @staticmethod
+    def user_id(email: str) -> str:
+        """The Entra object id this fake gives the user with this email."""
+        return f"aad-{email.lower()}"
+
+    @staticmethod
+    def chat_id(email: str) -> str:
+        """perfbot's personal chat with this user, as Graph names it."""
+        return f"19:{email.lower()}_perfbot@unq.gbl.spaces"
+
+    async def _user(self, request: web.Request) -> web.Response:
+        user = request.match_info["user"].lower()
+        if not self._authorised(request) or user not in self.users:
+            return web.json_response({"error": {"code": "Request_ResourceNotFound"}}, status=404)
+        return web.json_response({"id": self.user_id(user)})
+
+    async def _installs(self, request: web.Request) -> web.Response:
+        user = request.match_info["user"].lower()
+        wanted = request.query.get("$filter") == f"teamsApp/externalId eq '{self.app_id}'"
+        if not self._authorised(request) or not wanted:
+            return web.json_response({"error": {"code": "BadRequest"}}, status=400)
+        found = [{"id": f"install-{user}", "teamsApp": {"externalId": self.app_id}}]
+        return web.json_response({"value": found if user in self.installed else []})
+
+    async def _chat(self, request: web.Request) -> web.Response:
+        user = request.match_info["user"].lower()
+        if request.match_info["iid"] != f"install-{user}" or user not in self.installed:
+            return web.json_response({"error": {"code": "NotFound"}}, status=404)
+        return web.json_response({"id": self.chat_id(user), "chatType": "oneOnOne"})
 
     def _authorised(self, request: web.Request) -> bool:
         return request.headers.get("Authorization") == f"Bearer {self.TOKEN}"

@@ -6,7 +6,9 @@ Graph is asked as the app itself (client credentials, the Entra application perm
 ``TeamsAppInstallation.ReadWriteSelfForUser.All``, granted by an admin): install the app
 from the organisation's catalogue in the person's personal scope. Teams then tells the bot
 it was added (a ``conversationUpdate``), and that is where perfbot learns the chat to nudge
-them in (``TeamsAdapter.welcome``). Each answer is recorded, so nobody is asked for again
+them in (``TeamsAdapter.welcome``). Someone who already has perfbot (installed by policy
+before they were in the roster, say) is not announced again, so perfbot asks Graph for its
+chat with them and reaches them there. Each answer is recorded, so nobody is asked for again
 within a week and HR sees why someone is still out of reach.
 
 No botbuilder here: plain HTTPS with aiohttp, so the fake Graph in the tests speaks the
@@ -28,8 +30,9 @@ import aiohttp
 
 from store.clock import Clock, SystemClock
 from store.db import Database
-from store.queries import teams_install_due
-from store.services import INSTALL_OUTCOMES, record_teams_install
+from store.models import Via
+from store.queries import teams_install_due, teams_service_url
+from store.services import INSTALL_OUTCOMES, link_chat_identity, record_teams_install
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +47,12 @@ class GraphError(Exception):
     def __init__(self, status: int, retry_after: float = 0.0) -> None:
         super().__init__(f"Microsoft Graph answered {status}")
         self.status, self.retry_after = status, retry_after
+
+
+@dataclass(frozen=True)
+class Chat:
+    user_id: str  # their Entra object id
+    chat_id: str  # perfbot's personal chat with them
 
 
 @dataclass
@@ -101,6 +110,10 @@ class GraphInstaller:
                 except (aiohttp.ClientError, TimeoutError):
                     report.stopped = "Microsoft Graph could not be reached"
                     break
+                if outcome == "already":
+                    chat = await self._existing_chat(http, email)
+                    if chat is not None and await self._link(person_id, chat):
+                        outcome = "linked"
                 report.outcomes[outcome] += 1
                 await self.db.call(
                     partial(
@@ -123,12 +136,58 @@ class GraphInstaller:
 
     async def _install(self, http: aiohttp.ClientSession, email: str, catalog_id: str) -> str:
         body = {"teamsApp@odata.bind": f"{self.graph_url}/appCatalogs/teamsApps/{catalog_id}"}
-        status, _ = await self._graph(
-            http, "POST", f"/users/{quote(email, safe='@')}/teamwork/installedApps", json=body
-        )
+        user = f"/users/{quote(email, safe='@')}"
+        status, _ = await self._graph(http, "POST", f"{user}/teamwork/installedApps", json=body)
         return {201: "installed", 200: "installed", 409: "already", 404: "no_user"}.get(
             status, "refused" if status == 403 else "failed"
         )
+
+    async def _existing_chat(self, http: aiohttp.ClientSession, email: str) -> Chat | None:
+        """perfbot is already in this person's Teams (installed by policy, say, before they were
+        in the roster), so Teams will not announce it again: find its chat with them."""
+        user = f"/users/{quote(email, safe='@')}"
+        status, found = await self._graph(http, "GET", user, params={"$select": "id"})
+        if status != 200 or not found.get("id"):
+            return None
+        status, apps = await self._graph(
+            http, "GET", f"{user}/teamwork/installedApps",
+            params={"$expand": "teamsApp", "$filter": f"teamsApp/externalId eq '{self.app_id}'"},
+        )  # fmt: skip
+        installs = apps.get("value") or []
+        if status != 200 or not installs:
+            return None
+        install_id = quote(str(installs[0]["id"]), safe="")
+        status, chat = await self._graph(
+            http, "GET", f"{user}/teamwork/installedApps/{install_id}/chat"
+        )
+        if status != 200 or not chat.get("id"):
+            return None
+        return Chat(user_id=str(found["id"]), chat_id=str(chat["id"]))
+
+    async def _link(self, person_id: int, chat: Chat) -> bool:
+        """Keep where to reach them, as installing perfbot in Teams would have: their Entra id
+        and the chat, through the Bot Connector address Teams uses for this tenant."""
+        tenant = self.tenant_id
+        service_url = await self.db.call(lambda s: teams_service_url(s, tenant))
+        if service_url is None:  # nobody here has used perfbot in Teams yet: wait for them
+            return False
+        reference = {
+            "channelId": "msteams",
+            "serviceUrl": service_url,
+            "bot": {"id": f"28:{self.app_id}"},
+            "user": {"aadObjectId": chat.user_id},
+            "conversation": {"id": chat.chat_id, "conversationType": "personal",
+                             "tenantId": tenant},
+        }  # fmt: skip
+        await self.db.call(
+            partial(
+                link_chat_identity, person_id=person_id, platform="teams",
+                external_id=chat.user_id, workspace_id=tenant, conversation_ref=reference,
+                now=self.clock.now(), via=Via.SCHEDULER,
+            ),
+            write=True,
+        )  # fmt: skip
+        return True
 
     async def _catalog(self, http: aiohttp.ClientSession) -> str | None:
         """perfbot's id in the organisation's app catalogue (its manifest id is the app id)."""

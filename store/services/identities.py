@@ -125,6 +125,7 @@ def claimed_result(session: Session, key: str) -> str | None:
 # Microsoft Graph's answers when perfbot installs itself in someone's Teams, in words for HR.
 INSTALL_OUTCOMES = {
     "installed": "perfbot was installed in their Teams and waits for Teams to open the chat",
+    "linked": "perfbot was already in their Teams; its chat with them was found",
     "already": "perfbot is in their Teams, but Teams has not said where to reach them",
     "no_user": "Teams has no user with their email",
     "refused": "perfbot may not install apps for people until an admin grants it",

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sqlmodel import select
 
 from bot.flows import home
 from bot.flows.model import Context
@@ -92,6 +93,31 @@ def test_perfbot_installs_itself_for_everyone_teams_has_not_shown_it(
     line = next(text for text, _ in page.items if "no chat with perfbot" in text)
     assert f"Other ({INSTALL_OUTCOMES['no_user']})" in line and "Ps" not in line
     assert line.startswith(f"{len(waiting) - 1} people have no chat with perfbot")
+
+
+def test_someone_who_already_has_perfbot_is_reached_through_its_existing_chat(
+    sqlite_db: Database, org: Org, connector: FakeBotConnector
+) -> None:
+    """Installed by policy before they were in the roster, Teams never announces them again:
+    Graph answers 409, and perfbot finds its chat with them and keeps where to reach them,
+    through the Bot Connector address this tenant uses (learnt from someone already linked)."""
+    with sqlite_db.write() as s:
+        link_in_teams(s, org.js, connector, NOW)
+    graph = FakeGraph(APP_ID, SECRET, {email(k) for k in org.ids}).start()
+    graph.installed = {email("peer")}
+    try:
+        report = asyncio.run(installer(sqlite_db, graph, FakeClock(NOW)).run_once())
+    finally:
+        graph.stop()
+    assert report.outcomes["linked"] == 1 and "Peer" not in out_of_reach(sqlite_db)
+    from store.models import ChatIdentity
+
+    with sqlite_db.read() as s:
+        (identity,) = [i for i in s.exec(select(ChatIdentity)) if i.person_id == org.peer]
+    assert identity.external_id == FakeGraph.user_id(email("peer"))
+    ref = identity.conversation_ref or {}
+    assert ref["conversation"]["id"] == FakeGraph.chat_id(email("peer"))
+    assert ref["serviceUrl"] == connector.url and ref["conversation"]["tenantId"] == "tenant-1"
 
 
 def test_graph_throttling_and_a_missing_permission_stop_the_run(
