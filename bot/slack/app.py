@@ -9,16 +9,13 @@ through a store service, which re-checks who may do it.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
-import tempfile
 import urllib.parse
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -33,6 +30,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.exports import workbook_file
 from bot.flows import evidence, home
 from bot.flows.actions import (
     ACTIONS,
@@ -69,8 +67,7 @@ from store.config import DepartmentConfig
 from store.db import Database
 from store.errors import PerfbotError
 from store.models import Via
-from store.services import Actor, claim_idempotency_key, link_by_email, linked_person
-from store.workbook import export_workbook
+from store.services import claim_idempotency_key, link_by_email, linked_person
 
 logger = logging.getLogger(__name__)
 
@@ -456,39 +453,30 @@ class SlackAdapter:
         person's direct messages. The action already checked they are HR; the export checks
         again, and writes nothing for anyone else."""
         await respond(text=f"Preparing the HR workbook for {label}; it will arrive here shortly.")
-        with tempfile.TemporaryDirectory(prefix="perfbot-export-") as folder:
-            path = Path(folder) / f"perfbot-{label}.xlsx"
-            try:
-                result = await asyncio.get_running_loop().run_in_executor(
-                    None,
-                    partial(
-                        export_workbook, self.db, self.config, path,
-                        actor=Actor(person_id, Via.SLACK), now=self.clock.now(), year=year,
-                    ),
-                )  # fmt: skip
-                channel = (await self.client.conversations_open(users=user_id))["channel"]["id"]
-                await self.client.files_upload_v2(
-                    channel=channel,
-                    file=str(path),
-                    filename=path.name,
-                    title=f"HR workbook {label}",
-                    initial_comment=(
-                        f"The HR workbook for {label}: {result.people} people, "
-                        f"{len(result.moderation_sheets)} moderation packs. It holds personal "
-                        "data: keep it in your department's secure storage."
-                    ),
-                )
-            except PerfbotError as error:
-                await respond(text=error.message)
-            except (SlackApiError, OSError):
-                logger.exception("workbook upload failed user=%s", user_id)
-                await respond(text="The workbook could not be sent. Please try again.")
-            except Exception:  # whatever failed, the person who asked hears so, in words
-                logger.exception("workbook export failed user=%s", user_id)
-                await respond(
-                    text=f"The HR workbook for {label} could not be made, so nothing was "
-                    "sent. The failure is in perfbot's log for whoever runs it."
-                )
+        try:
+            name, data, summary = await workbook_file(
+                self.db, self.config, person_id=person_id, via=Via.SLACK,
+                now=self.clock.now(), year=year, label=label,
+            )  # fmt: skip
+            channel = (await self.client.conversations_open(users=user_id))["channel"]["id"]
+            await self.client.files_upload_v2(
+                channel=channel,
+                content=data,
+                filename=name,
+                title=f"HR workbook {label}",
+                initial_comment=summary,
+            )
+        except PerfbotError as error:
+            await respond(text=error.message)
+        except (SlackApiError, OSError):
+            logger.exception("workbook upload failed user=%s", user_id)
+            await respond(text="The workbook could not be sent. Please try again.")
+        except Exception:  # whatever failed, the person who asked hears so, in words
+            logger.exception("workbook export failed user=%s", user_id)
+            await respond(
+                text=f"The HR workbook for {label} could not be made, so nothing was "
+                "sent. The failure is in perfbot's log for whoever runs it."
+            )
 
     async def on_save_as_evidence(self, ack: Any, body: dict[str, Any]) -> None:
         await ack()

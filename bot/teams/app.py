@@ -20,13 +20,11 @@ import html
 import logging
 import re
 import secrets
-import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from functools import partial
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -48,6 +46,7 @@ from botbuilder.schema import (
 )
 from sqlmodel import Session
 
+from bot.exports import workbook_file
 from bot.flows import evidence, home
 from bot.flows.actions import (
     ACTIONS,
@@ -85,8 +84,7 @@ from store.config import DepartmentConfig
 from store.db import Database
 from store.errors import PerfbotError
 from store.models import Via
-from store.services import Actor, link_by_email, link_chat_identity, linked_person
-from store.workbook import export_workbook
+from store.services import link_by_email, link_chat_identity, linked_person
 
 logger = logging.getLogger(__name__)
 
@@ -480,39 +478,28 @@ class TeamsAdapter:
         """Build the HR workbook (in a worker thread: it takes seconds) and offer it with a
         file consent card; Teams asks the person to accept it, then gives perfbot a place to
         upload it (``file_consent``). The export checks again that they are HR, and audits it."""
-        name = f"perfbot-{label}.xlsx"
-        with tempfile.TemporaryDirectory(prefix="perfbot-export-") as folder:
-            path = Path(folder) / name
-            try:
-                result = await asyncio.get_running_loop().run_in_executor(
-                    None,
-                    partial(
-                        export_workbook, self.db, self.config, path,
-                        actor=Actor(person_id, Via.TEAMS), now=self.clock.now(), year=year,
-                    ),
-                )  # fmt: skip
-                data = path.read_bytes()
-            except PerfbotError as error:
-                return Message(error.message)
-            except Exception:  # whatever failed, the person who asked hears so, in words
-                logger.exception("workbook export failed")
-                return Message(
-                    f"The HR workbook for {label} could not be made, so nothing was sent. The "
-                    "failure is in perfbot's log for whoever runs it."
-                )
+        try:
+            name, data, summary = await workbook_file(
+                self.db, self.config, person_id=person_id, via=Via.TEAMS,
+                now=self.clock.now(), year=year, label=label,
+            )  # fmt: skip
+        except PerfbotError as error:
+            return Message(error.message)
+        except Exception:  # whatever failed, the person who asked hears so, in words
+            logger.exception("workbook export failed")
+            return Message(
+                f"The HR workbook for {label} could not be made, so nothing was sent. The "
+                "failure is in perfbot's log for whoever runs it."
+            )
         now = time.monotonic()
         self._files = {k: v for k, v in self._files.items() if v[0] > now}
         token = secrets.token_urlsafe(16)
         self._files[token] = (now + FILE_HELD_SECONDS, person_id, name, data)
-        summary = (
-            f"{result.people} people, {len(result.moderation_sheets)} moderation packs. It holds "
-            "personal data: keep it in your department's secure storage."
-        )
         consent = Attachment(
             content_type=FILE_CONSENT,
             name=name,
             content={
-                "description": f"The HR workbook for {label}: {summary}",
+                "description": summary,
                 "sizeInBytes": len(data),
                 "acceptContext": {"file": token},
                 "declineContext": {"file": token},

@@ -97,15 +97,21 @@ def test_a_tampered_state_is_refused_and_nothing_stored(
     assert rows(sqlite_db, IndicativeRating) == []
 
 
-def test_dg_approves_once_and_the_card_is_replaced_for_everyone(
-    teams_run, sqlite_db, org, connector, config
-) -> None:
-    with sqlite_db.write() as s:
+def _nominated(db: Database, config: Any, org: Any) -> str:
+    """The line manager nominates the job holder for £1,500: the award's id, as its buttons
+    carry it."""
+    with db.write() as s:
         award = svc.nominate_award(
             s, config=config, actor=org.actor("lm"), nominee_id=org.js, amount_pence=150_000,
             reason="Led the launch.", now=NOW,
         )  # fmt: skip
-    award_id = str(award.id)
+    return str(award.id)
+
+
+def test_dg_approves_once_and_the_card_is_replaced_for_everyone(
+    teams_run, sqlite_db, org, connector, config
+) -> None:
+    award_id = _nominated(sqlite_db, config, org)
 
     async def body(teams: Teams) -> tuple[dict, dict, dict]:
         other = await teams.execute(org.dg_b, "award_approve", {"value": award_id}, "card-1")
@@ -131,12 +137,7 @@ def test_reject_opens_under_the_award_and_cancel_or_a_reason_leads_back_to_it(
     """The DG's award card stays while the reason is asked for under it; Cancel closes the
     form and changes nothing; a reason given updates the award card itself for everyone, so
     Approve and Reject are gone from it (F15)."""
-    with sqlite_db.write() as s:
-        award = svc.nominate_award(
-            s, config=config, actor=org.actor("lm"), nominee_id=org.js, amount_pence=150_000,
-            reason="Led the launch.", now=NOW,
-        )  # fmt: skip
-    award_id = str(award.id)
+    award_id = _nominated(sqlite_db, config, org)
 
     async def body(teams: Teams) -> tuple[dict, dict, dict]:
         form = await teams.open(org.dg_a, "award_reject", {"value": award_id}, "card-award")
