@@ -18,6 +18,26 @@ def _bank_holidays(subdivision: str, year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays("GB", subdiv=subdivision, years=[year]))
 
 
+def _is_working_day(day: date, nation: Nation) -> bool:
+    if day.weekday() >= 5:
+        return False
+    return day not in _bank_holidays(nation.holiday_subdivision, day.year)
+
+
+@lru_cache(maxsize=65536)
+def _add_working_days(day: date, count: int, nation: Nation) -> date:
+    """Working days depend only on the calendar and the nation's bank holidays, so each answer
+    is kept: the planner asks the same few thousand questions on every tick (about an eighth
+    of a simulated year's time went here)."""
+    step = 1 if count >= 0 else -1
+    remaining = abs(count)
+    while remaining:
+        day += timedelta(days=step)
+        if _is_working_day(day, nation):
+            remaining -= 1
+    return day
+
+
 class WorkingTime:
     """Answers "is this a working moment for someone in this nation?" and "when is the next?"."""
 
@@ -27,9 +47,7 @@ class WorkingTime:
         self.end: time = config.working_hours.end
 
     def is_working_day(self, day: date, nation: Nation) -> bool:
-        if day.weekday() >= 5:
-            return False
-        return day not in _bank_holidays(nation.holiday_subdivision, day.year)
+        return _is_working_day(day, nation)
 
     def on_or_before(self, day: date, nation: Nation) -> date:
         """A deadline as people meet it: a weekend or bank holiday moves it to the working day
@@ -40,13 +58,7 @@ class WorkingTime:
 
     def add_working_days(self, day: date, count: int, nation: Nation) -> date:
         """The date ``count`` working days after (or, negative, before) ``day``."""
-        step = 1 if count >= 0 else -1
-        remaining = abs(count)
-        while remaining:
-            day += timedelta(days=step)
-            if self.is_working_day(day, nation):
-                remaining -= 1
-        return day
+        return _add_working_days(day, count, nation)
 
     def working_days_between(self, start: date, end: date, nation: Nation) -> int:
         """Working days after ``start`` up to and including ``end`` (0 when end <= start)."""
