@@ -360,7 +360,7 @@ def insert_rows(tick: Tick, rows: list[dict[str, Any]]) -> None:
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     for start in range(0, len(rows), 500):
         chunk = rows[start : start + 500]
-        stmt = insert(Outbox).values(chunk).on_conflict_do_nothing(index_elements=OUTBOX_KEY)
+        stmt = insert(OUTBOX).values(chunk).on_conflict_do_nothing(index_elements=OUTBOX_KEY)
         result = session.execute(stmt, execution_options={"preserve_rowcount": True})
         inserted = max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
         if inserted:
