@@ -377,3 +377,18 @@ def test_a_deadline_on_a_weekend_is_the_working_day_before(db, org, config) -> N
     ctx = NudgeContext(1, "objectives_due", "before_1", "objectives_agreed", 2026, org.js, "Js",
                        {}, True, Nation.ENGLAND)  # fmt: skip
     assert "by Friday 29 May" in compose(config, ctx).text
+
+
+def test_the_report_counts_exactly_the_rows_a_tick_wrote(db, org, config) -> None:
+    """Kinds planned row by row (here: award decisions) count what was inserted, not what was
+    offered - the second tick offers the same rows and counts none."""
+    with db.write() as session:
+        for amount in (100_000, 50_000):
+            svc.nominate_award(
+                session, config=config, actor=org.actor("lm"), nominee_id=org.js,
+                amount_pence=amount, reason="r", now=at("2026-07-15"),
+            )  # fmt: skip
+    first = plan_at(db, config, at("2026-07-15", 11))
+    assert first["award_decision"] == 2 == len(outbox(db, kind="award_decision"))
+    assert "award_decision" not in plan_at(db, config, at("2026-07-15", 12))
+    assert len(outbox(db, kind="award_decision")) == 2
