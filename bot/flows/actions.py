@@ -69,6 +69,9 @@ class Post:
     messages: tuple[Message, ...]
     empty: str  # what to say when there are none
     title: str = "Award nominations waiting"  # where a platform sums them up (Teams)
+    # The nomination each message asks to decide (in order), so the platform keeps where it
+    # posted them and they are edited once decided; empty for messages that ask nothing.
+    awards: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,7 @@ def pending_awards(
     return Post(
         tuple(award.pending_message(session, a, config) for a in waiting),
         empty="No award nominations are waiting for your decision.",
+        awards=tuple(a.id for a in waiting if a.id is not None),
     )
 
 
@@ -179,6 +183,7 @@ def show_award(
     return Post(
         tuple(award.pending_message(session, a, config) for a in waiting),
         empty="That nomination is no longer waiting for your decision.",
+        awards=tuple(a.id for a in waiting if a.id is not None),
     )
 
 

@@ -67,7 +67,12 @@ from store.config import DepartmentConfig
 from store.db import Database
 from store.errors import PerfbotError
 from store.models import Via
-from store.services import claim_idempotency_key, link_by_email, linked_person
+from store.services import (
+    claim_idempotency_key,
+    link_by_email,
+    linked_person,
+    record_award_copy,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -414,8 +419,8 @@ class SlackAdapter:
                 await self.note(user, message.text, origin, respond)
             case Replace(message):
                 await self.replace(origin or {}, message)
-            case Post(messages, empty):
-                await self.post_to_dm(user, messages, empty)
+            case Post(messages, empty, _title, awards):
+                await self.post_to_dm(user, messages, empty, person_id=person_id, awards=awards)
             case SendWorkbook(year, label):
                 await self.send_workbook(user, person_id, year, label, respond)
 
@@ -437,14 +442,31 @@ class SlackAdapter:
                 blocks=message_blocks(message),
             )
 
-    async def post_to_dm(self, user: str, messages: tuple[Message, ...], empty: str) -> None:
+    async def post_to_dm(
+        self,
+        user: str,
+        messages: tuple[Message, ...],
+        empty: str,
+        *,
+        person_id: int | None = None,
+        awards: tuple[int, ...] = (),
+    ) -> None:
         """Messages into the person's direct chat with perfbot - never into the channel the
-        button was pressed in, which others may read."""
+        button was pressed in, which others may read. A nomination posted to decide is kept
+        with where it went, so it is edited once decided."""
         channel = (await self.client.conversations_open(users=user))["channel"]["id"]
-        for message in messages or (Message(empty),):
-            await self.client.chat_postMessage(
+        for n, message in enumerate(messages or (Message(empty),)):
+            posted = await self.client.chat_postMessage(
                 channel=channel, text=fallback_text(message), blocks=message_blocks(message)
             )
+            if person_id is not None and n < len(awards) and posted.get("ts"):
+                await self.db.call(
+                    partial(
+                        record_award_copy, recipient_id=person_id, award_id=awards[n],
+                        message_ref=f"{channel}:{posted['ts']}", now=self.clock.now(),
+                    ),
+                    write=True,
+                )  # fmt: skip
 
     async def send_workbook(
         self, user_id: str, person_id: int, year: int, label: str, respond: Any

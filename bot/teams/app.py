@@ -84,7 +84,12 @@ from store.config import DepartmentConfig
 from store.db import Database
 from store.errors import PerfbotError
 from store.models import Via
-from store.services import link_by_email, link_chat_identity, linked_person
+from store.services import (
+    link_by_email,
+    link_chat_identity,
+    linked_person,
+    record_award_copy,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -389,10 +394,20 @@ class TeamsAdapter:
                 card = message_card(message)
                 await _replace_for_everyone(turn, card)
                 return card
-            case Post(messages, empty, title):
-                # A personal chat: each message arrives below, where it can be acted on.
-                for message in messages:
-                    await turn.send_activity(card_activity(message_card(message)))
+            case Post(messages, empty, title, awards):
+                # A personal chat: each message arrives below, where it can be acted on; a
+                # nomination to decide is kept with where it went, to be edited once decided.
+                for n, message in enumerate(messages):
+                    sent = await turn.send_activity(card_activity(message_card(message)))
+                    if n < len(awards) and getattr(sent, "id", None):
+                        ref = f"{turn.activity.conversation.id}:{sent.id}"
+                        await self.db.call(
+                            partial(
+                                record_award_copy, recipient_id=person_id, award_id=awards[n],
+                                message_ref=ref, now=self.clock.now(),
+                            ),
+                            write=True,
+                        )  # fmt: skip
                 count = len(messages)
                 return message_card(
                     Message(

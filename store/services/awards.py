@@ -14,7 +14,15 @@ from store import framework as fw
 from store.config import DepartmentConfig
 from store.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from store.framework import Grade
-from store.models import Award, AwardStatus, Objective, ObjectiveMilestone, Person
+from store.models import (
+    Award,
+    AwardStatus,
+    Objective,
+    ObjectiveMilestone,
+    Outbox,
+    OutboxStatus,
+    Person,
+)
 from store.notices import Notice, tell, version
 from store.services.base import (
     Actor,
@@ -415,3 +423,34 @@ def withdraw_award(
         new={"status": "withdrawn"},
         reason=award.decision_reason,
     )
+
+
+def record_award_copy(
+    session: Session, *, recipient_id: int, award_id: int, message_ref: str, now: datetime
+) -> None:
+    """A nomination shown to its decider again ("Show them", "Decide" on the home page) is a
+    message with an Approve button like the first: kept as sent with where it is, so that
+    once the nomination is decided it is edited to say so, as the first one is (F15)."""
+    award = session.get(Award, award_id)
+    if award is None or not message_ref:
+        return
+    shown = session.exec(
+        select(func.count())
+        .select_from(Outbox)
+        .where(
+            col(Outbox.recipient_id) == recipient_id,
+            col(Outbox.kind) == "award_decision",
+            col(Outbox.milestone) == f"award:{award_id}",
+            col(Outbox.step).startswith("shown_"),
+        )
+    ).one()
+    session.add(
+        Outbox(
+            recipient_id=recipient_id, kind="award_decision",
+            subject_key=f"p:{award.nominee_id}", subject_id=award.nominee_id,
+            milestone=f"award:{award_id}", step=f"shown_{shown + 1}", year=award.year,
+            due_at=now, status=OutboxStatus.SENT, created_at=now, sent_at=now,
+            message_ref=message_ref[:200],
+        )
+    )  # fmt: skip
+    session.flush()
