@@ -287,6 +287,41 @@ def test_save_a_teams_message_as_evidence_from_its_menu(
     assert identity.conversation_ref["conversation"]["id"] == f"a:personal-{org.js}"
 
 
+def test_a_saved_message_with_a_tampered_form_is_refused_and_nothing_stored(
+    teams_run, sqlite_db, org, connector
+) -> None:
+    """The dialog's sealed state altered (or another flow named) is refused in words, and no
+    evidence is stored."""
+    from store.models import Evidence
+
+    async def body(teams: Teams) -> list[dict]:
+        async def invoke(name: str, value: dict) -> dict:
+            answer = await teams.client.post(
+                "/api/messages", json=_saved_from_a_channel(connector, org.js, name, value)
+            )
+            assert answer.status == 200
+            return await answer.json()
+
+        opened = await invoke("composeExtension/fetchTask", {"messagePayload": CHANNEL_MESSAGE})
+        card = opened["task"]["value"]["card"]["content"]
+        data = {**card["actions"][0]["data"], "target": "standard:culture", "text": "Mine"}
+        return [
+            await invoke("composeExtension/submitAction",
+                         {"messagePayload": CHANNEL_MESSAGE, "data": changed})
+            for changed in (
+                {**data, "state": data["state"][:-4] + "AAAA"},
+                {**data, "verb": "perf:rate"},
+                {**data, "form": "not a form"},
+            )
+        ]  # fmt: skip
+
+    answers = teams_run(body)
+    assert [a["task"]["type"] for a in answers] == ["message"] * 3
+    assert "Please start again" in answers[0]["task"]["value"]
+    assert "could not be read" in answers[1]["task"]["value"]
+    assert rows(sqlite_db, Evidence) == []
+
+
 def test_someone_not_in_the_roster_is_told_to_ask_hr(teams_run, sqlite_db, connector) -> None:
     async def body(teams: Teams) -> None:
         await teams.say(999, "rate")
