@@ -485,11 +485,14 @@ def teams_service_url(session: Session, tenant_id: str) -> str | None:
     """The Bot Connector address Teams has used for this tenant (from any stored chat): where a
     chat found through Microsoft Graph is reached."""
     for ref in session.exec(
-        select(ChatIdentity.conversation_ref).where(
+        select(ChatIdentity.conversation_ref)
+        .where(
             col(ChatIdentity.platform) == "teams",
             col(ChatIdentity.workspace_id) == tenant_id,
             col(ChatIdentity.conversation_ref).is_not(None),
         )
+        .order_by(col(ChatIdentity.updated_at).desc())
+        .limit(20)  # the most recent: the address Teams gave lately
     ).all():
         if isinstance(ref, dict) and ref.get("serviceUrl"):
             return str(ref["serviceUrl"])

@@ -385,6 +385,7 @@ class TeamsAdapter:
         return await self.answer(turn, person_id, result)
 
     async def answer(self, turn: TurnContext, person_id: int, result: Result) -> dict[str, Any]:
+        """What a press shows, for the results ``press`` does not answer itself."""
         match result:
             case Show(shown):
                 return self.card(shown)
@@ -415,8 +416,6 @@ class TeamsAdapter:
                         title=title if count else None,
                     )
                 )
-            case SendWorkbook(year, label):
-                return message_card(await self.offer_workbook(turn, person_id, year, label))
         raise AssertionError(f"unhandled action result {result!r}")
 
     # --- "Save as evidence" on any message (a message extension) -----------------------------
@@ -453,13 +452,9 @@ class TeamsAdapter:
             return _dialog_message("This form could not be read. Please start again.")
         ctx = self.context(person_id)
         try:
-            values = parse_inputs(data)
-            form = form_from_data(data["form"])
-            state = self.sealer.unseal(str(data.get("state", "")))
-            if state.pop("flow") != flow or form.flow != flow:
-                raise StateError("This form could not be checked. Please start again.")
-        except (StateError, KeyError, TypeError, ValueError, AttributeError) as error:
-            return _dialog_message(getattr(error, "message", "This form could not be read."))
+            values, form, state = self._submitted(flow, data)
+        except StateError as error:
+            return _dialog_message(error.message)
         try:
             result = await self.db.call(
                 lambda s: submit_form(s, flow, ctx, self.config, state, values), write=True
@@ -572,13 +567,9 @@ class TeamsAdapter:
         self, turn: TurnContext, ctx: Context, flow: str, data: dict[str, Any]
     ) -> dict[str, Any]:
         try:
-            values = parse_inputs(data)
-            form = form_from_data(data["form"])
-            state = self.sealer.unseal(str(data.get("state", "")))
-            if state.pop("flow") != flow or flow not in SUBMITTERS or form.flow != flow:
-                raise StateError("This form could not be checked. Please start again.")
-        except (StateError, KeyError, TypeError, ValueError, AttributeError) as error:
-            return message_card(Message(getattr(error, "message", "This form could not be read.")))
+            values, form, state = self._submitted(flow, data)
+        except StateError as error:
+            return message_card(Message(error.message))
         reply_to = state.get("reply_to") or {}
         try:
             result = await self.db.call(
@@ -593,6 +584,23 @@ class TeamsAdapter:
         if isinstance(result, Message) and reply_to.get("activity"):
             await _replace_for_everyone(turn, card, reply_to["activity"])  # a rejected award
         return card
+
+    def _submitted(
+        self, flow: str, data: dict[str, Any]
+    ) -> tuple[dict[str, Any], Form, dict[str, Any]]:
+        """A submitted card's answers, its form and its state, checked: signed, unexpired and
+        of this flow (a card or a dialog alike); ``StateError`` in words otherwise."""
+        try:
+            values = parse_inputs(data)
+            form = form_from_data(data["form"])
+            state = self.sealer.unseal(str(data.get("state", "")))
+            if state.pop("flow") != flow or flow not in SUBMITTERS or form.flow != flow:
+                raise StateError("This form could not be checked. Please start again.")
+        except StateError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise StateError("This form could not be read.") from None
+        return values, form, state
 
     async def _back(self, ctx: Context, flow: str, data: dict[str, Any]) -> dict[str, Any]:
         """Edit on a step: the form before it again, with every answer the user gave."""
