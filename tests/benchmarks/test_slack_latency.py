@@ -1,8 +1,13 @@
 """Benchmark (not a timed test): latency of a rating view_submission through the full stack
 (signature check, flow state, identity, the rating service writing to SQLite, the response)
 with 50 concurrent clients, against a bare Bolt app that only acks the same signed request,
-served by the same aiohttp server in the same run. Target: p99 <= 1.5x the bare app's, and
+served by the same aiohttp server in the same run. Target: p99 <= 1.2x the bare app's, and
 p99.9 far under Slack's 3-second limit.
+
+The two are measured in alternating rounds, so a slower minute of a shared machine falls on
+both alike; and what the benchmark itself builds beforehand (thousands of sealed forms) is
+frozen out of the garbage collector's sight, as the server freezes what it loads at start -
+else a full collection over it stalls whichever path happens to be running.
 
 Run: python -m pytest tests/benchmarks -m benchmark -s
 """
@@ -10,6 +15,7 @@ Run: python -m pytest tests/benchmarks -m benchmark -s
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import time
 import urllib.parse
@@ -37,6 +43,7 @@ from tests.conftest import NOW
 from tests.fakes import FakeSlack, RunningClock
 
 CLIENTS, PER_CLIENT = 50, 40
+ROUNDS = 4  # each client sends PER_CLIENT / ROUNDS submissions a round, to each app
 MANAGER = 12  # a director in the synthetic department, with about 100 reports
 
 
@@ -101,8 +108,11 @@ def test_rating_submission_latency_against_bare_bolt(tmp_path: Path) -> None:
             form = rate.open_form(session, Context(MANAGER, Via.SLACK, NOW), config)
         # Each submission is its own opened form (a form is stored once: a resubmission of the
         # same one is told it was already saved), sealed before the clock starts.
-        views = [adapter._seal(form) for _ in range(4 * CLIENTS * PER_CLIENT)]  # type: ignore[arg-type]
+        per_round = PER_CLIENT // ROUNDS
+        views = [adapter._seal(form) for _ in range(2 * (ROUNDS + 1) * CLIENTS * per_round)]  # type: ignore[arg-type]
         used = iter(range(len(views)))
+        gc.collect()
+        gc.freeze()
 
         def body(n: int) -> str:
             view = views[next(used)]
@@ -144,8 +154,8 @@ def test_rating_submission_latency_against_bare_bolt(tmp_path: Path) -> None:
             async with aiohttp.ClientSession() as http:
 
                 async def client(index: int) -> None:
-                    for i in range(PER_CLIENT):
-                        data = body(index * PER_CLIENT + i)
+                    for i in range(per_round):
+                        data = body(index * per_round + i)
                         headers = {
                             "Content-Type": "application/x-www-form-urlencoded",
                             **sign(data),
@@ -163,7 +173,12 @@ def test_rating_submission_latency_against_bare_bolt(tmp_path: Path) -> None:
 
         await load("/slack/events")  # warm both paths once (imports, auth.test, caches)
         await load("/bare/events")
-        ours, baseline = await load("/slack/events"), await load("/bare/events")
+        ours: list[float] = []
+        baseline: list[float] = []
+        for _ in range(ROUNDS):
+            ours += await load("/slack/events")
+            baseline += await load("/bare/events")
+        gc.unfreeze()
         with db.read() as session:
             stored = session.execute(sa.text("SELECT COUNT(*) FROM indicative_rating")).scalar()
         await runner.cleanup()
