@@ -13,13 +13,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+import sqlalchemy as sa
 from sqlmodel import Session
 
+from store.db import inserts_ignoring_conflicts
 from store.models import Outbox, OutboxStatus
 
+OUTBOX: sa.Table = Outbox.__table__  # type: ignore[attr-defined]
 OUTBOX_KEY = ["recipient_id", "kind", "subject_key", "milestone", "year", "step"]
+# A message is written once per key: a second identical one is no message.
+OUTBOX_INSERTS = inserts_ignoring_conflicts(OUTBOX, OUTBOX_KEY)
 
 
 class Notice(StrEnum):
@@ -52,7 +55,6 @@ def tell(
     """One message to ``recipient_id`` (nobody: no message), at most once per step."""
     if recipient_id is None:
         return
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     row = {
         "recipient_id": recipient_id,
         "kind": notice.value,
@@ -67,4 +69,5 @@ def tell(
         "created_at": now,
         "payload": payload,
     }
-    session.execute(insert(Outbox).values(row).on_conflict_do_nothing(index_elements=OUTBOX_KEY))
+    connection = session.connection()
+    connection.execute(OUTBOX_INSERTS[connection.dialect.name], row)

@@ -24,7 +24,6 @@ from scheduler.nudges import (
     write_up_agreement,
 )
 from scheduler.nudges.base import (
-    OUTBOX_KEY,
     Action,
     Kind,
     Nudge,
@@ -36,6 +35,7 @@ from scheduler.nudges.base import (
 )
 from store.config import DepartmentConfig
 from store.models import Outbox
+from store.notices import OUTBOX_KEY
 
 # In planning order (the order only changes how a tick's report is counted).
 KINDS: dict[Kind, NudgeKind] = {

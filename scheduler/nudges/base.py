@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 from store.config import DepartmentConfig, Milestone, milestone_dates
 from store.framework import Grade, Nation, day_words, format_pence, year_end, year_label
 from store.models import Outbox, OutboxStatus, Person
-from store.notices import Notice
+from store.notices import OUTBOX, OUTBOX_INSERTS, OUTBOX_KEY, Notice
 from store.types import UTCDateTime
 from store.worktime import WorkingTime
 
@@ -180,7 +180,6 @@ class Tick:
         )
 
 
-OUTBOX_KEY = ["recipient_id", "kind", "subject_key", "milestone", "year", "step"]
 _INSERT_COLUMNS = [
     "recipient_id",
     "kind",
@@ -195,7 +194,6 @@ _INSERT_COLUMNS = [
     "created_at",
 ]
 PERSON: sa.Table = Person.__table__  # type: ignore[attr-defined]
-OUTBOX: sa.Table = Outbox.__table__  # type: ignore[attr-defined]
 
 
 # SQL: the task behind a nudge about ``subject`` in ``year`` is done; called as
@@ -357,12 +355,11 @@ def plan_deadlines(*tasks: SubjectsTask) -> Callable[[Tick], None]:
 def insert_rows(tick: Tick, rows: list[dict[str, Any]]) -> None:
     """Small sets, planned row by row (idempotent on the outbox key); the report counts what
     was really inserted."""
-    session = tick.session
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     if not rows:
         return
     # One statement for every call (executemany), so it is compiled once, not per row count.
-    stmt = insert(OUTBOX).on_conflict_do_nothing(index_elements=OUTBOX_KEY)
+    session = tick.session
+    stmt = OUTBOX_INSERTS[session.get_bind().dialect.name]
     result = session.execute(stmt, rows, execution_options={"preserve_rowcount": True})
     inserted = max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
     if inserted:

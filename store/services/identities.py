@@ -4,14 +4,19 @@ harmless (an event or a form delivered twice is acted on once)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from store.db import inserts_ignoring_conflicts
 from store.errors import InvalidInput
 from store.models import ChatIdentity, IdempotencyKey, Person, TeamsInstall, Via
-from store.services.base import Actor, audit, clean_text, get_person, insert_for, snapshot
+from store.services.base import Actor, audit, clean_text, get_person, snapshot
+
+_KEYS: sa.Table = IdempotencyKey.__table__  # type: ignore[attr-defined]
+_KEY_INSERTS = inserts_ignoring_conflicts(_KEYS)
+_KEY_RESULT = sa.select(_KEYS.c.result).where(_KEYS.c.key == sa.bindparam("key"))
 
 
 def link_chat_identity(
@@ -106,19 +111,19 @@ def claim_idempotency_key(
 ) -> bool:
     """Claim ``key`` (e.g. a Slack event id): True the first time, False for any repeat.
     ``result`` is kept with it (what a form's first submission said)."""
-    inserted = session.execute(
-        insert_for(session)(IdempotencyKey)
-        .values(key=key[:200], created_at=now, result=result)
-        .on_conflict_do_nothing(),
+    connection = session.connection()
+    inserted = connection.execute(
+        _KEY_INSERTS[connection.dialect.name],
+        {"key": key[:200], "created_at": now, "result": result},
         execution_options={"preserve_rowcount": True},
     )
-    return bool(cast(sa.CursorResult[Any], inserted).rowcount)
+    return bool(inserted.rowcount)
 
 
 def claimed_result(session: Session, key: str) -> str | None:
     """What was kept with a claimed key ("" when it was claimed with nothing; None when the
     key is new)."""
-    found = session.exec(select(IdempotencyKey).where(IdempotencyKey.key == key[:200])).first()
+    found = session.connection().execute(_KEY_RESULT, {"key": key[:200]}).first()
     return None if found is None else (found.result or "")
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from store import framework as fw
 from store.config import DepartmentConfig
@@ -26,9 +26,10 @@ from store.services.base import (
     snapshot,
 )
 
-_YEAR_RATINGS = select(IndicativeRating).where(
+# A person's ratings in this year and the one before (F10 looks across the boundary): one query.
+_TWO_YEARS_RATINGS = select(IndicativeRating).where(
     IndicativeRating.person_id == sa.bindparam("person"),
-    IndicativeRating.year == sa.bindparam("year"),
+    col(IndicativeRating.year).in_(sa.bindparam("years", expanding=True)),
 )
 
 
@@ -78,10 +79,11 @@ def record_indicative_rating(
             "F5", f"Q{quarter} has not started yet, so it can't be rated.", field="quarter"
         )
 
-    year_rows = {
-        r.quarter: r
-        for r in session.exec(_YEAR_RATINGS, params={"person": subject_id, "year": year})
-    }
+    rows = session.exec(
+        _TWO_YEARS_RATINGS, params={"person": subject_id, "years": [year - 1, year]}
+    ).all()
+    year_rows = {r.quarter: r for r in rows if r.year == year}
+    last_year = {r.quarter: Rating(r.rating) for r in rows if r.year == year - 1}
     row = year_rows.get(quarter)
     fields = ("quarter", "rating", "what_note", "how_note")
     old = snapshot(row, *fields)
@@ -110,7 +112,6 @@ def record_indicative_rating(
                  "how": row.how_note, "replaces": replaces},
     )  # fmt: skip
     quarters = {q: Rating(r.rating) for q, r in year_rows.items()}
-    last_year = quarter_ratings(session, subject_id, year - 1)  # F10: across the boundary
     step = fw.underperformance_step(quarters, last_year=last_year)
     prompted = _prompt_development_plan(session, actor, subject_id, year, quarters, last_year, now)
     previous = quarters.get(quarter - 1) if quarter > 1 else last_year.get(fw.QUARTERS[-1])
