@@ -1,20 +1,15 @@
-"""Neutral forms and messages as Block Kit, built with slack_sdk's models (they enforce Slack's
-limits: modal titles <= 24 characters, option text <= 75, at most 100 blocks in a modal and
-50 in a message)."""
+"""Neutral forms and messages as Block Kit. Forms are built with slack_sdk's models (they
+enforce Slack's limits: modal titles <= 24 characters, option text <= 75, at most 100 blocks
+in a modal); messages, as plain dicts with the same limits applied here (at most 50 blocks)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from slack_sdk.models.blocks import (
-    ActionsBlock,
     Block,
-    ButtonElement,
     CheckboxesElement,
-    ConfirmObject,
-    ContextBlock,
     DatePickerElement,
-    HeaderBlock,
     InputBlock,
     MarkdownTextObject,
     NumberInputElement,
@@ -146,58 +141,74 @@ def modal(form: Form, sealed_state: str) -> dict[str, Any]:
     return view.to_dict()
 
 
-def _confirm(button: Button) -> ConfirmObject:
+# Messages are built as plain dicts: every answer and every nudge is one, and building them
+# through the models cost more than the rest of answering a form. The same limits are applied
+# here, and tests check what comes out against Slack's schemas.
+def _plain(text: str, *, emoji: bool = False) -> dict[str, Any]:
+    """Slack's plain text; ``emoji``: ":smile:" shows as the emoji (headers and buttons)."""
+    plain = {"type": "plain_text", "text": text}
+    return {**plain, "emoji": True} if emoji else plain
+
+
+def _mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text}
+
+
+def _confirm(button: Button) -> dict[str, Any]:
     """Slack's own "are you sure?" dialog, asked before the press is sent."""
-    return ConfirmObject(
-        title=_cut("Please confirm", 100),
-        text=PlainTextObject(text=_cut(button.confirm or "", 300)),  # names are not markup
-        confirm=_cut(f"Yes, {button.label.lower()}", 30),
-        deny="Cancel",
-    )
+    return {
+        "title": _plain(_cut("Please confirm", 100), emoji=True),
+        "text": _plain(_cut(button.confirm or "", 300)),  # names are not markup
+        "confirm": _plain(_cut(f"Yes, {button.label.lower()}", 30), emoji=True),
+        "deny": _plain("Cancel", emoji=True),
+    }
 
 
-def _button(b: Button) -> ButtonElement:
-    return ButtonElement(
-        text=_cut(b.label, OPTION_TEXT_MAX),
-        action_id=b.action_id,
-        value=b.value or "-",
-        style=b.style,
-        confirm=_confirm(b) if b.confirm else None,
-    )
+def _button(b: Button) -> dict[str, Any]:
+    button = {
+        "type": "button",
+        "text": _plain(_cut(b.label, OPTION_TEXT_MAX), emoji=True),
+        "action_id": b.action_id,
+        "value": b.value or "-",
+    }
+    if b.style:
+        button["style"] = b.style
+    if b.confirm:
+        button["confirm"] = _confirm(b)
+    return button
+
+
+def _section(text: str, accessory: dict[str, Any] | None = None) -> dict[str, Any]:
+    section = {"type": "section", "text": _mrkdwn(text)}
+    if accessory is not None:
+        section["accessory"] = accessory
+    return section
 
 
 def message_blocks(message: Message) -> list[dict[str, Any]]:
-    blocks: list[Block] = []
+    blocks: list[dict[str, Any]] = []
     if message.title:
-        blocks.append(HeaderBlock(text=_cut(message.title, 150)))
-    blocks.append(SectionBlock(text=_md(message.text, SECTION_MAX)))
+        blocks.append({"type": "header", "text": _plain(_cut(message.title, 150), emoji=True)})
+    blocks.append(_section(_cut(escaped(message.text), SECTION_MAX)))
     for section in message.sections:
-        blocks.extend(
-            SectionBlock(text=MarkdownTextObject(text=piece))
-            for piece in _pieces(escaped(section), SECTION_MAX)
-        )
+        blocks.extend(_section(piece) for piece in _pieces(escaped(section), SECTION_MAX))
     for line, button in message.items:  # a to-do list: each line with its own button
         blocks.append(
-            SectionBlock(
-                text=_md(line, SECTION_MAX),
-                accessory=_button(button) if button is not None else None,
+            _section(
+                _cut(escaped(line), SECTION_MAX),
+                _button(button) if button is not None else None,
             )
         )
     if message.facts:
-        blocks.append(
-            ContextBlock(
-                elements=[
-                    MarkdownTextObject(
-                        text=_cut(f"*{escaped(label)}:* {escaped(value)}", SECTION_MAX)
-                    )
-                    for label, value in message.facts[:10]
-                ]
-            )
-        )
+        facts = [
+            _mrkdwn(_cut(f"*{escaped(label)}:* {escaped(value)}", SECTION_MAX))
+            for label, value in message.facts[:10]
+        ]
+        blocks.append({"type": "context", "elements": facts})
     if message.buttons:
-        blocks.append(ActionsBlock(elements=[_button(b) for b in message.buttons[:25]]))
+        blocks.append({"type": "actions", "elements": [_button(b) for b in message.buttons[:25]]})
     assert len(blocks) <= MESSAGE_MAX_BLOCKS
-    return [block.to_dict() for block in blocks]
+    return blocks
 
 
 def message_modal(message: Message) -> dict[str, Any]:
@@ -205,12 +216,12 @@ def message_modal(message: Message) -> dict[str, Any]:
     blocks = message_blocks(
         Message(text=message.text, sections=message.sections, facts=message.facts)
     )
-    return View(
-        type="modal",
-        title=PlainTextObject(text=_cut(message.title or "perfbot", TITLE_MAX)),
-        close=PlainTextObject(text="Done"),
-        blocks=blocks,
-    ).to_dict()
+    return {
+        "type": "modal",
+        "title": _plain(_cut(message.title or "perfbot", TITLE_MAX)),
+        "close": _plain("Done"),
+        "blocks": blocks,
+    }
 
 
 def home_view(message: Message) -> dict[str, Any]:
