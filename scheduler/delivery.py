@@ -18,6 +18,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -31,6 +32,7 @@ from store.config import DepartmentConfig
 from store.db import Database
 from store.metrics import DELIVERED
 from store.models import ChatIdentity, Outbox, OutboxStatus, Person, Preference
+from store.notices import OUTBOX
 from store.worktime import WorkingTime
 
 logger = logging.getLogger(__name__)
@@ -149,6 +151,9 @@ class Limits:
         self.turns: dict[tuple[str, str], asyncio.Lock] = {}
         self.workspaces: dict[tuple[str, str | None], RateLimiter] = {}
         self.released: dict[tuple[str, str | None], RateLimiter] = {}
+        self.releasing: defaultdict[tuple[str, str | None], asyncio.Lock] = defaultdict(
+            asyncio.Lock
+        )
 
     def _conversation(self, address: Address) -> RateLimiter:
         key = (address.platform, address.user_id)
@@ -187,9 +192,12 @@ class Limits:
         reserved.commit(at)
         if at > now:
             await asyncio.sleep(at - now)
-        while (wait := released.earliest(time.monotonic()) - time.monotonic()) > 0:
-            await asyncio.sleep(wait)
-        released.commit(time.monotonic())
+        # One sender at a time, in order: woken together after a stall, the others wait on
+        # the lock, not on timers of their own that would all wake for each one sent.
+        async with self.releasing[(address.platform, address.workspace_id)]:
+            while (wait := released.earliest(time.monotonic()) - time.monotonic()) > 0:
+                await asyncio.sleep(wait)
+            released.commit(time.monotonic())
 
     def answered(self, address: Address) -> None:
         """The platform has answered a message to this conversation: the next one waits a
@@ -201,6 +209,16 @@ class Limits:
         until = time.monotonic() + seconds
         for limiter in self._workspace(address):
             limiter.pause(until)
+
+
+@lru_cache(maxsize=32)
+def _result_update(columns: tuple[str, ...]) -> sa.Update:
+    """UPDATE outbox SET the given columns WHERE id = :outbox_id, values bound per row."""
+    return (
+        sa.update(OUTBOX)
+        .where(OUTBOX.c.id == sa.bindparam("outbox_id"))
+        .values({c: sa.bindparam(f"new_{c}", type_=OUTBOX.c[c].type) for c in columns})
+    )
 
 
 # --- claiming ------------------------------------------------------------------------------------
@@ -382,9 +400,17 @@ class Deliverer:
 
     @staticmethod
     def _record(session: Session, results: list[tuple[int, str, dict[str, Any]]]) -> None:
-        """Write send results in one short transaction."""
+        """Write send results in one short transaction: one UPDATE for all the rows whose
+        results set the same columns (executemany). Built per row through the ORM, this
+        took a millisecond of CPU a row - in a thread beside the sending loop, whose pacing
+        it delayed."""
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
         for outbox_id, _outcome, values in results:
-            session.execute(sa.update(Outbox).where(col(Outbox.id) == outbox_id).values(**values))
+            row = {f"new_{name}": value for name, value in values.items()}
+            by_columns[tuple(sorted(values))].append({"outbox_id": outbox_id, **row})
+        connection = session.connection()
+        for columns, rows in by_columns.items():
+            connection.execute(_result_update(columns), rows)
 
     def _backoff(self, attempts: int) -> float:
         d = self.config.delivery
@@ -495,10 +521,17 @@ class Deliverer:
         """Claim one batch and send it; results are written in small batches as they come."""
         return await self._send(*await self._claim())
 
-    async def _send(self, claimed: list[Claimed], skipped: Counter[str]) -> DeliveryReport:
+    async def _send(
+        self,
+        claimed: list[Claimed],
+        skipped: Counter[str],
+        halfway: asyncio.Event | None = None,
+    ) -> DeliveryReport:
+        """Send a claimed batch; ``halfway`` is set when half of it has been answered."""
         report = DeliveryReport(claimed=len(claimed), outcomes=skipped)
         if not claimed:
             return report
+        left = len(claimed)
         ids = [c.outbox_id for c in claimed]
         attempts = await self.db.call(lambda s: self._attempts(s, ids), short=False)
         gate = asyncio.Semaphore(self.config.delivery.concurrency)
@@ -512,7 +545,11 @@ class Deliverer:
                     await self.db.call(lambda s: self._record(s, batch), write=True, short=False)
 
         async def one(item: Claimed) -> None:
+            nonlocal left
             result = await self._send_one(item, attempts.get(item.outbox_id, 0), gate)
+            left -= 1
+            if halfway is not None and left <= len(claimed) // 2:
+                halfway.set()
             report.outcomes[result[1]] += 1
             DELIVERED.labels(item.nudge.kind, result[1]).inc(len(item.nudge.outbox_ids) or 1)
             pending.append(result)
@@ -536,12 +573,30 @@ class Deliverer:
         )
 
     async def run_until_idle(self, max_batches: int = 1000) -> DeliveryReport:
-        """Send everything due now (several batches); stops when a batch claims nothing."""
+        """Send everything due now, batch after batch; stops when a claim finds nothing.
+
+        The next batch is claimed once half of the one before has been answered, and starts
+        as soon as it is ready: the pacer then always has messages waiting, instead of the
+        workspace standing idle while a batch is composed (a tenth of the time, measured).
+        Each conversation's messages still go one at a time, in the order claimed."""
         total = DeliveryReport()
-        for _ in range(max_batches):
-            report = await self.run_once()
+        sends: list[asyncio.Task[DeliveryReport]] = []
+        try:
+            for _ in range(max_batches):
+                claimed, skipped = await self._claim()
+                if not claimed:
+                    total.outcomes.update(skipped)
+                    break
+                halfway = asyncio.Event()
+                sends.append(asyncio.create_task(self._send(claimed, skipped, halfway)))
+                waiter = asyncio.create_task(halfway.wait())
+                await asyncio.wait((sends[-1], waiter), return_when=asyncio.FIRST_COMPLETED)
+                waiter.cancel()
+            reports = await asyncio.gather(*sends)
+        finally:
+            for send in sends:
+                send.cancel()  # only when stopped early: a finished task ignores it
+        for report in reports:
             total.claimed += report.claimed
             total.outcomes.update(report.outcomes)
-            if report.claimed == 0:
-                break
         return total
