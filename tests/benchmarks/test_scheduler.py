@@ -5,7 +5,7 @@ the same run.
     writes the same number of outbox rows (target <= 3x, and under 10 s).
 (b) Delivering 10,000 nudges to a fake Slack (its own process) that enforces 1 message/s per
     channel and a workspace rate with a burst, against the theoretical minimum under those
-    limits (target <= 1.1x, 0 duplicates, 0 lost).
+    limits (target <= 1.05x, no 429 answers, 0 duplicates, 0 lost).
 
 Run: python -m pytest tests/benchmarks -m benchmark -s
 """
@@ -137,7 +137,7 @@ def test_planner_tick_100k_against_insert_select(tmp_path: Path) -> None:
     print(
         f"\nplanner tick, {people} people, {created} outbox rows (SQLite): {min(ours):.2f}s; "
         f"raw INSERT ... SELECT of the same rows {min(baseline):.2f}s; ratio {ratio:.2f}x "
-        "(target <= 3x and < 10 s)"
+        f"(target <= 3x and < 10 s: {'met' if ratio <= 3 and min(ours) < 10 else 'NOT met'})"
     )
 
 
