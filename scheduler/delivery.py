@@ -593,9 +593,15 @@ class Deliverer:
                 await asyncio.wait((sends[-1], waiter), return_when=asyncio.FIRST_COMPLETED)
                 waiter.cancel()
             reports = await asyncio.gather(*sends)
-        finally:
-            for send in sends:
-                send.cancel()  # only when stopped early: a finished task ignores it
+        except asyncio.CancelledError:
+            for send in sends:  # stopping: the batches in flight stop with it
+                send.cancel()
+            raise
+        except Exception:
+            # A claim failed: the batches in flight finish and record what they sent first -
+            # cancelled, a message sent but not recorded would go again when its lease ends.
+            await asyncio.gather(*sends, return_exceptions=True)
+            raise
         for report in reports:
             total.claimed += report.claimed
             total.outcomes.update(report.outcomes)
