@@ -251,6 +251,38 @@ def test_forty_overdue_items_are_one_message_not_forty(db, org: Org, config) -> 
     assert len(to_dg) == 1 and len(to_dg[0].items) == 40
 
 
+def test_a_reminder_due_after_the_days_list_went_heads_the_next_working_days(
+    db, org: Org, config
+) -> None:
+    """One scheduled message a person a working day: a reminder that comes due in the
+    afternoon (a plan asked for after a rating) waits for the next working day's list - a
+    Friday's for Monday's - instead of going as a second message."""
+    import sqlalchemy as sa
+
+    from store.models import Outbox, OutboxStatus
+
+    give_everyone_slack_ids(db, MONDAY_10)
+    friday_10 = datetime(2026, 7, 17, 9, 0, tzinfo=UTC)
+
+    def due(subject: int, at: datetime) -> dict[str, object]:
+        return {"recipient_id": org.lm, "kind": "rating_due", "subject_key": f"p:{subject}",
+                "subject_id": subject, "milestone": "q1_conversation", "step": "overdue_5",
+                "year": 2026, "due_at": at, "status": OutboxStatus.PENDING, "attempts": 0,
+                "created_at": at}  # fmt: skip
+
+    with db.write() as session:
+        session.execute(sa.insert(Outbox), [due(org.js, friday_10), due(org.peer, friday_10)])
+    [(who, morning)] = deliver(db, config, friday_10)
+    assert who == org.lm and morning.kind == "digest"
+    friday_3pm = friday_10 + timedelta(hours=5)
+    with db.write() as session:
+        session.execute(sa.insert(Outbox), [due(org.ppm, friday_3pm)])
+    assert deliver(db, config, friday_3pm) == []
+    assert deliver(db, config, datetime(2026, 7, 20, 7, 59, tzinfo=UTC)) == []  # 08:59 Monday
+    [(who, monday)] = deliver(db, config, datetime(2026, 7, 20, 8, 0, tzinfo=UTC))
+    assert who == org.lm and "Ppm" in monday.text + str(monday.items)
+
+
 def test_a_person_chooses_when_their_list_comes_and_mutes_evidence_prompts(
     db, org: Org, config
 ) -> None:
