@@ -421,19 +421,17 @@ class Deliverer:
         if not due:
             return {}
         midnight = datetime.combine(local.date(), datetime.min.time(), tzinfo=self.work.zone)
-        return {
-            recipient: sent
-            for recipient, sent in session.execute(
-                sa.select(OUTBOX.c.recipient_id, sa.func.max(OUTBOX.c.sent_at))
-                .where(
-                    OUTBOX.c.recipient_id.in_(due),
-                    OUTBOX.c.kind.in_(LISTED),
-                    OUTBOX.c.status == OutboxStatus.SENT,
-                    OUTBOX.c.sent_at >= midnight,
-                )
-                .group_by(OUTBOX.c.recipient_id)
-            ).all()
-        }
+        latest = (
+            sa.select(OUTBOX.c.recipient_id, sa.func.max(OUTBOX.c.sent_at))
+            .where(
+                OUTBOX.c.recipient_id.in_(due),
+                OUTBOX.c.kind.in_(LISTED),
+                OUTBOX.c.status == OutboxStatus.SENT,
+                OUTBOX.c.sent_at >= midnight,
+            )
+            .group_by(OUTBOX.c.recipient_id)
+        )
+        return dict(session.execute(latest).all())
 
     @staticmethod
     def _listed(claimed: list[Claimed], steps: dict[int, str]) -> list[Claimed]:
