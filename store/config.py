@@ -106,7 +106,7 @@ class AwardsSection(_Strict):
     # How long the person who decided a nomination can undo the decision (a mis-click).
     undo_minutes: int = Field(10, ge=0, le=1440)
     # A nomination still waiting this many working days goes to the Permanent Secretary (or,
-    # for the Permanent Secretary's own decisions, to HR) instead of the decider's daily list.
+    # for the Permanent Secretary's own decisions, to HR) instead of the decider's weekly line.
     escalate_after_working_days: int = Field(15, ge=1, le=120)
 
     @model_validator(mode="after")

@@ -52,17 +52,19 @@ def pending_awards(tick: Tick) -> list[Any]:
     )
 
 
+def waiting_days(config: DepartmentConfig) -> tuple[int, int]:
+    """The working days after a nomination on which its decider is reminded of it."""
+    reminders = config.reminders
+    return (
+        reminders.escalate_countersigning_after_working_days,
+        reminders.escalate_dg_after_working_days,
+    )
+
+
 def plan(tick: Tick) -> None:
-    reminders = tick.config.reminders
     ladder = (
         Step("new", 0, None),
-        *(
-            Step(f"waiting_{days}", days, None)
-            for days in (
-                reminders.escalate_countersigning_after_working_days,
-                reminders.escalate_dg_after_working_days,
-            )
-        ),
+        *(Step(f"waiting_{days}", days, None) for days in waiting_days(tick.config)),
     )
     rows = []
     after = tick.config.awards.escalate_after_working_days

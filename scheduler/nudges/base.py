@@ -37,7 +37,7 @@ class Kind(StrEnum):
     WRITE_UP = "write_up_due"  # line manager, mid- and end-year (F6-F9, F23)
     EVIDENCE = "evidence_reminder"  # job holder with a thin portfolio (F14)
     AWARD_DECISION = "award_decision"  # DG: a nomination and its ageing reminders (F15)
-    AWARD_DIGEST = "award_digest"  # DG: daily list of pending nominations
+    AWARD_DIGEST = "award_digest"  # DG: weekly count of pending nominations, in a list
     DEVELOPMENT_PLAN = "development_plan_due"  # line manager after two PM quarters (F10)
     CONSISTENCY_CHECK = "consistency_check_due"  # HR (F21)
     MODERATION_READINESS = "moderation_readiness"  # HR, per business unit (F19)

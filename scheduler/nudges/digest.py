@@ -20,6 +20,7 @@ LISTED = frozenset(
         Kind.CONSISTENCY_CHECK,
         Kind.MODERATION_READINESS,
         Kind.RESPONDENTS,
+        Kind.AWARD_DIGEST,
     }
 )
 KIND = "digest"

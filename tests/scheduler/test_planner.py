@@ -155,9 +155,14 @@ def test_award_nomination_reaches_the_dg_then_ages(db, org, config) -> None:
     ]
     assert outbox(db, kind="award_digest") == []  # not repeated in a list the day it came
     plan_at(db, config, at("2026-07-16"))
-    assert [r for r, *_ in outbox(db, kind="award_digest")] == [org.dg_a]  # the next day
-    plan_at(db, config, at("2026-07-20"))  # 3 working days later
+    assert outbox(db, kind="award_digest") == []  # the waiting ones are a weekly line
+    plan_at(db, config, at("2026-07-20"))  # 3 working days later: reminded of on its own...
     assert [st for *_, st in outbox(db, kind="award_decision")] == ["new", "waiting_3"]
+    assert outbox(db, kind="award_digest") == []  # ... so not in that Monday's list too
+    plan_at(db, config, at("2026-07-27"))  # the next Monday: a line in the day's list
+    assert [(r, m) for r, _k, _s, m, _st in outbox(db, kind="award_digest")] == [
+        (org.dg_a, "digest:2026-07-27")
+    ]
     with db.write() as session:
         svc.decide_award(
             session,
@@ -165,7 +170,7 @@ def test_award_nomination_reaches_the_dg_then_ages(db, org, config) -> None:
             actor=org.actor("dg_a"),
             award_id=award.id,
             approve=True,
-            now=at("2026-07-21"),
+            now=at("2026-07-28"),
         )
     plan_at(db, config, at("2026-07-29"))  # the 10-day step would be due; decided, so none
     assert [st for *_, st in outbox(db, kind="award_decision")] == ["new", "waiting_3"]
@@ -182,7 +187,7 @@ def test_f15_a_dgs_own_nomination_reaches_the_permanent_secretary(db, org, confi
     assert outbox(db, kind="award_decision") == [
         (org.ps, "award_decision", org.lm, f"award:{award.id}", "new")
     ]
-    plan_at(db, config, at("2026-07-16"))
+    plan_at(db, config, at("2026-07-27"))  # the next Monday but one (the first is a reminder's)
     assert [r for r, *_ in outbox(db, kind="award_digest")] == [org.ps]
 
 
