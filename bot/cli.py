@@ -810,7 +810,7 @@ def simulate(
     (or one you keep)."""
     from rich.table import Table
 
-    from scheduler.simulate import forget_simulated_chat, simulate_year
+    from scheduler.simulate import KIND_NAMES, forget_simulated_chat, simulate_year
     from store.demo import write_demo_roster
     from store.framework import year_label, year_start
     from store.roster import import_roster
@@ -836,15 +836,22 @@ def simulate(
                 now=loaded,
                 today=loaded.date(),
             )
-        if as_json:
-            result = simulate_year(
-                db, config, start_year=start_year, seed=seed, diligence=diligence
-            )
-        else:
-            with console.status(f"Simulating {year_label(start_year, config.year.start_month)}..."):
+        # The planner's and sender's progress lines would run through the summary: only
+        # warnings and errors while the year runs.
+        logging.disable(logging.INFO)
+        try:
+            if as_json:
                 result = simulate_year(
                     db, config, start_year=start_year, seed=seed, diligence=diligence
                 )
+            else:
+                label = year_label(start_year, config.year.start_month)
+                with console.status(f"Simulating {label}..."):
+                    result = simulate_year(
+                        db, config, start_year=start_year, seed=seed, diligence=diligence
+                    )
+        finally:
+            logging.disable(logging.NOTSET)
         if keep is not None:
             forget_simulated_chat(db)
         db.dispose()
@@ -857,23 +864,36 @@ def simulate(
         title=f"perfbot simulation of {year_label(start_year)} (demo department, "
         f"{diligence:.0%} diligent)"
     )
-    for column in ("month", "nudges", "escalations", "completions", "busiest nudge kinds"):
-        table.add_column(
-            column, justify="left" if column in ("month", "busiest nudge kinds") else "right"
-        )
+    columns = {
+        "Month": "the calendar month",
+        "Messages": "chat messages sent (a day's to-do list counts as one)",
+        "Told": "of those, messages telling someone what another person did",
+        "Overdue": "reminders about overdue tasks, in lists or alone",
+        "Done": "tasks people completed after a message",
+        "Most sent": "the three kinds of message sent most that month",
+    }
+    for column in columns:
+        table.add_column(column, justify="left" if column in ("Month", "Most sent") else "right")
     for month, row in sorted(result.months.items()):
-        top = ", ".join(f"{k} {n}" for k, n in row.nudges.most_common(3))
+        top = ", ".join(f"{KIND_NAMES.get(k, k)} {n}" for k, n in row.nudges.most_common(3))
         table.add_row(
             month,
             str(sum(row.nudges.values())),
+            str(row.loop),
             str(row.escalations),
             str(sum(row.completions.values())),
             top,
         )
     console.print(table)
+    for column, meaning in columns.items():
+        console.print(f"[bold]{column}[/bold]: {meaning}.", soft_wrap=True)
+    loop = sum(row.loop for row in result.months.values())
+    people = len(result.per_person_year)
     console.print(
-        f"{result.sent} nudges sent; {result.duplicates} duplicates; "
-        f"{result.outside_hours} outside working hours."
+        f"\n{result.sent:,} messages to {people} people ({loop:,} of them telling someone of "
+        f"another's action); {result.duplicates} sent twice; {result.outside_hours} outside "
+        "working hours.",
+        soft_wrap=True,
     )
     if keep is not None:
         console.print(

@@ -51,11 +51,56 @@ RATINGS = (
 )
 
 
+# What each kind of message is, in words (the summary's table names them so).
+KIND_NAMES = {
+    DIGEST: "day's to-do list",
+    Kind.OBJECTIVES: "objectives reminder",
+    Kind.RATING: "quarterly rating reminder",
+    Kind.SELF_ASSESSMENT: "self-assessment reminder",
+    Kind.WRITE_UP: "write-up reminder",
+    Kind.EVIDENCE: "evidence prompt",
+    Kind.AWARD_DECISION: "award to decide",
+    Kind.AWARD_DIGEST: "awards waiting",
+    Kind.DEVELOPMENT_PLAN: "development plan reminder",
+    Kind.CONSISTENCY_CHECK: "consistency check reminder",
+    Kind.MODERATION_READINESS: "moderation readiness table",
+    Kind.WRITE_UP_AGREEMENT: "write-up to agree",
+    Kind.OUTCOME: "final rating released",
+    Kind.RESPONDENTS: "360 respondents to agree",
+    Kind.RATING_RECORDED: "rating recorded",
+    Kind.PLAN_RECORDED: "development plan recorded",
+    Kind.AWARD_DECIDED: "award decided",
+    Kind.WRITE_UP_AGREED: "write-up agreed",
+    Kind.REMINDED: "reminder someone asked for",
+    Kind.OBJECTIVES_CHANGED: "objectives changed",
+    Kind.AWARD_COPY: "award message updated",
+}
+assert set(Kind) <= set(KIND_NAMES), "every kind of message has a name in words"
+# Messages that tell someone of another's action (closing the loop), not scheduled ones.
+LOOP = frozenset(
+    {
+        Kind.RATING_RECORDED,
+        Kind.PLAN_RECORDED,
+        Kind.AWARD_DECIDED,
+        Kind.WRITE_UP_AGREED,
+        Kind.REMINDED,
+        Kind.OBJECTIVES_CHANGED,
+        Kind.WRITE_UP_AGREEMENT,  # the manager's write-up, for the job holder to agree
+    }
+)
+
+
+def is_loop(kind: str, step: str) -> bool:
+    """A message sent because someone acted: a nomination reaching its decider is one."""
+    return kind in LOOP or (kind == Kind.AWARD_DECISION and step == "new")
+
+
 @dataclass
 class Month:
     nudges: Counter[str] = field(default_factory=Counter)
     escalations: int = 0
     completions: Counter[str] = field(default_factory=Counter)
+    loop: int = 0  # messages telling someone of another's action
 
 
 @dataclass
@@ -76,6 +121,11 @@ class SimulationResult:
         """The machine-readable summary (perfbot simulate --json)."""
         return {
             "messages": self.sent,
+            "loop_messages": sum(m.loop for m in self.months.values()),
+            "messages_by_kind": dict(
+                sum((m.nudges for m in self.months.values()), Counter()).most_common()
+            ),
+            "completions": sum(sum(m.completions.values()) for m in self.months.values()),
             "reminders_carried": self.reminders,
             "duplicates": self.duplicates,
             "outside_working_hours": self.outside_hours,
@@ -86,6 +136,7 @@ class SimulationResult:
             "months": {
                 month: {
                     "messages": sum(row.nudges.values()),
+                    "loop_messages": row.loop,
                     "escalations": row.escalations,
                     "completions": sum(row.completions.values()),
                 }
@@ -315,6 +366,7 @@ class _Simulation:
             month = self.month()
             month.nudges[nudge.kind] += 1  # one message, a day's list or not
             first = rows[nudge.outbox_id]
+            month.loop += is_loop(nudge.kind, first.step)
             self.daily[(first.recipient_id, day)] += 1
             if nudge.kind == DIGEST or nudge.kind in LISTED:
                 self.scheduled[(first.recipient_id, day)] += 1

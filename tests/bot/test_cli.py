@@ -156,7 +156,13 @@ def test_simulate_a_year_prints_a_monthly_summary_and_keeps_it(tmp_path: Path) -
     out = run(["simulate", "--year", "2026", "--seed", "3", "--keep", "sim.db"], tmp_path)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "2026-06" in out.stdout and "2027-03" in out.stdout
-    assert "0 duplicates; 0 outside working hours." in out.stdout
+    assert "0 sent twice; 0 outside working hours." in out.stdout
+    # In words: every column defined, kinds of message named plainly, no log lines in it.
+    for column in ("Messages", "Told", "Overdue", "Done", "Most sent"):
+        assert f"\n{column}: " in out.stdout
+    summary = out.stdout.split("The simulated year is kept")[0]
+    assert "rating recorded" in summary and "_" not in summary
+    assert " INFO " not in out.stdout + out.stderr
     assert "The simulated year is kept in sim.db" in out.stdout
     assert not (tmp_path / "perfbot.db").exists()  # not your database
     with sqlite3.connect(tmp_path / "sim.db") as db:  # no made-up chat ids to send to
@@ -229,6 +235,10 @@ def test_simulate_json_prints_the_figures_and_nothing_else(tmp_path: Path) -> No
     assert figures["duplicates"] == 0 and figures["outside_working_hours"] == 0
     assert figures["scheduled_messages_per_person_per_working_day"]["max"] == 1
     assert figures["reminders_carried"] > figures["messages"] > 0  # lists carry several
+    assert sum(figures["messages_by_kind"].values()) == figures["messages"]
+    assert 0 < figures["loop_messages"] < figures["messages"]  # told of another's action
+    assert figures["loop_messages"] == sum(m["loop_messages"] for m in figures["months"].values())
+    assert figures["completions"] > 0
     assert set(figures["messages_per_person_per_year"]) == {"p50", "p95", "max"}
     roles = figures["by_role"]  # the same figures for each role
     assert set(roles) == {"director_general", "hr", "line_manager", "job_holder"}
