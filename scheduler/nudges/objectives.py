@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from scheduler.nudges.base import (
     Action,
@@ -21,9 +22,9 @@ from scheduler.nudges.base import (
     plan_deadlines,
     subject_expression,
 )
-from store.config import Milestone
+from store.config import DepartmentConfig, Milestone
 from store.framework import REQUIRED_HEADINGS, day_words, headings_words
-from store.models import ObjectivesAgreement
+from store.models import Objective, ObjectivesAgreement, ObjectiveStatus, Outbox
 
 
 def done(
@@ -37,8 +38,29 @@ def done(
     )
 
 
+def written(
+    milestone: Milestone, year: Any, subject: Any, *, evidence_min: int
+) -> ColumnElement[bool]:
+    """The job holder's part is done once a live objective stands under each of the four
+    headings (or the set is agreed): then it is their line manager who is reminded."""
+    return sa.or_(
+        done(milestone, year, subject, evidence_min=evidence_min),
+        sa.and_(
+            *(
+                exists(
+                    col(Objective.person_id) == subject_expression(subject),
+                    col(Objective.year) == year,
+                    col(Objective.status) == ObjectiveStatus.LIVE,
+                    col(Objective.heading) == heading,
+                )
+                for heading in REQUIRED_HEADINGS
+            )
+        ),
+    )
+
+
 TASKS = (
-    SubjectsTask(Kind.OBJECTIVES, Milestone.OBJECTIVES_AGREED.value, Recipient.SELF, done),
+    SubjectsTask(Kind.OBJECTIVES, Milestone.OBJECTIVES_AGREED.value, Recipient.SELF, written),
     SubjectsTask(Kind.OBJECTIVES, Milestone.OBJECTIVES_AGREED.value, Recipient.LINE_MANAGER, done),
 )
 
@@ -87,4 +109,15 @@ def compose(w: Words) -> Nudge:
     )
 
 
-KIND = NudgeKind(Kind.OBJECTIVES, plan_deadlines(*TASKS), person_task_done(done), compose)
+_WRITTEN, _AGREED = person_task_done(written), person_task_done(done)
+
+
+def is_done(session: Session, row: Outbox, config: DepartmentConfig) -> bool:
+    """The job holder's own reminder ends when they have written the set; the line manager's,
+    and anyone's told it is overdue, when it is agreed."""
+    if row.recipient_id == row.subject_id:
+        return _WRITTEN(session, row, config)
+    return _AGREED(session, row, config)
+
+
+KIND = NudgeKind(Kind.OBJECTIVES, plan_deadlines(*TASKS), is_done, compose)

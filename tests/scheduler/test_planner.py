@@ -113,7 +113,8 @@ def test_f11_objectives_are_nudged_until_the_line_manager_agrees_all_four_headin
     db, org, config
 ) -> None:
     """F11 (corrected): the objectives task is done only when all four headings are covered
-    and the line manager has agreed them - three objectives are no longer enough."""
+    and the line manager has agreed them - three objectives are no longer enough. The job
+    holder is reminded until the four are there; their line manager until they agree."""
     plan_at(db, config, at("2026-05-18"))  # objectives agreed by 31 May: 10 days before
     to_js = {r for r, _k, s, _m, _st in outbox(db, kind="objectives_due") if s == org.js}
     assert to_js == {org.js, org.lm}
@@ -130,12 +131,18 @@ def test_f11_objectives_are_nudged_until_the_line_manager_agrees_all_four_headin
     steps = {st for _r, _k, s, _m, st in outbox(db, kind="objectives_due") if s == org.js}
     assert steps == {"before_10", "before_5"}
     set_all("corporate", day="2026-05-26")
+    # The job holder has done their part: the last reminder before the deadline (31 May is a
+    # Sunday: Friday 29th, so the day before is the 28th) is their line manager's alone.
+    plan_at(db, config, at("2026-05-28"))
+    last = {r for r, _k, s, _m, st in outbox(db, kind="objectives_due")
+            if s == org.js and st == "before_1"}  # fmt: skip
+    assert last == {org.lm}
     with db.write() as session:
         svc.agree_objectives(session, config=config, actor=org.actor("lm"), subject_id=org.js,
-                             now=at("2026-05-26"))  # fmt: skip
+                             now=at("2026-05-28"))  # fmt: skip
     plan_at(db, config, at("2026-06-02"))  # overdue step: agreed, so nothing more
     steps = {st for _r, _k, s, _m, st in outbox(db, kind="objectives_due") if s == org.js}
-    assert steps == {"before_10", "before_5"}
+    assert steps == {"before_10", "before_5", "before_1"}
 
 
 def test_award_nomination_reaches_the_dg_then_ages(db, org, config) -> None:
