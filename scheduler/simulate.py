@@ -32,8 +32,8 @@ from store.config import DepartmentConfig
 from store.db import Database
 from store.errors import PerfbotError
 from store.framework import (
+    REQUIRED_HEADINGS,
     MinimumStandard,
-    ObjectiveHeading,
     Rating,
     Stage,
     year_end,
@@ -209,6 +209,7 @@ class _Simulation:
         manages = bool(subject) and self.people[subject].line_manager_id == recipient
         stage = Stage.MID_YEAR if "mid" in row.milestone else Stage.END_YEAR
         calls: list[Call] = []
+        label = kind.value  # what the summary counts it as
         if kind is Kind.RATING and manages:
             calls = [
                 (
@@ -237,12 +238,11 @@ class _Simulation:
                         "year": row.year,
                     },
                 )
-                for heading in (
-                    ObjectiveHeading.BUSINESS_DELIVERY,
-                    ObjectiveHeading.FINANCE,
-                    ObjectiveHeading.PEOPLE,
-                )
+                for heading in REQUIRED_HEADINGS
             ]
+        elif kind is Kind.OBJECTIVES and manages:  # agreed once they are all there
+            calls = [(svc.agree_objectives, base | {"subject_id": subject, "year": row.year})]
+            label = "objectives_agreed"
         elif kind is Kind.SELF_ASSESSMENT and subject == recipient:
             calls = [
                 (
@@ -282,7 +282,7 @@ class _Simulation:
                 )
             ]
         if calls:
-            self.later(self.rng.randint(0, 3), partial(self._act, kind.value, calls))
+            self.later(self.rng.randint(0, 3), partial(self._act, label, calls))
 
     def _act(self, label: str, calls: list[Call]) -> str:
         for fn, kwargs in calls:
