@@ -1,9 +1,13 @@
-"""A reminder every few working days to a job holder whose evidence portfolio is thin (F14)."""
+"""A reminder every few working days to a job holder whose evidence portfolio is thin (F14).
+
+The prompts are optional (a person may turn them off), and they back off on their own: two
+in a row that brought no evidence, and the next waits until the person adds some."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
@@ -24,7 +28,8 @@ from scheduler.nudges.base import (
 )
 from store.config import Milestone
 from store.framework import Nation, year_end, year_start
-from store.models import Evidence
+from store.models import Evidence, OutboxStatus
+from store.notices import OUTBOX
 
 
 def done(
@@ -37,6 +42,32 @@ def done(
 
 
 TASK = SubjectsTask(Kind.EVIDENCE, "evidence", Recipient.SELF, done)
+UNANSWERED = 2  # prompts in a row with no evidence added, after which they wait
+
+
+def not_wanted(
+    milestone: Milestone, year: Any, subject: Any, *, evidence_min: int
+) -> ColumnElement[bool]:
+    """Not sent when the portfolio is no longer thin, nor after UNANSWERED prompts since the
+    person last added evidence (a period's prompt is planned at its start, so one added
+    later in a period brings no prompt at once)."""
+    person = subject_expression(subject)
+    last_added = (
+        sa.select(sa.func.max(Evidence.added_at))
+        .where(col(Evidence.person_id) == person, col(Evidence.year) == year)
+        .scalar_subquery()
+    )
+    unanswered = count_of(
+        OUTBOX,
+        OUTBOX.c.recipient_id == person,
+        OUTBOX.c.kind == Kind.EVIDENCE.value,
+        OUTBOX.c.year == year,
+        OUTBOX.c.status == OutboxStatus.SENT,
+        sa.or_(last_added.is_(None), OUTBOX.c.sent_at > last_added),
+    )
+    return sa.or_(
+        done(milestone, year, subject, evidence_min=evidence_min), unanswered >= UNANSWERED
+    )
 
 
 def plan(tick: Tick) -> None:
@@ -73,4 +104,4 @@ def compose(w: Words) -> Nudge:
     )
 
 
-KIND = NudgeKind(Kind.EVIDENCE, plan, person_task_done(done), compose)
+KIND = NudgeKind(Kind.EVIDENCE, plan, person_task_done(not_wanted), compose)

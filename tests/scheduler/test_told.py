@@ -285,6 +285,40 @@ def test_a_reminder_due_after_the_days_list_went_heads_the_next_working_days(
     assert who == org.lm and "Ppm" in monday.text + str(monday.items)
 
 
+def test_evidence_prompts_wait_after_two_brought_nothing_until_evidence_is_added(
+    db, org: Org, config
+) -> None:
+    """Optional prompts back off on their own: two in a row that brought no evidence, and the
+    next waits until the person adds some; then they come again while the portfolio is thin."""
+    import sqlalchemy as sa
+
+    from store.models import Outbox, OutboxStatus
+
+    give_everyone_slack_ids(db, MONDAY_10)
+
+    def prompt(period: int) -> datetime:
+        when = MONDAY_10 + timedelta(weeks=period)
+        with db.write() as session:
+            session.execute(sa.insert(Outbox), [
+                {"recipient_id": org.js, "kind": "evidence_reminder", "subject_key": "p:js",
+                 "subject_id": org.js, "milestone": "evidence", "step": f"period_{period}",
+                 "year": 2026, "due_at": when, "status": OutboxStatus.PENDING, "attempts": 0,
+                 "created_at": when}])  # fmt: skip
+        return when
+
+    def prompted(when: datetime) -> bool:
+        return any(n.kind == "evidence_reminder" for who, n in deliver(db, config, when)
+                   if who == org.js)  # fmt: skip
+
+    assert prompted(prompt(1)) and prompted(prompt(2))
+    assert not prompted(prompt(3))  # two brought nothing: it waits
+    with db.write() as session:
+        svc.add_evidence(session, config=config, actor=org.actor("js"), subject_id=org.js,
+                         text="Chaired the review", standard="delivery",
+                         now=MONDAY_10 + timedelta(weeks=3, days=1))  # fmt: skip
+    assert prompted(prompt(4))  # still thin, and they are adding to it
+
+
 def test_a_person_chooses_when_their_list_comes_and_mutes_evidence_prompts(
     db, org: Org, config
 ) -> None:
