@@ -56,6 +56,14 @@ class WorkingTime:
             day -= timedelta(days=1)
         return day
 
+    def week_start(self, day: date, nation: Nation) -> date:
+        """The first working day of ``day``'s week (Monday, unless it is a bank holiday);
+        ``day`` itself when none comes before it."""
+        monday = day - timedelta(days=day.weekday())
+        while monday < day and not self.is_working_day(monday, nation):
+            monday += timedelta(days=1)
+        return monday
+
     def add_working_days(self, day: date, count: int, nation: Nation) -> date:
         """The date ``count`` working days after (or, negative, before) ``day``."""
         return _add_working_days(day, count, nation)

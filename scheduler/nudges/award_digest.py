@@ -7,7 +7,7 @@ to go to whoever oversees the decider."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date
 
 from sqlmodel import Session
 
@@ -56,7 +56,9 @@ def plan(tick: Tick) -> None:
             payload={"pending": count},
         )
         for (dg_id, dg_location), count in counts.items()
-        if dg_id in quiet and _first_working_day_of_week(tick, dg_location)
+        if dg_id in quiet
+        and tick.today == tick.work.week_start(tick.today, dg_location)
+        and tick.work.is_working_day(tick.today, dg_location)
     ]
     insert_rows(tick, rows)
 
@@ -68,14 +70,6 @@ def _reminded_today(tick: Tick, nominated: date, nation: Nation) -> bool:
     return tick.today in {
         work.add_working_days(nominated, days, nation) for days in waiting_days(tick.config)
     }
-
-
-def _first_working_day_of_week(tick: Tick, nation: Nation) -> bool:
-    today = tick.today
-    return tick.work.is_working_day(today, nation) and not any(
-        tick.work.is_working_day(today - timedelta(days=back), nation)
-        for back in range(1, today.weekday() + 1)
-    )
 
 
 def is_done(session: Session, row: Outbox, config: DepartmentConfig) -> bool:

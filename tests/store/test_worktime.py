@@ -61,3 +61,10 @@ def test_next_slot_waits_for_working_hours_across_clock_changes() -> None:
     assert WORK.next_slot(datetime(2026, 11, 30, 10, 0, tzinfo=UTC), SCT) == datetime(
         2026, 12, 1, 9, 0, tzinfo=UTC
     )
+
+
+def test_the_first_working_day_of_a_week_skips_a_bank_holiday_monday() -> None:
+    assert WORK.week_start(date(2026, 7, 16), ENG) == date(2026, 7, 13)  # a Thursday: Monday
+    assert WORK.week_start(date(2026, 5, 27), ENG) == date(2026, 5, 26)  # spring bank holiday
+    assert WORK.week_start(date(2026, 8, 5), SCT) == date(2026, 8, 4)  # Scotland's, not England's
+    assert WORK.week_start(date(2026, 8, 5), ENG) == date(2026, 8, 3)
