@@ -64,7 +64,7 @@ def test_every_nudge_is_a_valid_card_with_its_buttons(validator, config) -> None
             config,
             NudgeContext(7, kind.value, "before_5", "q1_conversation", 2026, 3, "Ada Quill",
                          {"award_id": 4, "amount_pence": 250_000, "nominee": "Ada Quill",
-                          "pending": 2, "unit": "Policy", "written": 3, "total": 5}),
+                          "pending": 2, "units": [["Policy", 3, 5], ["Delivery", 5, 5]]}),
         )  # fmt: skip
         card = message_card(nudge_message(nudge))
         _valid(validator, card)

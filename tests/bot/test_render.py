@@ -197,9 +197,7 @@ def test_every_nudge_kind_renders(config) -> None:
                     "amount_pence": 250_000,
                     "nominee": "Ada Quill",
                     "pending": 2,
-                    "unit": "Policy",
-                    "written": 3,
-                    "total": 5,
+                    "units": [["Policy", 3, 5], ["Delivery", 5, 5]],
                 },
             ),
         )

@@ -72,8 +72,9 @@ def test_no_nudge_shows_codes_utc_or_bad_plurals(config) -> None:
                     ctx = NudgeContext(
                         7, kind.value, step, "q1_conversation", 2026, 5, "Ada Quill",
                         {"award_id": 4, "amount_pence": 250_000, "nominee": "Ada Quill",
-                         "pending": count, "waiting": count, "unit": "Policy", "written": 3,
-                         "total": 5, "quarter": 1, "rating": "Achieving", "what": "w",
+                         "pending": count, "waiting": count,
+                         "units": [["Policy", 3, 5], ["Delivery", 5, 5]][:count],
+                         "quarter": 1, "rating": "Achieving", "what": "w",
                          "how": "h", "status": "agreed", "review_on": "2026-09-01",
                          "decider": "Dee Gee", "recommended": "Achieving", "kind": "rating_due",
                          "asked_by": "Dee Gee", "title": "t", "text": "x"},
@@ -81,6 +82,7 @@ def test_no_nudge_shows_codes_utc_or_bad_plurals(config) -> None:
                     )  # fmt: skip
                     nudge = compose(config, ctx)
                     texts += [nudge.title, nudge.text, *(f"{k}: {v}" for k, v in nudge.facts)]
+                    texts += [line for line, _ in nudge.items]
                     texts += [a.label for a in nudge.actions] + [a.confirm or "" for a in
                                                                   nudge.actions]  # fmt: skip
     assert len(texts) > 500  # it looked

@@ -319,6 +319,30 @@ def test_evidence_prompts_wait_after_two_brought_nothing_until_evidence_is_added
     assert prompted(prompt(4))  # still thin, and they are adding to it
 
 
+def test_hr_gets_moderation_readiness_as_one_table_not_a_message_a_unit(
+    db, org: Org, config
+) -> None:
+    from scheduler.planner import plan
+
+    give_everyone_slack_ids(db, MONDAY_10)
+    ten_before = datetime(2027, 3, 31, 8, 0, tzinfo=UTC)  # local moderation 14 April 2027
+    with db.write() as session:
+        plan(session, config=config, now=ten_before)
+    to_hr = [n for who, n in deliver(db, config, ten_before) if who == org.hr]
+    alone = [n for n in to_hr if n.kind == "moderation_readiness"]
+    listed = [line for n in to_hr if n.kind == "digest" for line, _ in n.items
+              if "end-year write-ups are done across" in line]  # fmt: skip
+    assert len(alone) + len(listed) == 1  # once, whether alone or a line in the day's list
+    if alone:
+        [table] = alone
+        assert ("Unit A1: 0 of 4 written", None) in table.items  # a line a unit
+        assert [a.action_id for a in table.actions][:1] == ["hr_workbook"]
+        summary = table.text
+    else:
+        [summary] = listed
+    assert "Furthest behind: Unit A1 (0 of 4)" in summary
+
+
 def test_a_person_chooses_when_their_list_comes_and_mutes_evidence_prompts(
     db, org: Org, config
 ) -> None:
