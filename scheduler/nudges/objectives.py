@@ -41,7 +41,7 @@ def done(
 def written(
     milestone: Milestone, year: Any, subject: Any, *, evidence_min: int
 ) -> ColumnElement[bool]:
-    """The job holder's part is done once a live objective stands under each of the four
+    """F11: the job holder's part is done once a live objective stands under each of the four
     headings (or the set is agreed): then it is their line manager who is reminded."""
     return sa.or_(
         done(milestone, year, subject, evidence_min=evidence_min),

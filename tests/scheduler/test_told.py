@@ -288,8 +288,9 @@ def test_a_reminder_due_after_the_days_list_went_heads_the_next_working_days(
 def test_evidence_prompts_wait_after_two_brought_nothing_until_evidence_is_added(
     db, org: Org, config
 ) -> None:
-    """Optional prompts back off on their own: two in a row that brought no evidence, and the
-    next waits until the person adds some; then they come again while the portfolio is thin."""
+    """F14: the portfolio prompts are optional, and back off on their own: two in a row that
+    brought no evidence, and the next waits until the person adds some; then they come again
+    while the portfolio is thin."""
     import sqlalchemy as sa
 
     from store.models import Outbox, OutboxStatus
@@ -322,6 +323,8 @@ def test_evidence_prompts_wait_after_two_brought_nothing_until_evidence_is_added
 def test_hr_gets_moderation_readiness_as_one_table_not_a_message_a_unit(
     db, org: Org, config
 ) -> None:
+    """F19: before local moderation HR hears how ready each business unit is - one message,
+    a line a unit, the least ready named in its words."""
     from scheduler.planner import plan
 
     give_everyone_slack_ids(db, MONDAY_10)
