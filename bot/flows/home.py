@@ -318,8 +318,8 @@ def _hr(session: Session, ctx: Context, config: DepartmentConfig) -> list[Line]:
     if out_of_reach:
         n = len(out_of_reach)
         named = "; ".join(
-            f"{p.name} ({INSTALL_OUTCOMES[why]})" if why else p.name
-            for p, why in out_of_reach[:UNREACHED_NAMED]
+            f"{p.name} ({INSTALL_OUTCOMES[p.why]})" if p.why else p.name
+            for p in out_of_reach[:UNREACHED_NAMED]
         )
         if n > UNREACHED_NAMED:
             named += f"; and {n - UNREACHED_NAMED} more (the workbook lists everyone)"
@@ -330,7 +330,7 @@ def _hr(session: Session, ctx: Context, config: DepartmentConfig) -> list[Line]:
                 None,
             )
         )
-    listed = {p.id for p, _ in out_of_reach}
+    listed = {p.id for p in out_of_reach}
     unreached = [
         p
         for p in queries.unreached_people(session, ctx.now - timedelta(days=30))

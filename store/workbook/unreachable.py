@@ -24,8 +24,8 @@ NO_CHAT = "They have not opened perfbot in Slack or Teams"
 def fill(book: Book, ws: Any) -> None:
     sheet = Sheet(ws, COLUMNS)
     sheet.start()
-    for person, why in unreachable_people(book.session):
-        words = INSTALL_OUTCOMES[why] if why else NO_CHAT
+    for person in unreachable_people(book.session):
+        words = INSTALL_OUTCOMES[person.why] if person.why else NO_CHAT
         sheet.add([person.staff_id, person.name, person.email, person.business_unit, words])
     sheet.finish()
 

@@ -38,7 +38,7 @@ def installer(db: Database, graph: FakeGraph, clock: FakeClock) -> GraphInstalle
 
 def out_of_reach(db: Database) -> dict[str, str | None]:
     with db.read() as s:
-        return {p.name: why for p, why in unreachable_people(s)}
+        return {p.name: p.why for p in unreachable_people(s)}
 
 
 def test_perfbot_installs_itself_for_everyone_teams_has_not_shown_it(
