@@ -21,6 +21,7 @@ from scheduler.nudges.base import (
     outbox_row,
     person_id,
 )
+from scheduler.nudges.digest import MAX_LINES
 from store.config import Milestone
 from store.framework import Grade, Stage
 from store.models import Person, WriteUp
@@ -94,7 +95,7 @@ def plan(tick: Tick) -> None:
         insert_rows(tick, rows)
 
 
-TABLE_LINES = 40  # a Slack message holds 50 blocks; beyond, the workbook has the rest
+TABLE_LINES = MAX_LINES - 1  # as many lines as a day's list, with one to say how many more
 
 
 def compose(w: Words) -> Nudge:
