@@ -37,7 +37,8 @@ from store.config import DepartmentConfig
 from store.models import Outbox
 from store.notices import OUTBOX_KEY
 
-# In planning order (the order only changes how a tick's report is counted).
+# In planning order: evidence prompts ride in lists, so they come after the kinds that make
+# them (otherwise the order only changes how a tick's report is counted).
 KINDS: dict[Kind, NudgeKind] = {
     kind.kind: kind
     for kind in [
@@ -48,7 +49,6 @@ KINDS: dict[Kind, NudgeKind] = {
             self_assessment,
             write_up,
             moderation_readiness,
-            evidence,
             consistency_check,
             award_decision,
             award_copies,
@@ -57,6 +57,7 @@ KINDS: dict[Kind, NudgeKind] = {
             write_up_agreement,
             outcome,
             respondents,
+            evidence,
         )
     ]
     + list(told.KINDS)

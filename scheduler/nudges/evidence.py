@@ -1,7 +1,9 @@
 """A reminder every few working days to a job holder whose evidence portfolio is thin (F14).
 
 The prompts are optional (a person may turn them off), and they back off on their own: two
-in a row that brought no evidence, and the next waits until the person adds some."""
+in a row that brought no evidence, and the next waits until the person adds some. Being
+optional, a period's prompt does not ping alone if it can help it: it waits a while for a day
+the person gets a to-do list anyway, and rides in that list."""
 
 from __future__ import annotations
 
@@ -26,10 +28,15 @@ from scheduler.nudges.base import (
     person_task_done,
     subject_expression,
 )
+from scheduler.nudges.digest import LISTED
 from store.config import Milestone
 from store.framework import Nation, year_end, year_start
 from store.models import Evidence, OutboxStatus
 from store.notices import OUTBOX
+
+# Working days a period's prompt waits for one of the person's to-do lists to ride in; after
+# that it goes alone.
+WAITS_FOR_A_LIST = 10
 
 
 def done(
@@ -70,8 +77,28 @@ def not_wanted(
     )
 
 
+def no_list_to_ride(
+    milestone: Milestone, year: Any, subject: Any, *, evidence_min: int
+) -> ColumnElement[bool]:
+    """Not planned yet: not wanted, or nothing else of the person's list is waiting to go
+    (from today's opening, the row's own due time, on)."""
+    person = subject_expression(subject)
+    list_waiting = sa.exists().where(
+        OUTBOX.c.recipient_id == person,
+        OUTBOX.c.kind.in_(sorted(LISTED - {Kind.EVIDENCE})),
+        OUTBOX.c.status == OutboxStatus.PENDING,
+        OUTBOX.c.due_at >= sa.bindparam("due_at", type_=OUTBOX.c.due_at.type),
+    )
+    return sa.or_(not_wanted(milestone, year, subject, evidence_min=evidence_min), ~list_waiting)
+
+
+RIDES = SubjectsTask(Kind.EVIDENCE, "evidence", Recipient.SELF, no_list_to_ride)
+
+
 def plan(tick: Tick) -> None:
-    """F14: a reminder every N working days to people whose portfolio is still thin."""
+    """F14: a reminder every N working days to people whose portfolio is still thin, in a
+    to-do list they get anyway when one comes within WAITS_FOR_A_LIST working days of the
+    period's start, else alone then. Planned after the kinds whose lists it rides in."""
     config, work, year = tick.config, tick.work, tick.this_year
     cadence = config.reminders.evidence_every_working_days
     first, last = year_start(year, config.year.start_month), year_end(year, config.year.start_month)
@@ -84,12 +111,13 @@ def plan(tick: Tick) -> None:
             period, start = period + 1, nxt
         if period == 0:
             continue
+        alone_from = work.add_working_days(start, WAITS_FOR_A_LIST, nation)
         insert_for_subjects(
             tick,
-            TASK,
+            TASK if tick.today >= alone_from else RIDES,
             step=Step(f"period_{period}", 0, None),
             year=year,
-            due_at=work.opening(start),
+            due_at=work.opening(min(tick.today, alone_from)),
             nation=nation,
             cutoff=start,
         )

@@ -179,7 +179,8 @@ def test_two_planners_two_workers_on_postgres_through_a_year(
             .select_from(Outbox)
             .where(Outbox.status == OutboxStatus.PENDING, Outbox.due_at <= clock.now())
         ).scalar()
-    assert len(sent) > 1000
+    # A year's traffic really went: reminders carried (a day's list carries several in one).
+    assert sum(r.status == OutboxStatus.SENT for r in rows) > 1000
     assert max(keys.values()) == 1  # zero duplicate rows
     assert max(sent.values()) == 1  # zero duplicate sends across the two workers
     assert all(ch.sent for ch in channels)  # both workers really delivered

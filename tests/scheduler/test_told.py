@@ -320,6 +320,45 @@ def test_evidence_prompts_wait_after_two_brought_nothing_until_evidence_is_added
     assert prompted(prompt(4))  # still thin, and they are adding to it
 
 
+def test_an_evidence_prompt_rides_in_a_list_the_person_gets_anyway_or_waits_then_goes_alone(
+    db, org: Org, config
+) -> None:
+    """F14: the optional portfolio prompt is no message of its own when a to-do list comes
+    within two weeks of its period's start: it is a line in that list. With none coming, it
+    goes alone on the tenth working day."""
+    from scheduler.nudges.evidence import WAITS_FOR_A_LIST
+    from scheduler.planner import plan
+    from store.framework import Nation
+    from store.worktime import WorkingTime
+
+    give_everyone_slack_ids(db, datetime(2026, 5, 1, 9, tzinfo=UTC))
+    work = WorkingTime(config)
+    every = config.reminders.evidence_every_working_days
+    first = work.add_working_days(date(2026, 4, 1), every, Nation.ENGLAND)  # Monday 18 May
+    second = work.add_working_days(first, every, Nation.ENGLAND)  # Tuesday 30 June
+    alone = work.add_working_days(second, WAITS_FOR_A_LIST, Nation.ENGLAND)
+    heard: dict[date, list[tuple[str, str]]] = {}
+    day = date(2026, 5, 14)  # the job holder's first objectives reminder
+    while day <= alone + timedelta(days=7):
+        if work.is_working_day(day, Nation.ENGLAND):
+            ten = datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=9)
+            with db.write() as session:
+                plan(session, config=config, now=ten)
+            for who, nudge in deliver(db, config, ten):
+                if who == org.js:
+                    lines = " ".join(line for line, _ in nudge.items) + nudge.text
+                    heard.setdefault(day, []).append((nudge.kind, lines))
+        day += timedelta(days=1)
+    prompts = {d: kind for d, sent in heard.items() for kind, words in sent if "ortfolio" in words}
+    # Not on the period's start (nothing else came that day) but with the objectives
+    # reminder three working days later, in one list; the next period's, alone at the end
+    # of its wait.
+    assert first not in heard
+    assert prompts == {date(2026, 5, 21): "digest", alone: "evidence_reminder"}
+    assert [kind for kind, _ in heard[date(2026, 5, 21)]] == ["digest"]  # one message
+    assert second not in heard
+
+
 def test_hr_gets_moderation_readiness_as_one_table_not_a_message_a_unit(
     db, org: Org, config
 ) -> None:
