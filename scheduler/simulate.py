@@ -65,6 +65,7 @@ KIND_NAMES = {
     Kind.CONSISTENCY_CHECK: "consistency check reminder",
     Kind.MODERATION_READINESS: "moderation readiness table",
     Kind.WRITE_UP_AGREEMENT: "write-up to agree",
+    Kind.COUNTERSIGN: "write-up to countersign",
     Kind.OUTCOME: "final rating released",
     Kind.RESPONDENTS: "360 respondents to agree",
     Kind.RATING_RECORDED: "rating recorded",
@@ -253,6 +254,18 @@ class _Simulation:
             ]
         elif kind is Kind.WRITE_UP and manages:
             calls = self._write_up(base, subject, stage, row.year)  # type: ignore[arg-type]
+        elif kind is Kind.COUNTERSIGN or (
+            kind is Kind.WRITE_UP_AGREEMENT and not row.step.startswith("commented")
+        ):
+            # F23: the job holder agrees what their manager wrote, then the countersigning
+            # officer countersigns it (a comment instead is not modelled).
+            calls = [
+                (
+                    svc.agree_write_up,
+                    base | {"subject_id": subject, "stage": stage, "year": row.year},
+                )
+            ]
+            label = "write_up_agreed" if subject == recipient else "write_up_countersigned"
         elif kind is Kind.EVIDENCE and subject == recipient:
             calls = [
                 (

@@ -60,6 +60,7 @@ KINDS: dict[Kind, NudgeKind] = {
             evidence,
         )
     ]
+    + [write_up_agreement.COUNTERSIGNING]
     + list(told.KINDS)
 }
 assert set(KINDS) == set(Kind), "every nudge kind has its module"

@@ -41,7 +41,8 @@ class Kind(StrEnum):
     DEVELOPMENT_PLAN = "development_plan_due"  # line manager after two PM quarters (F10)
     CONSISTENCY_CHECK = "consistency_check_due"  # HR (F21)
     MODERATION_READINESS = "moderation_readiness"  # HR, per business unit (F19)
-    WRITE_UP_AGREEMENT = "write_up_agreement"  # job holder, then countersigning officer (F23)
+    WRITE_UP_AGREEMENT = "write_up_agreement"  # job holder; their comment to the manager (F23)
+    COUNTERSIGN = "write_up_countersign"  # countersigning officer, once agreed: in the list (F23)
     OUTCOME = "outcome_released"  # job holder and line manager, once HR releases (F26)
     RESPONDENTS = "respondents_to_agree"  # line manager, when 360 respondents are proposed (F24)
     # Closing the loop (store/notices.py): written by the services as the action is stored.

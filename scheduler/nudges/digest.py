@@ -1,8 +1,8 @@
 """One message per person per delivery: when several scheduled reminders and escalations fall
 due for someone together (the ladder's steps all come due at the day's opening), they go as one
 to-do list - each line with its own button, the most urgent first - instead of one message each.
-Decisions about money, what someone's action tells another, and asks to agree a write-up stay
-messages of their own."""
+Decisions about money, what someone's action tells another, and a job holder's ask to agree
+their write-up stay messages of their own; asks to countersign one are listed."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ LISTED = frozenset(
         Kind.MODERATION_READINESS,
         Kind.RESPONDENTS,
         Kind.AWARD_DIGEST,
+        Kind.COUNTERSIGN,
     }
 )
 KIND = "digest"

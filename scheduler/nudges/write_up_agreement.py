@@ -1,6 +1,10 @@
 """After a line manager writes a mid- or end-year assessment: the job holder reads it and agrees
 or comments, then the countersigning officer countersigns; a comment goes back to the line
-manager (F23, Annex B). Planned from the write-up's state, so a revision asks again."""
+manager (F23, Annex B). Planned from the write-up's state, so a revision asks again.
+
+The job holder's ask and the line manager's news of a comment come on their own, as soon as
+they can; the countersigning officer's ask is a line in their day's list (a Director General
+countersigning a whole group's write-ups gets one list, not a message each)."""
 
 from __future__ import annotations
 
@@ -64,21 +68,22 @@ def plan(tick: Tick) -> None:
     rows = []
     for person_id, year, stage, manager_id, written, agreed, commented, cso in found:
         version = _version(written)
-        asks: list[tuple[int | None, str, datetime]] = []
+        asks: list[tuple[int | None, Kind, str, datetime]] = []
         if agreed is None:
-            asks.append((person_id, f"{AGREE}_{version}", written))
+            asks.append((person_id, Kind.WRITE_UP_AGREEMENT, f"{AGREE}_{version}", written))
             if commented is not None and commented > written:
-                asks.append((manager_id, f"{COMMENTED}_{_version(commented)}", commented))
+                step = f"{COMMENTED}_{_version(commented)}"
+                asks.append((manager_id, Kind.WRITE_UP_AGREEMENT, step, commented))
         else:
-            asks.append((cso, f"{COUNTERSIGN}_{version}", agreed))
-        for recipient, step, since in asks:
+            asks.append((cso, Kind.COUNTERSIGN, f"{COUNTERSIGN}_{version}", agreed))
+        for recipient, kind, step, since in asks:
             if recipient is None:
                 continue
             rows.append(
                 outbox_row(
                     tick,
                     recipient=recipient,
-                    kind=Kind.WRITE_UP_AGREEMENT,
+                    kind=kind,
                     subject_key=f"p:{person_id}",
                     subject_id=person_id,
                     milestone=f"write_up:{Stage(stage).value}",
@@ -146,4 +151,9 @@ def compose(w: Words) -> Nudge:
     )
 
 
+def _planned_above(_tick: Tick) -> None:
+    """Countersigning asks are planned with the others, by ``plan``."""
+
+
 KIND = NudgeKind(Kind.WRITE_UP_AGREEMENT, plan, is_done, compose)
+COUNTERSIGNING = NudgeKind(Kind.COUNTERSIGN, _planned_above, is_done, compose)

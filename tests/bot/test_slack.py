@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.slack.messenger import SlackMessenger, outbox_client
 from scheduler.delivery import Deliverer
@@ -1025,12 +1025,14 @@ def test_f23_a_write_up_is_read_agreed_or_commented_then_countersigned_in_chat(
     assert row.job_holder_agreed_at is not None and row.countersigned_at is None
 
     # The next tick asks the countersigning officer (the comment's ask is done: agreed).
+    asks_kinds = ("write_up_agreement", "write_up_countersign")
     later = monday.replace(hour=11)
     with sqlite_db.write() as session:
         plan(session, config=config, now=later)
-        asks = session.exec(select(Outbox).where(Outbox.kind == "write_up_agreement")).all()
-    assert {(a.recipient_id, a.step.split("_")[0]) for a in asks} == {
-        (org.js, "agree"), (org.lm, "commented"), (org.ps, "countersign"),
+        asks = session.exec(select(Outbox).where(col(Outbox.kind).in_(asks_kinds))).all()
+    assert {(a.recipient_id, a.kind, a.step.split("_")[0]) for a in asks} == {
+        (org.js, "write_up_agreement", "agree"), (org.lm, "write_up_agreement", "commented"),
+        (org.ps, "write_up_countersign", "countersign"),
     }  # fmt: skip
 
     async def countersign(slack: Slack) -> None:

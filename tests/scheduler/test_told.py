@@ -359,6 +359,42 @@ def test_an_evidence_prompt_rides_in_a_list_the_person_gets_anyway_or_waits_then
     assert second not in heard
 
 
+def test_a_countersigning_officers_asks_are_lines_in_one_list_the_job_holders_come_alone(
+    db, org: Org, config
+) -> None:
+    """F23: a job holder is asked to agree their write-up at once, on its own; once two agree,
+    their countersigning officer gets one list with a line and a Read it button each."""
+    from scheduler.planner import plan
+
+    quiet = datetime(2026, 8, 5, 9, tzinfo=UTC)  # 10:00 BST: no deadline near
+    give_everyone_slack_ids(db, quiet)
+    with db.write() as session:
+        for subject in (org.peer, org.ppm):  # both countersigned by dg_a
+            svc.record_manager_assessment(session, config=config, actor=org.actor("lm"),
+                                          subject_id=subject, stage="mid_year", what="w",
+                                          how="h", now=quiet)  # fmt: skip
+        plan(session, config=config, now=quiet)
+    asked = [(who, n.kind) for who, n in deliver(db, config, quiet) if "write_up" in n.kind]
+    assert sorted(asked) == sorted([(org.peer, "write_up_agreement"),
+                                    (org.ppm, "write_up_agreement")])  # fmt: skip
+    later = quiet + timedelta(days=1)  # the next working day
+    with db.write() as session:
+        for who, subject in (("peer", org.peer), ("ppm", org.ppm)):
+            svc.agree_write_up(session, config=config, actor=org.actor(who),
+                               subject_id=subject, stage="mid_year", now=later)  # fmt: skip
+        plan(session, config=config, now=later)
+    to_dg = [n for who, n in deliver(db, config, later) if who == org.dg_a]
+    [listed] = to_dg  # one message
+    assert listed.kind == "digest"
+    lines = {line: action.label for line, action in listed.items if action is not None}
+    assert lines == {
+        "Peer has agreed the mid-year assessment their line manager wrote. Read it, then "
+        "countersign it.": "Read it",
+        "Ppm has agreed the mid-year assessment their line manager wrote. Read it, then "
+        "countersign it.": "Read it",
+    }
+
+
 def test_hr_gets_moderation_readiness_as_one_table_not_a_message_a_unit(
     db, org: Org, config
 ) -> None:

@@ -112,3 +112,43 @@ def test_sqlite_reset_empties_and_rebuilds(tmp_path: Path) -> None:
 @pytest.mark.postgres
 def test_postgres_reset_empties_and_rebuilds(postgres_url: str) -> None:
     _in_a_schema_of_its_own(postgres_url, "demo_reset", _reset_keeps_the_rules)
+
+
+def _countersign_asks_take_their_own_kind(db: Database) -> None:
+    """Asks to countersign planned before 0017 take the new kind (so the planner does not ask
+    again under it); the job holder's asks and the comment news keep theirs."""
+    migrate.upgrade(db, "0016")
+    now = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    with db.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO person (id, staff_id, name, email, grade, business_unit, location,"
+                " poor_performance_measures, start_date, is_dg, is_hr, created_at, updated_at)"
+                " VALUES (1, 'S1', 'A', 'a@x.gov.uk', 'SCS1', 'Unit', 'england', false,"
+                " '2020-01-01', false, false, :now, :now)"
+            ),
+            {"now": now},
+        )
+        for step in ("agree_1", "commented_2", "countersign_1"):
+            conn.execute(sa.text("INSERT INTO outbox (recipient_id, kind, subject_key, "
+                                 "milestone, step, year, due_at, status, attempts, created_at) "
+                                 "VALUES (1, 'write_up_agreement', 'p:1', 'write_up:mid_year', "
+                                 ":step, 2026, :now, 'pending', 0, :now)"),
+                         {"step": step, "now": now})  # fmt: skip
+    migrate.upgrade(db)
+    with db.engine.connect() as conn:
+        kinds = dict(conn.execute(sa.text("SELECT step, kind FROM outbox")).all())
+    assert kinds == {
+        "agree_1": "write_up_agreement",
+        "commented_2": "write_up_agreement",
+        "countersign_1": "write_up_countersign",
+    }
+
+
+def test_sqlite_countersign_asks_take_their_own_kind(tmp_path: Path) -> None:
+    _countersign_asks_take_their_own_kind(Database(f"sqlite:///{tmp_path / 'old.db'}"))
+
+
+@pytest.mark.postgres
+def test_postgres_countersign_asks_take_their_own_kind(postgres_url: str) -> None:
+    _in_a_schema_of_its_own(postgres_url, "countersign_kind", _countersign_asks_take_their_own_kind)
