@@ -303,10 +303,11 @@ def undelivered_counts(session: Session) -> tuple[int, int]:
     return counts.get(OutboxStatus.UNDELIVERABLE, 0), counts.get(OutboxStatus.DEAD, 0)
 
 
-def unreached_people(session: Session, since: datetime) -> list[Person]:
-    """People still in post that a reminder due since ``since`` could not reach (no chat
-    account linked, or failed after retries), by name."""
-    reached = (
+def unreached_people(session: Session, since: datetime, *, first: int) -> tuple[int, list[str]]:
+    """People still in post, in reach now, that a reminder due since ``since`` could not
+    reach (it failed after retries, or they had no chat then): how many, and the first names
+    by name (those out of reach now are counted by ``unreachable_people``)."""
+    failed = (
         select(Outbox.recipient_id)
         .where(
             col(Outbox.status).in_([OutboxStatus.UNDELIVERABLE, OutboxStatus.DEAD]),
@@ -314,13 +315,16 @@ def unreached_people(session: Session, since: datetime) -> list[Person]:
         )
         .distinct()
     )
-    return list(
-        session.exec(
-            select(Person)
-            .where(col(Person.id).in_(reached), col(Person.left_on).is_(None))
-            .order_by(col(Person.name))
-        ).all()
+    where = (
+        col(Person.id).in_(failed),
+        col(Person.left_on).is_(None),
+        col(Person.id).in_(_reachable()),
     )
+    count = session.execute(sa.select(sa.func.count()).select_from(Person).where(*where))
+    names = session.execute(
+        sa.select(col(Person.name)).where(*where).order_by(col(Person.name)).limit(first)
+    )
+    return int(count.scalar_one()), list(names.scalars())
 
 
 def write_ups_to_agree(session: Session, person_id: int, years: list[int]) -> list[WriteUp]:
@@ -456,9 +460,21 @@ class Unreachable(NamedTuple):
     why: str | None  # the answer to perfbot's last try to install itself in their Teams
 
 
-def unreachable_people(session: Session) -> list[Unreachable]:
+def unreachable_count(session: Session) -> int:
+    """How many people in post no reminder can reach (HR's home counts them; the workbook
+    lists them)."""
+    return int(
+        session.execute(
+            sa.select(sa.func.count())
+            .select_from(Person)
+            .where(col(Person.left_on).is_(None), col(Person.id).not_in(_reachable()))
+        ).scalar_one()
+    )
+
+
+def unreachable_people(session: Session, *, first: int | None = None) -> list[Unreachable]:
     """People in post whom no reminder can reach (no chat with perfbot on either platform),
-    by name. Plain rows, not people: HR's home and the workbook ask, and loading each as a
+    by name; only the ``first`` few when given. Plain rows, not people: loading each as a
     Person took 0.2 s for 10,000 out of reach (0.04 s as rows)."""
     rows = session.execute(
         sa.select(
@@ -472,6 +488,7 @@ def unreachable_people(session: Session) -> list[Unreachable]:
         .join(TeamsInstall, col(TeamsInstall.person_id) == Person.id, isouter=True)
         .where(col(Person.left_on).is_(None), col(Person.id).not_in(_reachable()))
         .order_by(col(Person.name))
+        .limit(first)
     ).all()
     return [Unreachable(*row) for row in rows]
 

@@ -314,12 +314,10 @@ def _completion(session: Session, ctx: Context, config: DepartmentConfig) -> lis
 
 def _hr(session: Session, ctx: Context, config: DepartmentConfig) -> list[Line]:
     lines = _completion(session, ctx, config)
-    out_of_reach = queries.unreachable_people(session)
-    if out_of_reach:
-        n = len(out_of_reach)
+    if n := queries.unreachable_count(session):
         named = "; ".join(
             f"{p.name} ({INSTALL_OUTCOMES[p.why]})" if p.why else p.name
-            for p in out_of_reach[:UNREACHED_NAMED]
+            for p in queries.unreachable_people(session, first=UNREACHED_NAMED)
         )
         if n > UNREACHED_NAMED:
             named += f"; and {n - UNREACHED_NAMED} more (the workbook lists everyone)"
@@ -330,17 +328,13 @@ def _hr(session: Session, ctx: Context, config: DepartmentConfig) -> list[Line]:
                 None,
             )
         )
-    listed = {p.id for p in out_of_reach}
-    unreached = [
-        p
-        for p in queries.unreached_people(session, ctx.now - timedelta(days=30))
-        if p.id not in listed
-    ]
-    if unreached:
-        names = ", ".join(p.name for p in unreached[:UNREACHED_NAMED])
-        if len(unreached) > UNREACHED_NAMED:
-            names += f" and {len(unreached) - UNREACHED_NAMED} more"
-        n = len(unreached)
+    n, first = queries.unreached_people(
+        session, ctx.now - timedelta(days=30), first=UNREACHED_NAMED
+    )
+    if n:
+        names = ", ".join(first)
+        if n > UNREACHED_NAMED:
+            names += f" and {n - UNREACHED_NAMED} more"
         lines.append(
             (
                 f"{n} {'person' if n == 1 else 'people'} could not be sent a reminder in the last "

@@ -304,3 +304,37 @@ def test_the_demo_departments_homes_say_demo_and_show_its_year(
     assert f"in-year award for {nominee.name}" in dg
     assert [b.value for _line, b in dg_home.items if b and b.label == "Decide"] == [str(waiting.id)]
     assert "DEMO" in manager and "Q2" in manager
+
+
+def test_hr_home_counts_everyone_out_of_reach_and_names_the_first_few(
+    sqlite_db: Database, org: Org, config: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HR's home counts the people no reminder can reach and names the first few by name (the
+    workbook lists everyone); those whose reminders failed lately but are in reach now are a
+    line of their own, never counted twice."""
+    import sqlalchemy as sa
+
+    from store.models import Outbox
+    from tests.fakes import give_everyone_slack_ids
+
+    monkeypatch.setattr(home, "UNREACHED_NAMED", 3)
+    linked = {org.ps, org.js, org.hr}
+    give_everyone_slack_ids(sqlite_db, NOW, except_ids=tuple(set(org.ids.values()) - linked))
+    with sqlite_db.write() as session:
+        session.execute(sa.insert(Outbox), [
+            {"recipient_id": who, "kind": "rating_due", "subject_key": f"p:{who}",
+             "subject_id": who, "milestone": "q1_conversation", "step": "before_1",
+             "year": 2026, "due_at": NOW, "status": "undeliverable", "attempts": 0,
+             "created_at": NOW}
+            for who in (org.js, org.other)  # Js was reached since; Other is still out of reach
+        ])  # fmt: skip
+        page = home.home(session, Context(org.hr, Via.SLACK, NOW), config)
+    lines = [text for text, _ in page.items]
+    [out] = [line for line in lines if "no chat with perfbot" in line]
+    assert out == (
+        "7 people have no chat with perfbot in Slack or Teams yet, so no reminder can reach "
+        "them: Dg A; Dg B; Lm; and 4 more (the workbook lists everyone)."
+    )
+    [failed] = [line for line in lines if "could not be sent a reminder" in line]
+    assert failed.startswith("1 person could not be sent a reminder in the last 30 days")
+    assert failed.endswith(": Js.")
