@@ -81,13 +81,15 @@ def no_list_to_ride(
     milestone: Milestone, year: Any, subject: Any, *, evidence_min: int
 ) -> ColumnElement[bool]:
     """Not planned yet: not wanted, or nothing else of the person's list is waiting to go
-    (from today's opening, the row's own due time, on)."""
+    now (due since today's opening, the row's own due time; not a row put off to another
+    day)."""
     person = subject_expression(subject)
     list_waiting = sa.exists().where(
         OUTBOX.c.recipient_id == person,
         OUTBOX.c.kind.in_(sorted(LISTED - {Kind.EVIDENCE})),
         OUTBOX.c.status == OutboxStatus.PENDING,
         OUTBOX.c.due_at >= sa.bindparam("due_at", type_=OUTBOX.c.due_at.type),
+        OUTBOX.c.due_at <= sa.bindparam("now", type_=OUTBOX.c.due_at.type),
     )
     return sa.or_(not_wanted(milestone, year, subject, evidence_min=evidence_min), ~list_waiting)
 

@@ -92,7 +92,8 @@ def plan(tick: Tick) -> None:
                     due_at=max(since, tick.now),
                 )
             )
-    insert_rows(tick, rows)
+    for kind in (Kind.WRITE_UP_AGREEMENT, Kind.COUNTERSIGN):  # the report counts each kind
+        insert_rows(tick, [row for row in rows if row["kind"] == kind.value])
 
 
 def is_done(session: Session, row: Outbox, _config: DepartmentConfig) -> bool:

@@ -278,7 +278,8 @@ def test_f23_agreement_asks_go_to_the_job_holder_then_the_countersigning_officer
         for who, subject in (("js", org.js), ("dg_a", org.dg_a)):
             svc.agree_write_up(session, config=config, actor=org.actor(who), subject_id=subject,
                                stage="mid_year", now=day)  # fmt: skip
-    plan_at(db, config, day.replace(hour=11))
+    report = plan_at(db, config, day.replace(hour=11))
+    assert report.get("write_up_countersign") == 1 and "write_up_agreement" not in report
     asks = {(r, s, st.split("_")[0]) for r, _k, s, _m, st in outbox(db, kind="write_up_agreement")}
     assert asks == {(org.js, org.js, "agree"), (org.dg_a, org.dg_a, "agree")}  # none again
     countersign = [(r, s, st.split("_")[0]) for r, _k, s, _m, st in outbox(db)
