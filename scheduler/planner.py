@@ -18,6 +18,8 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from scheduler.nudges import KINDS, OUTBOX_KEY, PlanReport, Tick
+from scheduler.nudges.base import plan_riders
+from scheduler.nudges.digest import LISTED
 from store.config import DepartmentConfig
 from store.metrics import PLANNED
 from store.models import Person
@@ -54,6 +56,7 @@ def plan(
     tick = Tick(session, config, work or WorkingTime(config), now, first_known, report)
     for kind in KINDS.values():
         kind.plan(tick)
+    plan_riders(tick, frozenset(LISTED))
     for name, created in report.created.items():
         PLANNED.labels(name).inc(created)
     if report.total:

@@ -89,6 +89,9 @@ class Step:
 # How long the last step of a ladder stays "current": after that the task is stale and the
 # planner stops looking at it (a restart long after a deadline does not dig it up).
 STALE_AFTER_WORKING_DAYS = 5
+# A reminder before a deadline may come up to this many working days early when it can be a
+# line in a list the person gets that day anyway (one message instead of two days' worth).
+EARLY_WORKING_DAYS = 2
 
 
 def deadline_ladder(config: DepartmentConfig, *, escalate: bool = True) -> tuple[Step, ...]:
@@ -148,6 +151,9 @@ class Tick:
     now: datetime
     first_known: datetime  # when perfbot first knew anyone: nothing before it is chased
     report: PlanReport = field(default_factory=PlanReport)
+    # Reminders due in the next few working days that may ride in today's lists: planned
+    # after every kind has planned today's rows (``plan_riders``).
+    riders: list[tuple[SubjectsTask, Step, int, Nation, date]] = field(default_factory=list)
 
     @property
     def today(self) -> date:
@@ -224,12 +230,14 @@ def _insert_statement(
     milestone: str,
     recipient: Recipient,
     evidence_min: int,
+    ride: frozenset[str] = frozenset(),
 ) -> Any:
     """INSERT ... SELECT for one task and recipient, built once (then only parameters change).
 
     Subjects: active people below the permanent secretary (separate guidance applies, §6) in
     the given nation, in post by the cutoff and known to perfbot by then (no chasing of
-    deadlines that passed before their roster import), whose task is not done.
+    deadlines that passed before their roster import), whose task is not done. With ``ride``
+    (list kinds), only where the recipient has a row of those kinds waiting to go now.
     """
     s, r = PERSON.alias("s"), PERSON.alias("r")
     recipient_col = {
@@ -269,6 +277,16 @@ def _insert_statement(
             ~done(task_milestone, year, s.c.id, evidence_min=evidence_min),
         )
     )
+    if ride:
+        chosen = chosen.where(
+            sa.exists().where(
+                OUTBOX.c.recipient_id == r.c.id,
+                OUTBOX.c.kind.in_(sorted(ride)),
+                OUTBOX.c.status == OutboxStatus.PENDING,
+                OUTBOX.c.due_at >= sa.bindparam("due_at", type_=UTCDateTime()),
+                OUTBOX.c.due_at <= sa.bindparam("now", type_=UTCDateTime()),
+            )
+        )
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = insert(OUTBOX).from_select(_INSERT_COLUMNS, chosen)
     return stmt.on_conflict_do_nothing(index_elements=OUTBOX_KEY)
@@ -293,6 +311,7 @@ def insert_for_subjects(
     due_at: datetime,
     nation: Nation,
     cutoff: date,
+    ride: frozenset[str] = frozenset(),
 ) -> None:
     session = tick.session
     stmt = _insert_statement(
@@ -302,6 +321,7 @@ def insert_for_subjects(
         task.milestone,
         step.to or task.recipient,
         tick.config.reminders.evidence_thin_below_items,
+        ride,
     )
     params = {
         "year": year,
@@ -341,6 +361,32 @@ def plan_deadline(tick: Tick, task: SubjectsTask) -> None:
                 nation=nation,
                 cutoff=deadline,
             )
+        for nation in Nation:  # the owner's next reminder, if it is only a day or two away
+            deadline = tick.work.on_or_before(calendar, nation)
+            for step in ladder:
+                day = tick.work.add_working_days(deadline, step.offset, nation)
+                if day > tick.today:
+                    near = tick.work.working_days_between(tick.today, day, nation)
+                    if step.to is None and near <= EARLY_WORKING_DAYS:
+                        tick.riders.append((task, step, year, nation, deadline))
+                    break
+
+
+def plan_riders(tick: Tick, listed: frozenset[str]) -> None:
+    """Reminders a day or two ahead, as lines in lists going to their recipients now (run
+    after every kind has planned today's rows). On its own day the reminder is then planned
+    again and, its row being there, not sent twice."""
+    for task, step, year, nation, deadline in tick.riders:
+        insert_for_subjects(
+            tick,
+            task,
+            step=step,
+            year=year,
+            due_at=tick.work.opening(tick.today),
+            nation=nation,
+            cutoff=deadline,
+            ride=listed,
+        )
 
 
 def plan_deadlines(*tasks: SubjectsTask) -> Callable[[Tick], None]:

@@ -395,6 +395,40 @@ def test_a_countersigning_officers_asks_are_lines_in_one_list_the_job_holders_co
     }
 
 
+def test_a_reminder_two_working_days_ahead_rides_in_todays_list_or_waits_for_its_day(
+    db, org: Org, config
+) -> None:
+    """A reminder due in a day or two joins a list the person gets today anyway, instead of
+    making another day of lists; someone with no list today gets theirs on its own day."""
+    from scheduler.planner import plan
+
+    friday = datetime(2027, 3, 12, 10, tzinfo=UTC)  # the Q4 rating's last reminder (15 March)
+    monday = datetime(2027, 3, 15, 9, tzinfo=UTC)  # ten working days before 31 March
+    give_everyone_slack_ids(db, friday)
+    with db.write() as session:  # a full portfolio: no evidence prompt for the job holder
+        for standard in ("delivery", "culture", "talent"):
+            svc.add_evidence(session, config=config, actor=org.actor("js"), subject_id=org.js,
+                             text="Chaired the review", standard=standard,
+                             now=friday - timedelta(days=30))  # fmt: skip
+
+    def day(when: datetime) -> dict[int, list[str]]:
+        with db.write() as session:
+            plan(session, config=config, now=when)
+        heard: dict[int, list[str]] = {}
+        for who, nudge in deliver(db, config, when):
+            lines = [line for line, _ in nudge.items] if nudge.items else [nudge.text]
+            heard.setdefault(who, []).extend(lines)
+        return heard
+
+    on_friday, on_monday = day(friday), day(monday)
+    lm_friday = " ".join(on_friday[org.lm])
+    assert "indicative rating after the Q4" in lm_friday  # what the list went for
+    assert "The end-year write-up for Js" in lm_friday  # Monday's reminder, in it already
+    assert "end-year write-up" not in " ".join(on_monday.get(org.lm, []))  # not again
+    assert org.js not in on_friday  # no list on Friday: the job holder's comes on Monday
+    assert "Your end-year self-assessment" in " ".join(on_monday[org.js])
+
+
 def test_hr_gets_moderation_readiness_as_one_table_not_a_message_a_unit(
     db, org: Org, config
 ) -> None:
