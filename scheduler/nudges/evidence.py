@@ -77,24 +77,8 @@ def not_wanted(
     )
 
 
-def no_list_to_ride(
-    milestone: Milestone, year: Any, subject: Any, *, evidence_min: int
-) -> ColumnElement[bool]:
-    """Not planned yet: not wanted, or nothing else of the person's list is waiting to go
-    now (due since today's opening, the row's own due time; not a row put off to another
-    day)."""
-    person = subject_expression(subject)
-    list_waiting = sa.exists().where(
-        OUTBOX.c.recipient_id == person,
-        OUTBOX.c.kind.in_(sorted(LISTED - {Kind.EVIDENCE})),
-        OUTBOX.c.status == OutboxStatus.PENDING,
-        OUTBOX.c.due_at >= sa.bindparam("due_at", type_=OUTBOX.c.due_at.type),
-        OUTBOX.c.due_at <= sa.bindparam("now", type_=OUTBOX.c.due_at.type),
-    )
-    return sa.or_(not_wanted(milestone, year, subject, evidence_min=evidence_min), ~list_waiting)
-
-
-RIDES = SubjectsTask(Kind.EVIDENCE, "evidence", Recipient.SELF, no_list_to_ride)
+# The list kinds an evidence prompt may ride in (all but its own).
+RIDES_IN = frozenset(LISTED - {Kind.EVIDENCE})
 
 
 def plan(tick: Tick) -> None:
@@ -116,12 +100,13 @@ def plan(tick: Tick) -> None:
         alone_from = work.add_working_days(start, WAITS_FOR_A_LIST, nation)
         insert_for_subjects(
             tick,
-            TASK if tick.today >= alone_from else RIDES,
+            TASK,
             step=Step(f"period_{period}", 0, None),
             year=year,
             due_at=work.opening(min(tick.today, alone_from)),
             nation=nation,
             cutoff=start,
+            ride=RIDES_IN if tick.today < alone_from else frozenset(),
         )
 
 
