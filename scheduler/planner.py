@@ -56,7 +56,7 @@ def plan(
     tick = Tick(session, config, work or WorkingTime(config), now, first_known, report)
     for kind in KINDS.values():
         kind.plan(tick)
-    plan_riders(tick, frozenset(LISTED))
+    plan_riders(tick, LISTED)
     for name, created in report.created.items():
         PLANNED.labels(name).inc(created)
     if report.total:

@@ -341,14 +341,24 @@ def insert_for_subjects(
 
 def plan_deadline(tick: Tick, task: SubjectsTask) -> None:
     """A task with a calendar deadline: the current step of its ladder, for every open year,
-    counted in each subject's own nation's working days."""
+    counted in each subject's own nation's working days; and the owner's next reminder, if it
+    is only a day or two away, as a rider for today's lists (``plan_riders``)."""
     ladder = deadline_ladder(tick.config)
     milestone = Milestone(task.milestone)
+    work, today = tick.work, tick.today
     for year in tick.open_years:
         calendar = tick.deadline(year, milestone)
         for nation in Nation:
-            deadline = tick.work.on_or_before(calendar, nation)  # never a weekend or holiday
-            found = current_step(ladder, deadline, tick.today, nation, tick.work)
+            deadline = work.on_or_before(calendar, nation)  # never a weekend or holiday
+            ahead = next(
+                (s for s in ladder if work.add_working_days(deadline, s.offset, nation) > today),
+                None,
+            )
+            if ahead is not None and ahead.to is None:
+                day = work.add_working_days(deadline, ahead.offset, nation)
+                if work.working_days_between(today, day, nation) <= EARLY_WORKING_DAYS:
+                    tick.riders.append((task, ahead, year, nation, deadline))
+            found = current_step(ladder, deadline, today, nation, work)
             if found is None:
                 continue
             step, day = found
@@ -357,19 +367,10 @@ def plan_deadline(tick: Tick, task: SubjectsTask) -> None:
                 task,
                 step=step,
                 year=year,
-                due_at=tick.work.opening(day),
+                due_at=work.opening(day),
                 nation=nation,
                 cutoff=deadline,
             )
-        for nation in Nation:  # the owner's next reminder, if it is only a day or two away
-            deadline = tick.work.on_or_before(calendar, nation)
-            for step in ladder:
-                day = tick.work.add_working_days(deadline, step.offset, nation)
-                if day > tick.today:
-                    near = tick.work.working_days_between(tick.today, day, nation)
-                    if step.to is None and near <= EARLY_WORKING_DAYS:
-                        tick.riders.append((task, step, year, nation, deadline))
-                    break
 
 
 def plan_riders(tick: Tick, listed: frozenset[str]) -> None:

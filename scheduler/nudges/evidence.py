@@ -78,7 +78,7 @@ def not_wanted(
 
 
 # The list kinds an evidence prompt may ride in (all but its own).
-RIDES_IN = frozenset(LISTED - {Kind.EVIDENCE})
+RIDES_IN = LISTED - {Kind.EVIDENCE}
 
 
 def plan(tick: Tick) -> None:
