@@ -306,7 +306,7 @@ def undelivered_counts(session: Session) -> tuple[int, int]:
 def unreached_people(session: Session, since: datetime, *, first: int) -> tuple[int, list[str]]:
     """People still in post, in reach now, that a reminder due since ``since`` could not
     reach (it failed after retries, or they had no chat then): how many, and the first names
-    by name (those out of reach now are counted by ``unreachable_people``)."""
+    by name (those out of reach now are counted by ``unreachable_count``)."""
     failed = (
         select(Outbox.recipient_id)
         .where(
@@ -451,6 +451,11 @@ def _reachable() -> Any:
     )
 
 
+def _out_of_reach() -> tuple[Any, ...]:
+    """People in post whom no reminder can reach (the conditions, to filter on)."""
+    return col(Person.left_on).is_(None), col(Person.id).not_in(_reachable())
+
+
 class Unreachable(NamedTuple):
     id: int
     staff_id: str
@@ -465,9 +470,7 @@ def unreachable_count(session: Session) -> int:
     lists them)."""
     return int(
         session.execute(
-            sa.select(sa.func.count())
-            .select_from(Person)
-            .where(col(Person.left_on).is_(None), col(Person.id).not_in(_reachable()))
+            sa.select(sa.func.count()).select_from(Person).where(*_out_of_reach())
         ).scalar_one()
     )
 
@@ -486,7 +489,7 @@ def unreachable_people(session: Session, *, first: int | None = None) -> list[Un
             col(TeamsInstall.outcome),
         )
         .join(TeamsInstall, col(TeamsInstall.person_id) == Person.id, isouter=True)
-        .where(col(Person.left_on).is_(None), col(Person.id).not_in(_reachable()))
+        .where(*_out_of_reach())
         .order_by(col(Person.name))
         .limit(first)
     ).all()
@@ -502,9 +505,8 @@ def teams_install_due(session: Session, before: datetime) -> list[tuple[int, str
             select(Person.id, Person.email)
             .join(TeamsInstall, col(TeamsInstall.person_id) == Person.id, isouter=True)
             .where(
-                col(Person.left_on).is_(None),
+                *_out_of_reach(),
                 Person.email != "",
-                col(Person.id).not_in(_reachable()),
                 sa.or_(
                     col(TeamsInstall.attempted_at).is_(None),
                     col(TeamsInstall.attempted_at) < before,
