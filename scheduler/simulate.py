@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 
 from scheduler.delivery import Deliverer
-from scheduler.nudges import Kind
+from scheduler.nudges import Kind, told
 from scheduler.nudges.base import EDITS
 from scheduler.nudges.digest import KIND as DIGEST
 from scheduler.nudges.digest import LISTED
@@ -77,18 +77,10 @@ KIND_NAMES = {
     Kind.AWARD_COPY: "award message updated",
 }
 assert set(Kind) <= set(KIND_NAMES), "every kind of message has a name in words"
-# Messages that tell someone of another's action (closing the loop), not scheduled ones.
-LOOP = frozenset(
-    {
-        Kind.RATING_RECORDED,
-        Kind.PLAN_RECORDED,
-        Kind.AWARD_DECIDED,
-        Kind.WRITE_UP_AGREED,
-        Kind.REMINDED,
-        Kind.OBJECTIVES_CHANGED,
-        Kind.WRITE_UP_AGREEMENT,  # the manager's write-up, for the job holder to agree
-    }
-)
+# Messages that tell someone of another's action (closing the loop), not scheduled ones: the
+# news the services write as the action is stored, and the manager's write-up for the job
+# holder to agree.
+LOOP = frozenset({told_kind.kind for told_kind in told.KINDS} | {Kind.WRITE_UP_AGREEMENT})
 
 
 def is_loop(kind: str, step: str) -> bool:
